@@ -1,0 +1,229 @@
+package flinksql
+
+import (
+	"strings"
+)
+
+// Kind says what a statement does.
+type Kind uint8
+
+const (
+	// KindOther is a statement the walker does not look into (SET, USE,
+	// CREATE FUNCTION...).
+	KindOther Kind = iota
+	// KindCreateTable is CREATE [OR REPLACE] [TEMPORARY] TABLE, CTAS included.
+	KindCreateTable
+	// KindCreateMaterializedTable is CREATE MATERIALIZED TABLE, which
+	// Confluent Cloud for Flink does not run.
+	KindCreateMaterializedTable
+	// KindCreateView is CREATE [TEMPORARY] VIEW.
+	KindCreateView
+	// KindInsert is INSERT INTO or INSERT OVERWRITE.
+	KindInsert
+	// KindStatementSet is EXECUTE STATEMENT SET BEGIN ... END (and the older
+	// BEGIN STATEMENT SET; ... END; form).
+	KindStatementSet
+	// KindQuery is a bare SELECT, WITH or VALUES query.
+	KindQuery
+	// KindDropTable is DROP [TEMPORARY] TABLE [IF EXISTS].
+	KindDropTable
+	// KindAlterTable is ALTER TABLE.
+	KindAlterTable
+)
+
+var kindNames = [...]string{"other", "create-table", "create-materialized-table", "create-view",
+	"insert", "statement-set", "query", "drop-table", "alter-table"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Name is a table name as written, one element per dotted part:
+// `env`.`cluster`.`orders` is {"env", "cluster", "orders"}; the backticked
+// `clone.dev.orders` is one part.
+type Name []string
+
+// Table is the last part: the table itself, without catalog and database.
+func (n Name) Table() string {
+	if len(n) == 0 {
+		return ""
+	}
+	return n[len(n)-1]
+}
+
+// String writes the name back as SQL, backticking the parts that need it.
+func (n Name) String() string {
+	var b strings.Builder
+	for i, part := range n {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if isPlainIdent(part) {
+			b.WriteString(part)
+		} else {
+			b.WriteByte('`')
+			b.WriteString(strings.ReplaceAll(part, "`", "``"))
+			b.WriteByte('`')
+		}
+	}
+	return b.String()
+}
+
+func isPlainIdent(s string) bool {
+	if s == "" || !isIdentStart(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !isIdentPart(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Statement is what one SQL statement of a script does to tables.
+type Statement struct {
+	Kind Kind
+	Pos  Pos
+	// Table is the table a CREATE, DROP or ALTER statement names.
+	Table       Name
+	IfNotExists bool // CREATE ... IF NOT EXISTS
+	IfExists    bool // DROP ... IF EXISTS
+	OrReplace   bool
+	Temporary   bool
+	// Writes lists the tables an INSERT or a statement set writes.
+	Writes []Name
+	// Reads lists the tables the statement reads, CTE names excluded, in
+	// order of first appearance.
+	Reads []Name
+	// Options holds a CREATE TABLE's WITH options, keys lower-cased.
+	Options map[string]string
+	// Stateful lists why the statement keeps state in Flink (joins, GROUP
+	// BY, OVER...); empty when it is stateless.
+	Stateful []string
+}
+
+// JoinCounts counts joins the way shift_left does: by JOIN keyword, comma
+// joins not included.
+type JoinCounts struct {
+	Regular int
+	Left    int
+	Right   int
+	Inner   int
+	Outer   int // FULL [OUTER] JOIN
+	Cross   int
+}
+
+// Total is the number of joins that count for complexity (CROSS JOIN does not).
+func (j JoinCounts) Total() int { return j.Regular + j.Left + j.Right + j.Inner + j.Outer }
+
+// ComplexityType is shift_left's rating: Simple up to two joins, Medium up to
+// four, Complex above.
+func (j JoinCounts) ComplexityType() string {
+	switch t := j.Total(); {
+	case t <= 2:
+		return "Simple"
+	case t <= 4:
+		return "Medium"
+	default:
+		return "Complex"
+	}
+}
+
+// Script is a parsed SQL file: its statements and what they add up to.
+type Script struct {
+	Statements []Statement
+	// Joins counts the JOIN keywords of the whole script.
+	Joins JoinCounts
+	// Fingerprint is a hex SHA-256 of the normalised token stream: comments,
+	// whitespace, keyword case and a trailing semicolon do not change it.
+	Fingerprint string
+}
+
+// Created returns the statement that creates a table (CREATE TABLE, CTAS or
+// CREATE MATERIALIZED TABLE), if the script has one.
+func (s *Script) Created() (Statement, bool) {
+	for _, st := range s.Statements {
+		if st.Kind == KindCreateTable || st.Kind == KindCreateMaterializedTable {
+			return st, true
+		}
+	}
+	return Statement{}, false
+}
+
+// Writes lists the distinct tables the script inserts into, in order.
+func (s *Script) Writes() []Name {
+	var out names
+	for _, st := range s.Statements {
+		out.add(st.Writes...)
+	}
+	return out.list
+}
+
+// Reads lists the distinct tables the script reads, in order of first
+// appearance, without the temporary views the script defines itself.
+func (s *Script) Reads() []Name {
+	local := map[string]bool{}
+	for _, st := range s.Statements {
+		if st.Kind == KindCreateView && st.Temporary {
+			local[st.Table.String()] = true
+		}
+	}
+	var out names
+	for _, st := range s.Statements {
+		for _, n := range st.Reads {
+			if !local[n.String()] {
+				out.add(n)
+			}
+		}
+	}
+	return out.list
+}
+
+// Stateful lists why the script keeps state, from its queries; empty when
+// every query is stateless.
+func (s *Script) Stateful() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, st := range s.Statements {
+		for _, r := range st.Stateful {
+			if !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// ChangelogMode is the 'changelog.mode' option of the table the script
+// creates, lower-cased, or "" when not set.
+func (s *Script) ChangelogMode() string {
+	if st, ok := s.Created(); ok {
+		return strings.ToLower(st.Options["changelog.mode"])
+	}
+	return ""
+}
+
+// names is an ordered set of names.
+type names struct {
+	list []Name
+	seen map[string]bool
+}
+
+func (ns *names) add(list ...Name) {
+	for _, n := range list {
+		k := n.String()
+		if ns.seen[k] {
+			continue
+		}
+		if ns.seen == nil {
+			ns.seen = map[string]bool{}
+		}
+		ns.seen[k] = true
+		ns.list = append(ns.list, n)
+	}
+}
