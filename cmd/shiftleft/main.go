@@ -1,0 +1,8 @@
+// Command shiftleft keeps Apache Flink SQL pipelines deployed from git.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/inventory"
+	"github.com/shiftleft/shiftleft/pipeline"
+)
+
+// tree is a pipelines folder on disk.
+type tree struct {
+	dir  string // absolute path of the folder
+	root string // its name: the first element of every stored path
+}
+
+// pipelinesArg returns the pipelines folder from args[i], or $PIPELINES.
+func (a *app) pipelinesArg(args []string, i int) (tree, error) {
+	dir := ""
+	if i < len(args) {
+		dir = args[i]
+	} else if dir = a.getenv("PIPELINES"); dir == "" {
+		return tree{}, usagef("no pipelines folder: pass it as an argument or set $PIPELINES")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return tree{}, err
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return tree{}, fmt.Errorf("pipelines folder %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return tree{}, fmt.Errorf("pipelines folder %s is not a directory", dir)
+	}
+	return tree{dir: abs, root: filepath.Base(abs)}, nil
+}
+
+// scan reads the tree's SQL into an inventory, logging warnings.
+func (a *app) scan(t tree) (*inventory.Inventory, error) {
+	inv, warnings, err := inventory.Build(os.DirFS(t.dir), inventory.Options{
+		Root:            t.root,
+		DropUnknownRefs: !keepUnknownRefs(a.getenv("SL_KEEP_UNKNOWN_SQL_REFS_AS_EXTERNAL_KAFKA")),
+	})
+	for _, w := range warnings {
+		a.log.Warn(w.Message, zap.String("file", w.File), zap.String("table", w.Table))
+	}
+	return inv, err
+}
+
+// load scans the tree and builds its graph.
+func (a *app) load(t tree) (*pipeline.Graph, error) {
+	inv, err := a.scan(t)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.New(inv)
+}
+
+// keepUnknownRefs reads shift_left's switch: unset or 1/true/yes keeps
+// unknown references as external_kafka parents.
+func keepUnknownRefs(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "1", "true", "yes":
+		return true
+	}
+	return false
+}
+
+// writeDefinitions writes the definitions of the named tables. The caller has
+// built the whole graph first, so bad SQL or a cycle leaves every previous
+// file untouched; each file is replaced atomically.
+func writeDefinitions(t tree, g *pipeline.Graph, names []string) (int, error) {
+	type out struct {
+		file string
+		def  inventory.Definition
+	}
+	var outs []out
+	for _, n := range names {
+		tb, err := g.Table(n)
+		if err != nil {
+			return 0, err
+		}
+		if !pipeline.HasDefinitionFile(tb) {
+			continue
+		}
+		outs = append(outs, out{inventory.DefinitionPath(t.dir, t.root, tb), g.Definition(n)})
+	}
+	for _, o := range outs {
+		if err := inventory.WriteDefinition(o.file, o.def); err != nil {
+			return 0, err
+		}
+	}
+	return len(outs), nil
+}

@@ -1,0 +1,49 @@
+package inventory
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrNoDDL: a sql-scripts folder has no ddl.*.sql file.
+	ErrNoDDL = errors.New("no ddl.*.sql file")
+	// ErrTwoFiles: a sql-scripts folder has two DDL or two DML files.
+	ErrTwoFiles = errors.New("two files of the same kind")
+	// ErrEmptySQL: a DDL or DML file holds no statement.
+	ErrEmptySQL = errors.New("no SQL statement in the file")
+	// ErrNoInsert: a DML file writes no table.
+	ErrNoInsert = errors.New("no INSERT INTO statement: a DML must write its table")
+	// ErrNoCreate: a DDL-only table whose DDL creates no table.
+	ErrNoCreate = errors.New("no CREATE TABLE statement")
+	// ErrTableMismatch: the DDL creates one table and the DML writes another.
+	ErrTableMismatch = errors.New("DDL and DML name different tables")
+	// ErrDuplicateTable: two folders define the same table.
+	ErrDuplicateTable = errors.New("table defined twice")
+	// ErrNotUTF8: a SQL file is not valid UTF-8.
+	ErrNotUTF8 = errors.New("not valid UTF-8")
+	// ErrBadSQL: a SQL file does not tokenize (unterminated string or
+	// comment, unbalanced parentheses).
+	ErrBadSQL = errors.New("invalid SQL")
+	// ErrBadManifest: a seeds/external_tables.json file cannot be used.
+	ErrBadManifest = errors.New("invalid external tables file")
+	// ErrBadFile: a JSON metadata file cannot be read.
+	ErrBadFile = errors.New("invalid metadata file")
+)
+
+// FileError is a problem with one file; it names the file and, when known,
+// the table.
+type FileError struct {
+	Path  string
+	Table string
+	Err   error
+}
+
+func (e *FileError) Error() string {
+	if e.Table != "" {
+		return fmt.Sprintf("%s (table %s): %v", e.Path, e.Table, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }

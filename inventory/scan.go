@@ -1,0 +1,349 @@
+package inventory
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/shiftleft/shiftleft/flinksql"
+)
+
+// ScriptsDir is the folder name that marks a table folder.
+const ScriptsDir = "sql-scripts"
+
+// DefaultRoot is the pipelines folder name used when none is given.
+const DefaultRoot = "pipelines"
+
+// Options tune Build.
+type Options struct {
+	// Root is the pipelines folder name, the first element of every stored
+	// path ("pipelines/facts/..."). Default DefaultRoot.
+	Root string
+	// DropUnknownRefs drops references to tables that are nowhere in the tree
+	// instead of making them external_kafka parents (shift_left's
+	// SL_KEEP_UNKNOWN_SQL_REFS_AS_EXTERNAL_KAFKA=false).
+	DropUnknownRefs bool
+	// Workers bounds parallel parsing; default GOMAXPROCS.
+	Workers int
+}
+
+// Build scans fsys, whose root is the pipelines folder, for sql-scripts
+// folders and returns every table with its parents. It reports every broken
+// file at once, each error naming the file and the table; on error the
+// inventory is nil.
+func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
+	if opts.Root == "" {
+		opts.Root = DefaultRoot
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	dirs, manifests, err := walk(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
+	folders := scanFolders(fsys, dirs, opts)
+
+	inv := &Inventory{Root: opts.Root, Tables: make(map[string]*Table, len(folders))}
+	var errs []error
+	var warnings []Warning
+	for _, f := range folders {
+		warnings = append(warnings, f.warnings...)
+		if f.err != nil {
+			errs = append(errs, f.err)
+			continue
+		}
+		if prev, ok := inv.Tables[f.table.Name]; ok {
+			errs = append(errs, &FileError{Path: f.table.Folder, Table: f.table.Name,
+				Err: fmt.Errorf("%w: also defined in %s", ErrDuplicateTable, prev.Folder)})
+			continue
+		}
+		inv.Tables[f.table.Name] = f.table
+	}
+	for _, m := range manifests {
+		externals, err := readExternalTables(fsys, m, opts.Root)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, t := range externals {
+			if _, ok := inv.Tables[t.Name]; ok {
+				warnings = append(warnings, Warning{File: path.Join(opts.Root, m), Table: t.Name,
+					Message: "external table skipped: a folder of the tree defines it"})
+				continue
+			}
+			inv.Tables[t.Name] = t
+		}
+	}
+	if len(errs) > 0 {
+		return nil, warnings, errors.Join(errs...)
+	}
+	warnings = append(warnings, resolveParents(inv, folders, opts)...)
+	return inv, warnings, nil
+}
+
+// walk finds the sql-scripts folders and the external tables manifests,
+// sorted, skipping hidden folders such as .git.
+func walk(fsys fs.FS) (dirs, manifests []string, err error) {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == "." {
+				return err
+			}
+			return &FileError{Path: p, Err: err}
+		}
+		if d.IsDir() {
+			name := d.Name()
+			switch {
+			case p != "." && strings.HasPrefix(name, "."):
+				return fs.SkipDir
+			case name == ScriptsDir:
+				dirs = append(dirs, p)
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Name() == ExternalTablesFile && path.Base(path.Dir(p)) == "seeds" {
+			manifests = append(manifests, p)
+		}
+		return nil
+	})
+	sort.Strings(dirs)
+	sort.Strings(manifests)
+	return dirs, manifests, err
+}
+
+// folder is what one sql-scripts folder yields.
+type folder struct {
+	table    *Table
+	reads    []flinksql.Name
+	err      error
+	warnings []Warning
+}
+
+func scanFolders(fsys fs.FS, dirs []string, opts Options) []folder {
+	out := make([]folder, len(dirs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(opts.Workers, len(dirs)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = scanFolder(fsys, dirs[i], opts.Root)
+			}
+		})
+	}
+	for i := range dirs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+// sqlFile is one parsed SQL file of a table folder.
+type sqlFile struct {
+	ref    string // pipeline-relative path
+	script *flinksql.Script
+	props  map[string]string
+}
+
+func scanFolder(fsys fs.FS, dir, root string) (f folder) {
+	tableDir := path.Dir(dir)
+	t := &Table{Folder: path.Join(root, tableDir)}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		f.err = &FileError{Path: path.Join(root, dir), Err: err}
+		return f
+	}
+	var ddlName, dmlName string
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		var slot *string
+		switch {
+		case strings.HasPrefix(name, "ddl.") && !strings.Contains(name, "dlq"):
+			slot = &ddlName
+		case strings.HasPrefix(name, "dml."):
+			slot = &dmlName
+		default:
+			continue
+		}
+		if *slot != "" {
+			f.err = &FileError{Path: path.Join(root, dir),
+				Err: fmt.Errorf("%w: %s and %s; keep one", ErrTwoFiles, *slot, name)}
+			return f
+		}
+		*slot = name
+	}
+	if ddlName == "" {
+		f.err = &FileError{Path: path.Join(root, dir), Err: ErrNoDDL}
+		return f
+	}
+	ddl, err := readSQL(fsys, path.Join(dir, ddlName), root)
+	if err != nil {
+		f.err = err
+		return f
+	}
+	var dml *sqlFile
+	if dmlName != "" {
+		if dml, err = readSQL(fsys, path.Join(dir, dmlName), root); err != nil {
+			f.err = err
+			return f
+		}
+	}
+	t.DDLRef, t.DDLProperties, t.DDLFingerprint = ddl.ref, ddl.props, ddl.script.Fingerprint
+
+	created, hasCreate := ddl.script.Created()
+	switch {
+	case dml != nil:
+		writes := dml.script.Writes()
+		if len(writes) == 0 {
+			f.err = &FileError{Path: dml.ref, Err: ErrNoInsert}
+			return f
+		}
+		t.Name = writes[0].Table()
+		if hasCreate && created.Kind == flinksql.KindCreateTable && !namesTable(writes, created.Table.Table()) {
+			f.err = &FileError{Path: ddl.ref, Table: t.Name, Err: fmt.Errorf("%w: %s creates %s but %s writes %s",
+				ErrTableMismatch, path.Base(ddl.ref), created.Table, path.Base(dml.ref), writes[0])}
+			return f
+		}
+	case hasCreate && created.Kind == flinksql.KindCreateTable:
+		t.Name = created.Table.Table()
+	case hasCreate:
+		// shift_left does not recognise CREATE MATERIALIZED TABLE either; keep
+		// its name for the folder so both tools write the same inventory.
+		t.Name = NoTable
+		f.warnings = append(f.warnings, Warning{File: ddl.ref, Table: created.Table.Table(),
+			Message: "CREATE MATERIALIZED TABLE is not supported by Confluent Cloud for Flink; the folder is listed as " + NoTable})
+	default:
+		f.err = &FileError{Path: ddl.ref, Err: ErrNoCreate}
+		return f
+	}
+	if hasCreate && created.Kind == flinksql.KindCreateMaterializedTable && dml != nil {
+		f.warnings = append(f.warnings, Warning{File: ddl.ref, Table: t.Name,
+			Message: "CREATE MATERIALIZED TABLE is not supported by Confluent Cloud for Flink"})
+	}
+
+	f.reads = ddl.script.Reads()
+	t.StatefulReasons = ddl.script.Stateful()
+	t.Joins = ddl.script.Joins
+	if dml != nil {
+		t.DMLRef, t.DMLProperties, t.DMLFingerprint = dml.ref, dml.props, dml.script.Fingerprint
+		f.reads = append(f.reads, dml.script.Reads()...)
+		t.StatefulReasons = append(dml.script.Stateful(), t.StatefulReasons...)
+		t.Joins = dml.script.Joins
+	}
+	if mode := ddl.script.ChangelogMode(); mode == "upsert" || mode == "retract" {
+		t.StatefulReasons = append(t.StatefulReasons, fmt.Sprintf("changelog.mode '%s' in the DDL", mode))
+	}
+	t.Product = productName(t.Folder)
+	t.Type = tableType(t.Folder)
+	t.Fingerprint = tableFingerprint(t)
+	f.table = t
+	return f
+}
+
+func namesTable(names []flinksql.Name, table string) bool {
+	for _, n := range names {
+		if n.Table() == table {
+			return true
+		}
+	}
+	return false
+}
+
+// readSQL reads and parses one SQL file and the .properties file beside it.
+func readSQL(fsys fs.FS, file, root string) (*sqlFile, error) {
+	ref := path.Join(root, file)
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil, &FileError{Path: ref, Err: err}
+	}
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
+		return nil, &FileError{Path: ref, Err: fmt.Errorf("%w (line %d)", ErrNotUTF8, line)}
+	}
+	script, err := flinksql.Parse(string(data))
+	if err != nil {
+		return nil, &FileError{Path: ref, Err: fmt.Errorf("%w: %v", ErrBadSQL, err)}
+	}
+	if len(script.Statements) == 0 {
+		return nil, &FileError{Path: ref, Err: ErrEmptySQL}
+	}
+	props := map[string]string{}
+	propsFile := strings.TrimSuffix(file, ".sql") + ".properties"
+	if content, err := fs.ReadFile(fsys, propsFile); err == nil {
+		props = parseProperties(string(content))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, &FileError{Path: path.Join(root, propsFile), Err: err}
+	}
+	return &sqlFile{ref: ref, script: script, props: props}, nil
+}
+
+func firstInvalidUTF8(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
+}
+
+func tableFingerprint(t *Table) string {
+	h := sha256.New()
+	for _, part := range []string{t.DDLFingerprint, t.DMLFingerprint,
+		canonicalProperties(t.DDLProperties), canonicalProperties(t.DMLProperties)} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// resolveParents turns each folder's read names into inventory table names.
+// A qualified name (catalog.database.table) is the table of its last part. A
+// name that is nowhere in the tree becomes a synthesized external_kafka
+// table, unless opts.DropUnknownRefs.
+func resolveParents(inv *Inventory, folders []folder, opts Options) []Warning {
+	var warnings []Warning
+	for _, f := range folders {
+		t := f.table
+		seen := map[string]bool{t.Name: true}
+		for _, n := range f.reads {
+			name := n.Table()
+			if _, ok := inv.Tables[name]; !ok && len(n) > 1 {
+				// A backticked `db.table` written as db.table still matches.
+				if joined := strings.Join(n, "."); inv.Tables[joined] != nil {
+					name = joined
+				}
+			}
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			if _, ok := inv.Tables[name]; !ok {
+				if opts.DropUnknownRefs {
+					warnings = append(warnings, Warning{File: t.DMLRef, Table: t.Name,
+						Message: "reference to " + name + " dropped: no folder defines it"})
+					continue
+				}
+				inv.Tables[name] = synthesizedExternal(name, inv.Root)
+			}
+			t.Parents = append(t.Parents, name)
+		}
+		sort.Strings(t.Parents)
+	}
+	return warnings
+}

@@ -1,0 +1,109 @@
+package inventory
+
+import (
+	"sort"
+
+	"github.com/shiftleft/shiftleft/flinksql"
+)
+
+// Table types, as shift_left names them.
+const (
+	TypeSource        = "source"
+	TypeIntermediate  = "intermediate"
+	TypeFact          = "fact"
+	TypeDimension     = "dimension"
+	TypeView          = "view"
+	TypeSeed          = "seed"
+	TypeDeadLetter    = "dead_letter"
+	TypeUnknown       = "unknown-type"
+	TypeExternalKafka = "external_kafka"
+)
+
+// NoTable is the name shift_left gives a folder whose DDL creates no table it
+// recognises (CREATE MATERIALIZED TABLE); kept so inventories stay identical.
+const NoTable = "No-Table"
+
+// State forms of a table's DML.
+const (
+	Stateful  = "Stateful"
+	Stateless = "Stateless"
+)
+
+// Table is one table of a pipelines tree: where its SQL lives and what the
+// SQL says.
+type Table struct {
+	Name    string
+	Product string
+	Type    string
+	// DMLRef, DDLRef and Folder are pipeline-relative paths
+	// ("pipelines/facts/p1/fct_order/..."); DMLRef is "" for a DDL-only table.
+	DMLRef string
+	DDLRef string
+	Folder string
+	// KafkaTopic is set for external tables only.
+	KafkaTopic string
+	// Synthesized marks an external table made up for a reference to a table
+	// that is nowhere in the tree; such tables are not written to
+	// inventory.json, only named as parents.
+	Synthesized bool
+
+	// Parents are the tables this table's SQL reads, resolved against the
+	// inventory, sorted, without the table itself.
+	Parents []string
+	// StatefulReasons says why the table is stateful; empty when stateless.
+	StatefulReasons []string
+	Joins           flinksql.JoinCounts
+	// DDLFingerprint and DMLFingerprint hash the normalised SQL of each file;
+	// Fingerprint hashes both plus the statement properties.
+	DDLFingerprint string
+	DMLFingerprint string
+	Fingerprint    string
+	// DDLProperties and DMLProperties are the optional <file>.properties
+	// settings that go with each statement.
+	DDLProperties map[string]string
+	DMLProperties map[string]string
+}
+
+// External reports whether the table is a Kafka topic that exists outside the
+// tree and is never deployed.
+func (t *Table) External() bool { return t.Type == TypeExternalKafka }
+
+// StateForm is Stateful or Stateless.
+func (t *Table) StateForm() string {
+	if len(t.StatefulReasons) > 0 {
+		return Stateful
+	}
+	return Stateless
+}
+
+// Inventory is every table of a pipelines tree, by name.
+type Inventory struct {
+	// Root is the pipelines folder name that prefixes every stored path.
+	Root   string
+	Tables map[string]*Table
+}
+
+// Names returns the table names, sorted.
+func (inv *Inventory) Names() []string {
+	names := make([]string, 0, len(inv.Tables))
+	for n := range inv.Tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Warning is something odd in the tree that does not stop the build.
+type Warning struct {
+	File    string
+	Table   string
+	Message string
+}
+
+func (w Warning) String() string {
+	s := w.File
+	if w.Table != "" {
+		s += " (table " + w.Table + ")"
+	}
+	return s + ": " + w.Message
+}
