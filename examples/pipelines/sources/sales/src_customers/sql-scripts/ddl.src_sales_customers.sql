@@ -1,0 +1,16 @@
+CREATE TABLE IF NOT EXISTS src_sales_customers (
+  customer_id STRING NOT NULL,
+  full_name STRING,
+  email STRING,
+  country STRING,
+  updated_at TIMESTAMP_LTZ(3),
+  PRIMARY KEY(customer_id) NOT ENFORCED
+) DISTRIBUTED BY HASH(customer_id) INTO 1 BUCKETS
+WITH (
+  'changelog.mode' = 'upsert',
+  'key.format' = 'avro-registry',
+  'value.format' = 'avro-registry',
+  'kafka.retention.time' = '0',
+  'scan.startup.mode' = 'earliest-offset',
+  'value.fields-include' = 'all'
+);
