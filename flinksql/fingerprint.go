@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// fingerprint hashes the normalised token stream: reserved words upper-cased,
+// fingerprint hashes the normalised token stream: keywords upper-cased,
 // `ident` and ident the same, hints with collapsed whitespace, trailing
 // semicolons dropped. Comments and whitespace never reach the tokens.
 func fingerprint(toks []Token) string {
@@ -19,7 +19,7 @@ func fingerprint(toks []Token) string {
 	for _, t := range toks[:end] {
 		buf = buf[:0]
 		switch {
-		case t.Kind == Word && reserved.has(t):
+		case t.Kind == Word && (reserved.has(t) || softKeywords.has(t)):
 			buf = append(buf, 'K')
 			buf = append(buf, strings.ToUpper(t.Text)...)
 		case t.Kind == Word || t.Kind == QuotedIdent:

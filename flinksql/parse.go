@@ -68,8 +68,8 @@ func matchParens(toks []Token) ([]int32, error) {
 type groupCtx uint8
 
 const (
-	ctxExpr  groupCtx = iota // inside an expression: a query here is a sub-query
-	ctxFrom                  // a derived table, a set-operation operand, a CTE body
+	ctxExpr groupCtx = iota // inside an expression: a query here is a sub-query
+	ctxFrom                 // a derived table, a set-operation operand, a CTE body
 )
 
 type parser struct {
@@ -157,11 +157,7 @@ func (p *parser) statement() Statement {
 			st.Kind = KindInsert
 			p.insert()
 		}
-	case t.Is("BEGIN") && p.peek(1).Is("STATEMENT"):
-		p.pos += 3 // BEGIN STATEMENT SET
-		p.statementSet()
-	case t.Is("STATEMENT") && p.peek(1).Is("SET"):
-		p.pos += 2
+	case p.accept("BEGIN", "STATEMENT", "SET"):
 		p.statementSet()
 	case t.Is("SELECT") || t.Is("WITH") || t.Is("VALUES") || t.IsPunct("("):
 		st.Kind = KindQuery
@@ -220,7 +216,8 @@ func (p *parser) statementSet() {
 func (p *parser) create() {
 	st := p.stmt
 	p.pos++ // CREATE
-	st.OrReplace = p.accept("OR", "REPLACE")
+	// CREATE OR ALTER (Flink 2.1 materialized tables) replaces too.
+	st.OrReplace = p.accept("OR", "REPLACE") || p.accept("OR", "ALTER")
 	st.Temporary = p.accept("TEMPORARY")
 	materialized := p.accept("MATERIALIZED")
 	switch {
@@ -341,10 +338,17 @@ func (p *parser) features(from, to int) {
 			p.reason("MATCH_RECOGNIZE")
 		case call && windowTVFs.has(t):
 			p.reason("window %s", strings.ToUpper(t.Text))
-		case call && aggregates.has(t):
+		case call && aggregates.has(t) && !p.overAfter(i+1):
 			p.reason("aggregate %s()", strings.ToUpper(t.Text))
 		}
 	}
+}
+
+// overAfter reports whether the call whose "(" is at open is followed by OVER:
+// SUM(x) OVER (...) is an OVER aggregation, not a global one.
+func (p *parser) overAfter(open int) bool {
+	after := int(p.match[open]) + 1
+	return after < len(p.toks) && p.toks[after].Is("OVER")
 }
 
 // query walks [WITH ...] set-expression [ORDER BY ...] [LIMIT ...].
@@ -382,6 +386,12 @@ func (p *parser) with() {
 
 var setOps = makeSet(`UNION INTERSECT EXCEPT MINUS`)
 
+// sortWords end a set expression: its ORDER BY, LIMIT, OFFSET and FETCH.
+var sortWords = makeSet(`ORDER LIMIT OFFSET FETCH`)
+
+// endOfSelect reports whether t ends the clauses of one SELECT.
+func endOfSelect(t Token) bool { return setOps.has(t) || sortWords.has(t) || t.Is("INSERT") }
+
 func (p *parser) setExpr() {
 	for !p.atEnd() {
 		switch t := p.peek(0); {
@@ -389,7 +399,7 @@ func (p *parser) setExpr() {
 			p.selectCore()
 		case t.Is("VALUES"):
 			p.pos++
-			p.scan(func(t Token) bool { return setOps.has(t) || t.Is("ORDER") || t.Is("INSERT") })
+			p.scan(endOfSelect)
 		case t.IsPunct("("):
 			p.group(ctxFrom)
 		case t.Is("TABLE") && isName(p.peek(1)):
@@ -398,16 +408,30 @@ func (p *parser) setExpr() {
 		default:
 			return
 		}
-		if !setOps.has(p.peek(0)) {
+		op := p.peek(0)
+		if !setOps.has(op) {
 			break
 		}
 		p.pos++
-		if !p.accept("ALL") {
-			p.accept("DISTINCT")
+		// Only UNION ALL just concatenates; UNION [DISTINCT], INTERSECT and
+		// EXCEPT deduplicate or match rows, which Flink does with state.
+		if all := p.accept("ALL"); !all || !op.Is("UNION") {
+			p.reason("%s", strings.ToUpper(op.Text))
 		}
+		p.accept("DISTINCT")
 	}
-	// ORDER BY, LIMIT, OFFSET, FETCH of the whole set expression.
-	p.scan(func(t Token) bool { return t.Is("INSERT") })
+	// ORDER BY, LIMIT, OFFSET, FETCH of the whole set expression: sorting or
+	// limiting a stream keeps state.
+	p.scan(func(t Token) bool {
+		if sortWords.has(t) {
+			kw := strings.ToUpper(t.Text)
+			if p.peek(1).Is("BY") {
+				kw += " BY"
+			}
+			p.reason("%s", kw)
+		}
+		return t.Is("INSERT")
+	})
 }
 
 func (p *parser) selectCore() {
@@ -422,12 +446,22 @@ func (p *parser) selectCore() {
 			// IS [NOT] DISTINCT FROM compares, it does not start a FROM clause.
 			return !(p.prev(1).Is("DISTINCT") && (p.prev(2).Is("IS") || p.prev(2).Is("NOT")))
 		}
-		return clauseWords.has(t)
+		return p.atClause()
 	})
 	if p.accept("FROM") {
 		p.fromList()
 	}
-	p.scan(func(t Token) bool { return setOps.has(t) || t.Is("ORDER") || t.Is("INSERT") })
+	p.scan(endOfSelect)
+}
+
+// atClause reports whether a clause of the current query level starts here.
+// GROUP and ORDER need their BY: LISTAGG(x) WITHIN GROUP (...) is a call.
+func (p *parser) atClause() bool {
+	t := p.peek(0)
+	if t.Is("GROUP") || t.Is("ORDER") {
+		return p.peek(1).Is("BY")
+	}
+	return clauseWords.has(t)
 }
 
 // scan walks tokens of the current level until stop says so, a ";" or the end
@@ -466,12 +500,10 @@ func (p *parser) fromList() {
 			p.tableRef(p.joinKeyword())
 		case t.Is("ON"):
 			p.pos++
-			p.scan(func(Token) bool {
-				return p.peek(0).IsPunct(",") || p.atJoin() || clauseWords.has(p.peek(0))
-			})
+			p.scan(func(t Token) bool { return t.IsPunct(",") || p.atJoin() || p.atClause() })
 		case t.Is("MATCH_RECOGNIZE"):
 			p.pos++
-		case clauseWords.has(t):
+		case p.atClause():
 			return
 		case t.IsPunct("("):
 			p.group(ctxExpr) // USING (...), column aliases, MATCH_RECOGNIZE (...)
@@ -543,13 +575,21 @@ func (p *parser) tableRef(join string) {
 		if join != "" {
 			p.reason("%s with a table function", join)
 		}
+	case isName(t) && p.callAfterName():
+		// FROM fn(...) and FROM TUMBLE(TABLE t, ...): a table function,
+		// whose TABLE arguments are what it reads.
+		p.name()
+		p.group(ctxExpr)
+		if join != "" {
+			p.reason("%s with a table function", join)
+		}
 	case isName(t):
 		n := p.name()
 		p.read(n)
 		temporal := p.accept("FOR", "SYSTEM_TIME", "AS", "OF")
 		if temporal {
 			p.scan(func(t Token) bool {
-				return t.Is("AS") || t.Is("ON") || t.Is("USING") || t.IsPunct(",") || p.atJoin() || clauseWords.has(t)
+				return t.Is("AS") || t.Is("ON") || t.Is("USING") || t.IsPunct(",") || p.atJoin() || p.atClause()
 			})
 		}
 		switch {
@@ -561,10 +601,22 @@ func (p *parser) tableRef(join string) {
 	}
 }
 
+// callAfterName reports whether the name at the cursor is followed by "(".
+func (p *parser) callAfterName() bool {
+	save := p.pos
+	p.name()
+	call := p.peek(0).IsPunct("(")
+	p.pos = save
+	return call
+}
+
 // group walks a parenthesised group and leaves the cursor after it. A query
 // inside an expression is a sub-query, which Flink runs as a join.
 func (p *parser) group(ctx groupCtx) {
 	open := p.pos
+	if !p.peek(0).IsPunct("(") {
+		return // LATERAL TABLE or UNNEST without their "(": nothing to walk
+	}
 	isQuery := p.groupIsQuery(open)
 	if isQuery && ctx == ctxExpr {
 		switch before := p.prev(1); {
@@ -572,20 +624,25 @@ func (p *parser) group(ctx groupCtx) {
 			p.reason("IN sub-query")
 		case before.Is("EXISTS"):
 			p.reason("EXISTS sub-query")
+		case before.Is("ANY") || before.Is("SOME") || before.Is("ALL"):
+			p.reason("%s sub-query", strings.ToUpper(before.Text))
 		default:
 			p.reason("scalar sub-query")
 		}
 	}
 	p.inGroup(func() {
-		if isQuery || (ctx == ctxFrom && p.peek(0).IsPunct("(")) {
+		switch {
+		case isQuery:
 			p.query()
+		case ctx == ctxFrom:
+			p.fromList() // a parenthesised join: FROM (a JOIN b ON ...)
 		}
 		p.scan(nil)
 	})
 }
 
 // inGroup runs walk with the cursor inside the group that opens at the
-// cursor, then moves past the group.
+// cursor, which must be a "(", then moves past the group.
 func (p *parser) inGroup(walk func()) {
 	open := p.pos
 	closing := int(p.match[open])
@@ -595,11 +652,17 @@ func (p *parser) inGroup(walk func()) {
 	p.pos, p.limit = closing+1, saved
 }
 
+// groupIsQuery reports whether the group opening at open holds a query,
+// looking through extra parentheses: ((SELECT ...) UNION ALL (SELECT ...)).
 func (p *parser) groupIsQuery(open int) bool {
-	if open+1 >= len(p.toks) {
+	i := open + 1
+	for i < len(p.toks) && p.toks[i].IsPunct("(") {
+		i++
+	}
+	if i >= len(p.toks) {
 		return false
 	}
-	t := p.toks[open+1]
+	t := p.toks[i]
 	return t.Is("SELECT") || t.Is("WITH") || t.Is("VALUES")
 }
 

@@ -164,11 +164,12 @@ func (s *Script) Writes() []Name {
 }
 
 // Reads lists the distinct tables the script reads, in order of first
-// appearance, without the temporary views the script defines itself.
+// appearance, without the views the script defines itself: their bodies'
+// tables are read instead.
 func (s *Script) Reads() []Name {
 	local := map[string]bool{}
 	for _, st := range s.Statements {
-		if st.Kind == KindCreateView && st.Temporary {
+		if st.Kind == KindCreateView {
 			local[st.Table.String()] = true
 		}
 	}

@@ -159,6 +159,10 @@ func (lx *lexer) next() (Token, bool, error) {
 				return Token{}, false, err
 			}
 			raw := lx.src[lx.off+1 : lx.off+n-1]
+			if raw == "" {
+				// Flink rejects it too, and a Name part is never empty.
+				return Token{}, false, lx.errorf(start, "empty backticked identifier")
+			}
 			lx.advance(n)
 			return Token{Kind: QuotedIdent, Text: strings.ReplaceAll(raw, "``", "`"), Pos: start}, true, nil
 		case isDigit(c) || (c == '.' && isDigit(lx.peek(1))):
@@ -212,16 +216,22 @@ func (lx *lexer) peek(i int) byte {
 	return 0
 }
 
+// checkUTF8 fails on the first invalid byte of src[from:to], which starts at
+// the current offset, reporting that byte's own position.
 func (lx *lexer) checkUTF8(from, to int) error {
-	if s := lx.src[from:to]; !utf8.ValidString(s) {
-		for i, r := range s {
-			if r == utf8.RuneError {
-				// Report the position of the bad byte inside the comment.
-				sub := lexer{src: lx.src, off: lx.off, line: lx.line, col: lx.col}
-				sub.advance(from - lx.off + i)
-				return lx.errorf(sub.pos(), "invalid UTF-8 byte 0x%02x", s[i])
-			}
+	s := lx.src[from:to]
+	if utf8.ValidString(s) {
+		return nil
+	}
+	for i := 0; i < len(s); {
+		// A valid U+FFFD is one rune of 3 bytes; only a size-1 RuneError is bad.
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			sub := lexer{src: lx.src, off: lx.off, line: lx.line, col: lx.col}
+			sub.advance(from - lx.off + i)
+			return lx.errorf(sub.pos(), "invalid UTF-8 byte 0x%02x", s[i])
 		}
+		i += size
 	}
 	return nil
 }
