@@ -140,6 +140,14 @@ func (g *Graph) cycle(pending map[string]int) error {
 	for i := len(path) - 1; i >= 0; i-- {
 		cyc = append(cyc, path[i])
 	}
+	// Start at the smallest name so the same cycle always reads the same.
+	first := 0
+	for i, n := range cyc {
+		if n < cyc[first] {
+			first = i
+		}
+	}
+	cyc = append(cyc[first:], cyc[:first]...)
 	cyc = append(cyc, cyc[0])
 	var files []string
 	for _, n := range cyc[1:] {

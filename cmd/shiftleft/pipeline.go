@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shiftleft/shiftleft/inventory"
+	"github.com/shiftleft/shiftleft/pipeline"
 )
 
 func (a *app) pipelineCmd() *cobra.Command {
@@ -37,11 +38,8 @@ a cycle.`,
 			if err != nil {
 				return err
 			}
-			if _, err := os.Stat(filepath.Join(t.dir, inventory.InventoryFile)); errors.Is(err, fs.ErrNotExist) {
-				if err := inventory.WriteInventory(t.dir, g.Inventory()); err != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "%s: %d tables\n", filepath.Join(t.dir, inventory.InventoryFile), countListed(g.Inventory()))
+			if err := a.ensureInventory(t, g); err != nil {
+				return err
 			}
 			n, err := writeDefinitions(t, g, g.Order())
 			if err != nil {
@@ -93,6 +91,9 @@ every table it depends on (their children lists name it), as shift_left does.`,
 			if table == "" {
 				return fmt.Errorf("%s is not the DML or DDL of a table (is it in a sql-scripts folder?)", args[0])
 			}
+			if err := a.ensureInventory(t, g); err != nil {
+				return err
+			}
 			n, err := writeDefinitions(t, g, append(g.Ancestors(table), table))
 			if err != nil {
 				return err
@@ -101,6 +102,20 @@ every table it depends on (their children lists name it), as shift_left does.`,
 			return nil
 		},
 	}
+}
+
+// ensureInventory writes inventory.json when the tree has none, as
+// shift_left's metadata commands do.
+func (a *app) ensureInventory(t tree, g *pipeline.Graph) error {
+	file := filepath.Join(t.dir, inventory.InventoryFile)
+	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := inventory.WriteInventory(t.dir, g.Inventory()); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s: %d tables\n", file, countListed(g.Inventory()))
+	return nil
 }
 
 func (a *app) deleteAllMetadataCmd() *cobra.Command {
