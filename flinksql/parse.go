@@ -166,14 +166,11 @@ func (p *parser) statement() Statement {
 		p.pos++
 		st.Temporary = p.accept("TEMPORARY")
 		if p.accept("TABLE") {
-			st.Kind = KindDropTable
 			st.IfExists = p.accept("IF", "EXISTS")
-			st.Table = p.name()
+			p.named(KindDropTable)
 		}
-	case t.Is("ALTER") && p.peek(1).Is("TABLE"):
-		p.pos += 2
-		st.Kind = KindAlterTable
-		st.Table = p.name()
+	case p.accept("ALTER", "TABLE"):
+		p.named(KindAlterTable)
 	}
 	p.skipStatement()
 	p.stmt = nil
@@ -193,6 +190,17 @@ func (p *parser) skipStatement() {
 			return
 		}
 	}
+}
+
+// named reads the table name of a CREATE, DROP or ALTER statement and sets
+// the statement's kind; without a name the statement stays KindOther, so a
+// statement of these kinds always has its table.
+func (p *parser) named(kind Kind) bool {
+	if p.stmt.Table = p.name(); p.stmt.Table == nil {
+		return false
+	}
+	p.stmt.Kind = kind
+	return true
 }
 
 func (p *parser) statementSet() {
@@ -222,17 +230,19 @@ func (p *parser) create() {
 	materialized := p.accept("MATERIALIZED")
 	switch {
 	case p.accept("TABLE"):
-		st.Kind = KindCreateTable
+		st.IfNotExists = p.accept("IF", "NOT", "EXISTS")
+		kind := KindCreateTable
 		if materialized {
-			st.Kind = KindCreateMaterializedTable
+			kind = KindCreateMaterializedTable
 		}
-		st.IfNotExists = p.accept("IF", "NOT", "EXISTS")
-		st.Table = p.name()
-		p.tableTail()
+		if p.named(kind) {
+			p.tableTail()
+		}
 	case p.accept("VIEW"):
-		st.Kind = KindCreateView
 		st.IfNotExists = p.accept("IF", "NOT", "EXISTS")
-		st.Table = p.name()
+		if !p.named(KindCreateView) {
+			return
+		}
 		for !p.atEnd() && !p.peek(0).IsPunct(";") {
 			if p.accept("AS") {
 				p.queryWithFeatures()
