@@ -58,11 +58,6 @@ INTERSECT EXCEPT MINUS INSERT SELECT VALUES`)
 // OUTER follows, so the LEFT() function is not a join).
 var joinWords = makeSet(`JOIN LEFT RIGHT FULL INNER CROSS NATURAL`)
 
-// notAlias are words that can follow a table reference but are not its alias.
-var notAlias = makeSet(`ON USING JOIN LEFT RIGHT FULL INNER CROSS NATURAL OUTER WHERE GROUP
-HAVING WINDOW QUALIFY ORDER LIMIT OFFSET FETCH UNION INTERSECT EXCEPT MINUS MATCH_RECOGNIZE FOR
-INSERT END SELECT VALUES TABLESAMPLE`)
-
 // aggregates are the aggregate functions whose use outside a GROUP BY is a
 // global aggregation, which keeps state.
 var aggregates = makeSet(`COUNT SUM AVG MIN MAX COLLECT LISTAGG STDDEV STDDEV_POP STDDEV_SAMP
@@ -82,14 +77,23 @@ func makeSet(words string) wordSet {
 	return s
 }
 
-// has reports whether the word token t is in the set.
+// maxKeyword is longer than any keyword (CURRENT_TRANSFORM_GROUP_FOR_TYPE).
+const maxKeyword = 40
+
+// has reports whether the word token t is in the set. Keywords are ASCII, so
+// only ASCII letters are upper-cased, on the stack: has runs on every word.
 func (s wordSet) has(t Token) bool {
-	if t.Kind != Word {
+	if t.Kind != Word || len(t.Text) > maxKeyword {
 		return false
 	}
-	if _, ok := s[t.Text]; ok {
-		return true
+	var buf [maxKeyword]byte
+	for i := 0; i < len(t.Text); i++ {
+		c := t.Text[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
 	}
-	_, ok := s[strings.ToUpper(t.Text)]
+	_, ok := s[string(buf[:len(t.Text)])]
 	return ok
 }
