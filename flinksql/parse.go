@@ -170,6 +170,7 @@ func (p *parser) statement() Statement {
 			p.named(KindDropTable)
 		}
 	case p.accept("ALTER", "TABLE"):
+		st.IfExists = p.accept("IF", "EXISTS")
 		p.named(KindAlterTable)
 	}
 	p.skipStatement()

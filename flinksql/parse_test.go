@@ -536,9 +536,13 @@ var readCases = []parseCase{
 		wantReads: []string{"events"},
 	},
 	{
-		name:      "lateral table without its parentheses",
-		sql:       "SELECT * FROM a, LATERAL TABLE x WHERE y IN (1)",
-		wantReads: []string{"a"},
+		// Broken SQL, but the walker must keep going forward: it once
+		// jumped back to the first token here and lost b.
+		name:         "lateral table without its parentheses",
+		sql:          "SELECT * FROM a, LATERAL TABLE x, b WHERE y IN (1)",
+		wantReads:    []string{"a", "b"},
+		wantStateful: true,
+		wantReason:   "comma join b",
 	},
 }
 
@@ -1021,8 +1025,12 @@ func TestStatementFields(t *testing.T) {
 				{Kind: flinksql.KindDropTable, Table: "x", Temporary: true}},
 		},
 		{
-			"ALTER TABLE t SET ('changelog.mode' = 'append')",
-			[]fields{{Kind: flinksql.KindAlterTable, Table: "t"}},
+			"ALTER TABLE t SET ('changelog.mode' = 'append'); ALTER TABLE IF EXISTS db.u RENAME TO v",
+			[]fields{{Kind: flinksql.KindAlterTable, Table: "t"}, {Kind: flinksql.KindAlterTable, Table: "db.u", IfExists: true}},
+		},
+		{
+			"CREATE TABLE (a INT); DROP TABLE; ALTER TABLE",
+			[]fields{{Kind: flinksql.KindOther}, {Kind: flinksql.KindOther}, {Kind: flinksql.KindOther}},
 		},
 		{
 			"SET 'a' = 'b'; USE CATALOG c; INSERT INTO t SELECT 1; EXECUTE STATEMENT SET BEGIN INSERT INTO t SELECT 2; END; VALUES (1)",
@@ -1231,6 +1239,8 @@ func TestTokenize(t *testing.T) {
 		{"backticked with dots and dashes", "`clone.dev.orders-v2`.x", []tok{{Q, "clone.dev.orders-v2"}, {P, "."}, {W, "x"}}},
 		{"escaped backtick", "`a``b`", []tok{{Q, "a`b"}}},
 		{"backticked keyword", "`FROM`", []tok{{Q, "FROM"}}},
+		{"comment markers in backticks", "`a--b/*c*/`", []tok{{Q, "a--b/*c*/"}}},
+		{"quotes in backticks and backticks in strings", "`it's` '`x`'", []tok{{Q, "it's"}, {S, "'`x`'"}}},
 		{"hint", "t /*+ OPTIONS('a'='b') */ x", []tok{{W, "t"}, {H, "/*+ OPTIONS('a'='b') */"}, {W, "x"}}},
 		{"numbers", "1 2.5 .5 1e10 3E-2 7.", []tok{{N, "1"}, {N, "2.5"}, {N, ".5"}, {N, "1e10"}, {N, "3E-2"}, {N, "7."}}},
 		{"two-char operators", "a<>b<=c>=d!=e||f=>g::h->i", []tok{{W, "a"}, {P, "<>"}, {W, "b"}, {P, "<="}, {W, "c"},
