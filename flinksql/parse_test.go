@@ -102,6 +102,11 @@ var ddlCases = []parseCase{
 		wantReason:   "GROUP BY",
 	},
 	{
+		name:        "file starting with a byte order mark",
+		sql:         "\uFEFFCREATE TABLE t (a INT) WITH ('connector' = 'kafka');",
+		wantCreated: "t",
+	},
+	{
 		name:        "ddl followed by its dml in one file",
 		sql:         "CREATE TABLE IF NOT EXISTS t (id INT);\nINSERT INTO t SELECT id FROM s;",
 		wantCreated: "t",
@@ -1249,6 +1254,9 @@ func TestTokenize(t *testing.T) {
 		{"identifiers with digits, underscores and dollars", "_a1 b$2 user_join", []tok{{W, "_a1"}, {W, "b$2"}, {W, "user_join"}}},
 		{"unicode identifier", "straße, 表 ½", []tok{{W, "straße"}, {P, ","}, {W, "表"}, {P, "½"}}},
 		{"unicode space", "a\u00a0b", []tok{{W, "a"}, {W, "b"}}},
+		{"byte order mark", "\uFEFFa", []tok{{W, "a"}}},
+		{"line comment ended by a lone CR", "a -- x\rb", []tok{{W, "a"}, {W, "b"}}},
+		{"block comment opener in a line comment", "a -- /* x\nb", []tok{{W, "a"}, {W, "b"}}},
 		{"minus is not a comment", "a - -1", []tok{{W, "a"}, {P, "-"}, {P, "-"}, {N, "1"}}},
 		{"empty", " \n\t ", nil},
 	}

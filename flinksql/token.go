@@ -122,7 +122,8 @@ func (lx *lexer) next() (Token, bool, error) {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
 			lx.advance(1)
 		case c == '-' && lx.peek(1) == '-':
-			end := strings.IndexByte(lx.src[lx.off:], '\n')
+			// A lone \r ends a line comment too, as in Calcite's lexer.
+			end := strings.IndexAny(lx.src[lx.off:], "\r\n")
 			if end < 0 {
 				end = len(lx.src) - lx.off
 			}
@@ -186,7 +187,9 @@ func (lx *lexer) next() (Token, bool, error) {
 				lx.advance(n)
 				return Token{Kind: Word, Text: text, Pos: start}, true, nil
 			}
-			if unicode.IsSpace(r) {
+			// A byte order mark, which editors put at the start of a file,
+			// separates tokens like a space.
+			if unicode.IsSpace(r) || r == '\uFEFF' {
 				lx.advance(size)
 				continue
 			}
