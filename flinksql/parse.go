@@ -512,8 +512,6 @@ func (p *parser) fromList() {
 		case t.Is("ON"):
 			p.pos++
 			p.scan(func(t Token) bool { return t.IsPunct(",") || p.atJoin() || p.atClause() })
-		case t.Is("MATCH_RECOGNIZE"):
-			p.pos++
 		case p.atClause():
 			return
 		case t.IsPunct("("):
@@ -663,17 +661,17 @@ func (p *parser) inGroup(walk func()) {
 	p.pos, p.limit = closing+1, saved
 }
 
-// groupIsQuery reports whether the group opening at open holds a query,
-// looking through extra parentheses: ((SELECT ...) UNION ALL (SELECT ...)).
+// groupIsQuery reports whether the group opening at open holds a query. A
+// group opening with a query in parentheses is one only when a set operation,
+// ORDER BY... or the group's end follows: ((SELECT ...) UNION ALL (SELECT ...))
+// is a query, ((SELECT ...) AS d JOIN t ON ...) a join.
 func (p *parser) groupIsQuery(open int) bool {
-	i := open + 1
-	for i < len(p.toks) && p.toks[i].IsPunct("(") {
-		i++
+	first := open + 1 // a ")" at worst: groups are balanced
+	t := p.toks[first]
+	if t.IsPunct("(") {
+		after := p.toks[p.match[first]+1]
+		return p.groupIsQuery(first) && (after.IsPunct(")") || setOps.has(after) || sortWords.has(after))
 	}
-	if i >= len(p.toks) {
-		return false
-	}
-	t := p.toks[i]
 	return t.Is("SELECT") || t.Is("WITH") || t.Is("VALUES")
 }
 

@@ -510,6 +510,20 @@ var readCases = []parseCase{
 		wantJoins:    flinksql.JoinCounts{Regular: 2},
 	},
 	{
+		name:         "parenthesised join starting with a derived table",
+		sql:          "SELECT * FROM ((SELECT * FROM a) AS x JOIN b ON x.id = b.id)",
+		wantReads:    []string{"a", "b"},
+		wantStateful: true,
+		wantJoins:    flinksql.JoinCounts{Regular: 1},
+	},
+	{
+		name:         "expression starting with a scalar sub-query",
+		sql:          "SELECT ((SELECT MAX(v) FROM a) + 1) AS n FROM b",
+		wantReads:    []string{"a", "b"},
+		wantStateful: true,
+		wantReason:   "scalar sub-query",
+	},
+	{
 		name:      "values as a derived table",
 		sql:       "SELECT * FROM (VALUES (1, 'FROM'), (2, 'JOIN')) AS t (a, b)",
 		wantReads: nil,
