@@ -1,7 +1,10 @@
 package flinksql_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/shiftleft/shiftleft/flinksql"
 )
@@ -68,4 +71,33 @@ func TestBenchDML(t *testing.T) {
 		wantReason:   "temporal join",
 		wantJoins:    flinksql.JoinCounts{Regular: 1, Left: 2},
 	})
+}
+
+// TestParseScales guards against walks that are quadratic in the input: at
+// these sizes the quadratic versions took minutes, the linear ones take well
+// under a second.
+func TestParseScales(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs")
+	}
+	const n = 100000
+	var joins strings.Builder
+	joins.WriteString("SELECT * FROM t0")
+	for i := 1; i < n/2; i++ {
+		fmt.Fprintf(&joins, " JOIN t%d ON t%d.x = t0.x", i, i)
+	}
+	inputs := map[string]string{
+		"nested sub-queries":  "SELECT * FROM " + strings.Repeat("(", n) + "SELECT * FROM t" + strings.Repeat(")", n),
+		"nested expressions":  "SELECT " + strings.Repeat("(", n) + "x" + strings.Repeat(")", n) + " FROM t",
+		"many distinct reads": joins.String(),
+	}
+	for name, src := range inputs {
+		start := time.Now()
+		if _, err := flinksql.Parse(src); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if d := time.Since(start); d > 15*time.Second {
+			t.Errorf("%s: Parse took %v", name, d)
+		}
+	}
 }

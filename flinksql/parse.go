@@ -19,11 +19,11 @@ func Parse(src string) (*Script, error) {
 			toks = append(toks, t)
 		}
 	}
-	match, err := matchParens(toks)
+	match, isQuery, err := pairParens(toks)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks, match: match, limit: len(toks)}
+	p := &parser{toks: toks, match: match, isQuery: isQuery, limit: len(toks)}
 	script := &Script{Fingerprint: fingerprint(all), Joins: countJoins(toks)}
 	for !p.atEnd() {
 		if p.peek(0).IsPunct(";") {
@@ -35,10 +35,11 @@ func Parse(src string) (*Script, error) {
 	return script, nil
 }
 
-// matchParens pairs every "(" with its ")" so the walker can step over a
-// group in one move.
-func matchParens(toks []Token) ([]int32, error) {
-	match := make([]int32, len(toks))
+// pairParens pairs every "(" with its ")", so the walker can step over a
+// group in one move, and marks the groups that hold a query.
+func pairParens(toks []Token) (match []int32, isQuery []bool, err error) {
+	match = make([]int32, len(toks))
+	isQuery = make([]bool, len(toks))
 	var stack []int32
 	for i, t := range toks {
 		match[i] = -1
@@ -50,17 +51,32 @@ func matchParens(toks []Token) ([]int32, error) {
 			stack = append(stack, int32(i))
 		case ")":
 			if len(stack) == 0 {
-				return nil, &SyntaxError{Pos: t.Pos, Msg: "unexpected )"}
+				return nil, nil, &SyntaxError{Pos: t.Pos, Msg: "unexpected )"}
 			}
 			open := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			match[open] = int32(i)
+			isQuery[open] = holdsQuery(toks, match, isQuery, int(open))
 		}
 	}
 	if len(stack) > 0 {
-		return nil, &SyntaxError{Pos: toks[stack[len(stack)-1]].Pos, Msg: "unclosed ("}
+		return nil, nil, &SyntaxError{Pos: toks[stack[len(stack)-1]].Pos, Msg: "unclosed ("}
 	}
-	return match, nil
+	return match, isQuery, nil
+}
+
+// holdsQuery reports whether the group opening at open holds a query; the
+// groups inside it are already marked. A group opening with a query in
+// parentheses is a query only when a set operation, ORDER BY... or the
+// group's end follows: ((SELECT ...) UNION ALL (SELECT ...)) is a query,
+// ((SELECT ...) AS d JOIN t ON ...) a join.
+func holdsQuery(toks []Token, match []int32, isQuery []bool, open int) bool {
+	first := toks[open+1] // a ")" at worst
+	if first.IsPunct("(") {
+		after := toks[match[open+1]+1]
+		return isQuery[open+1] && (after.IsPunct(")") || setOps.has(after) || sortWords.has(after))
+	}
+	return first.Is("SELECT") || first.Is("WITH") || first.Is("VALUES")
 }
 
 // groupCtx says where a parenthesised group stands, which decides what a
@@ -73,11 +89,16 @@ const (
 )
 
 type parser struct {
-	toks  []Token
-	match []int32
-	pos   int
-	limit int // index of the closing ")" of the current group, or len(toks)
-	stmt  *Statement
+	toks    []Token
+	match   []int32
+	isQuery []bool // by the index of a group's "("
+	pos     int
+	limit   int // index of the closing ")" of the current group, or len(toks)
+	stmt    *Statement
+	// reads and reasons collect the statement's reads and state reasons
+	// without duplicates, in order.
+	reads   names
+	reasons map[string]bool
 	// scope holds the CTE names visible at this point, innermost last.
 	scope []string
 }
@@ -114,11 +135,13 @@ func (p *parser) accept(kws ...string) bool {
 
 func (p *parser) reason(format string, args ...any) {
 	r := fmt.Sprintf(format, args...)
-	for _, have := range p.stmt.Stateful {
-		if have == r {
-			return
-		}
+	if p.reasons[r] {
+		return
 	}
+	if p.reasons == nil {
+		p.reasons = map[string]bool{}
+	}
+	p.reasons[r] = true
 	p.stmt.Stateful = append(p.stmt.Stateful, r)
 }
 
@@ -130,12 +153,7 @@ func (p *parser) read(n Name) {
 			}
 		}
 	}
-	for _, have := range p.stmt.Reads {
-		if have.String() == n.String() {
-			return
-		}
-	}
-	p.stmt.Reads = append(p.stmt.Reads, n)
+	p.reads.add(n)
 }
 
 // statement walks one statement and leaves the cursor after its ";".
@@ -174,7 +192,8 @@ func (p *parser) statement() Statement {
 		p.named(KindAlterTable)
 	}
 	p.skipStatement()
-	p.stmt = nil
+	st.Reads = p.reads.list
+	p.stmt, p.reads, p.reasons = nil, names{}, nil
 	return st
 }
 
@@ -313,7 +332,7 @@ func (p *parser) insert() {
 		p.pos++
 		p.skipOne()
 	}
-	if p.peek(0).IsPunct("(") && !p.groupIsQuery(p.pos) {
+	if p.peek(0).IsPunct("(") && !p.isQuery[p.pos] {
 		p.skipOne() // column list
 	}
 	p.queryWithFeatures()
@@ -378,7 +397,7 @@ func (p *parser) with() {
 	for isName(p.peek(0)) {
 		name := p.peek(0).Text
 		p.pos++
-		if p.peek(0).IsPunct("(") && !p.groupIsQuery(p.pos) {
+		if p.peek(0).IsPunct("(") && !p.isQuery[p.pos] {
 			p.skipOne() // column aliases
 		}
 		p.accept("AS")
@@ -626,7 +645,7 @@ func (p *parser) group(ctx groupCtx) {
 	if !p.peek(0).IsPunct("(") {
 		return // LATERAL TABLE or UNNEST without their "(": nothing to walk
 	}
-	isQuery := p.groupIsQuery(open)
+	isQuery := p.isQuery[open]
 	if isQuery && ctx == ctxExpr {
 		switch before := p.prev(1); {
 		case before.Is("IN"):
@@ -659,20 +678,6 @@ func (p *parser) inGroup(walk func()) {
 	p.pos, p.limit = open+1, closing
 	walk()
 	p.pos, p.limit = closing+1, saved
-}
-
-// groupIsQuery reports whether the group opening at open holds a query. A
-// group opening with a query in parentheses is one only when a set operation,
-// ORDER BY... or the group's end follows: ((SELECT ...) UNION ALL (SELECT ...))
-// is a query, ((SELECT ...) AS d JOIN t ON ...) a join.
-func (p *parser) groupIsQuery(open int) bool {
-	first := open + 1 // a ")" at worst: groups are balanced
-	t := p.toks[first]
-	if t.IsPunct("(") {
-		after := p.toks[p.match[first]+1]
-		return p.groupIsQuery(first) && (after.IsPunct(")") || setOps.has(after) || sortWords.has(after))
-	}
-	return t.Is("SELECT") || t.Is("WITH") || t.Is("VALUES")
 }
 
 // skipOne moves past one token, or a whole group.
