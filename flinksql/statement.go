@@ -101,8 +101,12 @@ type Statement struct {
 	Reads []Name
 	// Options holds a CREATE TABLE's WITH options, keys lower-cased.
 	Options map[string]string
-	// Stateful lists why the statement keeps state in Flink (joins, GROUP
-	// BY, OVER...); empty when it is stateless.
+	// Stateful lists why the statement keeps state in Flink; empty when it
+	// is stateless. State comes from a join with a table, a sub-query or a
+	// table function (comma joins too; not UNNEST or LATERAL TABLE), GROUP
+	// BY, SELECT DISTINCT, an aggregate call, OVER, MATCH_RECOGNIZE, a
+	// window table function, a sub-query in an expression, UNION without
+	// ALL, INTERSECT, EXCEPT, and ORDER BY, LIMIT, OFFSET or FETCH.
 	Stateful []string
 }
 
