@@ -95,7 +95,56 @@ func sortedTables(ts []*Table) []*Table {
 
 // EncodeDefinition renders a definition as shift_left does: three-space
 // indent, UTF-8 kept, no final newline.
-func EncodeDefinition(d Definition) ([]byte, error) { return encodePython(d, 3, false) }
+func EncodeDefinition(d Definition) ([]byte, error) {
+	w := &pyWriter{indent: 3, buf: make([]byte, 0, 4096)}
+	w.definition(&d)
+	return w.buf, nil
+}
+
+func (w *pyWriter) definition(d *Definition) {
+	w.open('{')
+	for _, f := range [...]struct{ k, v string }{
+		{"table_name", d.TableName}, {"product_name", d.ProductName}, {"type", d.Type},
+		{"dml_ref", d.DMLRef}, {"ddl_ref", d.DDLRef}, {"path", d.Path},
+	} {
+		w.key(f.k)
+		w.str(f.v)
+	}
+	w.key("kafka_topic")
+	w.optional(d.KafkaTopic)
+	w.key("complexity")
+	w.open('{')
+	c := d.Complexity
+	for _, f := range [...]struct {
+		k string
+		v int
+	}{
+		{"number_of_regular_joins", c.RegularJoins}, {"number_of_left_joins", c.LeftJoins},
+		{"number_of_right_joins", c.RightJoins}, {"number_of_inner_joins", c.InnerJoins},
+		{"number_of_outer_joins", c.OuterJoins},
+	} {
+		w.key(f.k)
+		w.int(f.v)
+	}
+	w.key("complexity_type")
+	w.str(c.ComplexityType)
+	w.key("state_form")
+	w.str(c.StateForm)
+	w.close('}')
+	for _, list := range [...]struct {
+		k string
+		v []Definition
+	}{{"parents", d.Parents}, {"children", d.Children}} {
+		w.key(list.k)
+		w.open('[')
+		for i := range list.v {
+			w.member()
+			w.definition(&list.v[i])
+		}
+		w.close(']')
+	}
+	w.close('}')
+}
 
 // DecodeDefinition reads pipeline_definition.json.
 func DecodeDefinition(data []byte) (Definition, error) {
@@ -118,13 +167,14 @@ func DefinitionPath(rootDir, root string, t *Table) string {
 	return filepath.Join(rootDir, filepath.FromSlash(path.Join(rel, DefinitionFile)))
 }
 
-// WriteDefinition writes a definition file atomically.
-func WriteDefinition(file string, d Definition) error {
+// WriteDefinition writes a definition file atomically, unless it already
+// holds this definition; it reports whether it wrote.
+func WriteDefinition(file string, d Definition) (bool, error) {
 	data, err := EncodeDefinition(d)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return atomicfile.Write(file, data, 0o644)
+	return atomicfile.WriteIfChanged(file, data, 0o644)
 }
 
 // ReadDefinition reads a definition file.

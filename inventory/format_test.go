@@ -60,7 +60,7 @@ func TestRoundTripShiftLeftFiles(t *testing.T) {
 func TestEncodingMatchesPython(t *testing.T) {
 	inv := &inventory.Inventory{Root: "pipelines", Tables: map[string]*inventory.Table{
 		"b_ünïcode": {Name: "b_ünïcode", Product: "p", Type: "fact", DDLRef: "pipelines/facts/p/b/sql-scripts/ddl.b.sql", Folder: "pipelines/facts/p/b"},
-		"a<&>":      {Name: "a<&>", Product: "None", Type: "source", KafkaTopic: "topic-😀"},
+		"a<&>":      {Name: "a<&>", Product: "No\"ne\\", Type: "source\n\x01\b\f\t\r", KafkaTopic: "topic-😀"},
 	}}
 	got, err := inventory.EncodeInventory(inv)
 	if err != nil {
@@ -70,8 +70,8 @@ func TestEncodingMatchesPython(t *testing.T) {
 	want := `{
     "a<&>": {
         "table_name": "a<&>",
-        "product_name": "None",
-        "type": "source",
+        "product_name": "No\"ne\\",
+        "type": "source\n\u0001\b\f\t\r",
         "dml_ref": "",
         "ddl_ref": "",
         "table_folder_name": "",
@@ -122,7 +122,7 @@ func TestFailedWriteLeavesNoTempFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "keep"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := inventory.WriteDefinition(target, inventory.Definition{}); err == nil {
+	if _, err := inventory.WriteDefinition(target, inventory.Definition{}); err == nil {
 		t.Fatal("write over a directory succeeded")
 	}
 	if left, _ := os.ReadDir(filepath.Dir(target)); len(left) != 1 {

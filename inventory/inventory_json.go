@@ -34,22 +34,33 @@ func optional(s string) *string {
 // keys sorted, four-space indent, non-ASCII escaped, no final newline.
 // Synthesized external tables are left out, as shift_left does.
 func EncodeInventory(inv *Inventory) ([]byte, error) {
-	entries := make(map[string]inventoryEntry, len(inv.Tables))
-	for name, t := range inv.Tables {
+	w := &pyWriter{indent: 4, ascii: true, buf: make([]byte, 0, 512*len(inv.Tables)+2)}
+	w.open('{')
+	for _, name := range inv.Names() {
+		t := inv.Tables[name]
 		if t.Synthesized {
 			continue
 		}
-		entries[name] = inventoryEntry{
-			TableName:       t.Name,
-			ProductName:     t.Product,
-			Type:            t.Type,
-			DMLRef:          t.DMLRef,
-			DDLRef:          t.DDLRef,
-			TableFolderName: t.Folder,
-			KafkaTopic:      optional(t.KafkaTopic),
-		}
+		w.key(name)
+		w.open('{')
+		w.key("table_name")
+		w.str(t.Name)
+		w.key("product_name")
+		w.str(t.Product)
+		w.key("type")
+		w.str(t.Type)
+		w.key("dml_ref")
+		w.str(t.DMLRef)
+		w.key("ddl_ref")
+		w.str(t.DDLRef)
+		w.key("table_folder_name")
+		w.str(t.Folder)
+		w.key("kafka_topic")
+		w.optional(optional(t.KafkaTopic))
+		w.close('}')
 	}
-	return encodePython(entries, 4, true)
+	w.close('}')
+	return w.buf, nil
 }
 
 // DecodeInventory reads inventory.json. The tables it returns carry names and
@@ -77,7 +88,8 @@ func WriteInventory(dir string, inv *Inventory) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.Write(filepath.Join(dir, InventoryFile), data, 0o644)
+	_, err = atomicfile.WriteIfChanged(filepath.Join(dir, InventoryFile), data, 0o644)
+	return err
 }
 
 // ReadInventory reads dir/inventory.json.

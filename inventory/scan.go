@@ -45,7 +45,7 @@ func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
 		opts.Root = DefaultRoot
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
+		opts.Workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	dirs, manifests, err := walk(fsys)
 	if err != nil {
@@ -247,11 +247,25 @@ func scanFolder(fsys fs.FS, dir, root string) (f folder) {
 	if mode := ddl.script.ChangelogMode(); mode == "upsert" || mode == "retract" {
 		t.StatefulReasons = append(t.StatefulReasons, fmt.Sprintf("changelog.mode '%s' in the DDL", mode))
 	}
+	// Names are substrings of the SQL; copying them lets each file's text be
+	// freed (on 100,000 tables the sources would otherwise stay in memory).
+	t.Name = strings.Clone(t.Name)
+	for i, n := range f.reads {
+		f.reads[i] = cloneName(n)
+	}
 	t.Product = productName(t.Folder)
 	t.Type = tableType(t.Folder)
 	t.Fingerprint = tableFingerprint(t)
 	f.table = t
 	return f
+}
+
+func cloneName(n flinksql.Name) flinksql.Name {
+	out := make(flinksql.Name, len(n))
+	for i, part := range n {
+		out[i] = strings.Clone(part)
+	}
+	return out
 }
 
 func namesTable(names []flinksql.Name, table string) bool {

@@ -41,11 +41,11 @@ a cycle.`,
 			if err := a.ensureInventory(t, g); err != nil {
 				return err
 			}
-			n, err := writeDefinitions(t, g, g.Order())
+			n, changed, err := writeDefinitions(t, g, g.Order())
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "Total number of pipeline definitions created: %d\n", n)
+			fmt.Fprintf(a.stdout, "Total number of pipeline definitions created: %d (%d changed)\n", n, changed)
 			return nil
 		},
 	}
@@ -94,11 +94,11 @@ every table it depends on (their children lists name it), as shift_left does.`,
 			if err := a.ensureInventory(t, g); err != nil {
 				return err
 			}
-			n, err := writeDefinitions(t, g, append(g.Ancestors(table), table))
+			n, changed, err := writeDefinitions(t, g, append(g.Ancestors(table), table))
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "%s: %d pipeline definitions written\n", table, n)
+			fmt.Fprintf(a.stdout, "%s: %d pipeline definitions written (%d changed)\n", table, n, changed)
 			return nil
 		},
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 
@@ -71,29 +72,51 @@ func keepUnknownRefs(v string) bool {
 	return false
 }
 
-// writeDefinitions writes the definitions of the named tables. The caller has
-// built the whole graph first, so bad SQL or a cycle leaves every previous
-// file untouched; each file is replaced atomically.
-func writeDefinitions(t tree, g *pipeline.Graph, names []string) (int, error) {
-	type out struct {
-		file string
-		def  inventory.Definition
-	}
-	var outs []out
+// writeDefinitions writes the definitions of the named tables, in parallel
+// since the filesystem is the bottleneck, and says how many files changed.
+// The caller has built the whole graph first, so bad SQL or a cycle leaves
+// every previous file untouched; each file is replaced atomically.
+func writeDefinitions(t tree, g *pipeline.Graph, names []string) (total, changed int, err error) {
+	var files []string
+	var tables []string
 	for _, n := range names {
 		tb, err := g.Table(n)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		if !pipeline.HasDefinitionFile(tb) {
-			continue
-		}
-		outs = append(outs, out{inventory.DefinitionPath(t.dir, t.root, tb), g.Definition(n)})
-	}
-	for _, o := range outs {
-		if err := inventory.WriteDefinition(o.file, o.def); err != nil {
-			return 0, err
+		if pipeline.HasDefinitionFile(tb) {
+			files = append(files, inventory.DefinitionPath(t.dir, t.root, tb))
+			tables = append(tables, n)
 		}
 	}
-	return len(outs), nil
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for range min(writeWorkers, len(files)) {
+		wg.Go(func() {
+			for i := range next {
+				wrote, werr := inventory.WriteDefinition(files[i], g.Definition(tables[i]))
+				mu.Lock()
+				if wrote {
+					changed++
+				}
+				if werr != nil && err == nil {
+					err = werr
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return len(files), changed, err
 }
+
+// writeWorkers bounds parallel file writes; the kernel, not the CPU, does
+// most of the work, so a few more than the cores help.
+const writeWorkers = 8

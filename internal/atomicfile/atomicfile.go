@@ -3,6 +3,7 @@
 package atomicfile
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,4 +42,15 @@ func Write(path string, data []byte, perm os.FileMode) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// WriteIfChanged writes data like Write unless path already holds exactly
+// data, and reports whether it wrote. Rebuilding metadata that did not change
+// then costs a read per file, keeps modification times, and spares the
+// filesystem an inode per file.
+func WriteIfChanged(path string, data []byte, perm os.FileMode) (bool, error) {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return false, nil
+	}
+	return true, Write(path, data, perm)
 }

@@ -1,0 +1,181 @@
+// Command benchreport times whole shiftleft processes on generated pipelines
+// trees, as a user would run them: `table build-inventory` then
+// `pipeline build-all-metadata`, each a fresh process, wall time and peak RSS
+// read from the kernel. `make bench` runs it after the Go benchmarks; it exits
+// non-zero when a target is missed.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shiftleft/shiftleft/internal/pipelinegen"
+)
+
+// target is a speed bound for one tree size.
+type target struct {
+	maxSeconds float64
+	maxRSSMB   float64 // 0: no bound
+}
+
+var targets = map[int]target{
+	10_000:  {maxSeconds: 2, maxRSSMB: 300},
+	100_000: {maxSeconds: 20},
+}
+
+func main() {
+	sizesFlag := flag.String("sizes", "1000,10000,100000", "comma-separated tree sizes in tables")
+	runs := flag.Int("runs", 3, "runs per size (the best is kept) for trees under 100,000 tables")
+	flag.Parse()
+	if err := run(*sizesFlag, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+type measure struct {
+	tables                       int
+	inventory, metadata, rebuild time.Duration
+	peakMB                       float64
+	missed                       []string
+}
+
+func run(sizesFlag string, runs int) error {
+	var sizes []int
+	for _, s := range strings.Split(sizesFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad size %q", s)
+		}
+		sizes = append(sizes, n)
+	}
+	sort.Ints(sizes)
+	work, err := os.MkdirTemp("", "shiftleft-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "shiftleft")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/shiftleft")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+
+	var results []measure
+	for _, n := range sizes {
+		tries := runs
+		if n >= 100_000 {
+			tries = 1
+		}
+		m := measure{tables: n}
+		for i := 0; i < tries; i++ {
+			// Each run gets a freshly generated tree, as after a clone:
+			// deleting metadata between runs would time the filesystem's
+			// handling of recently deleted inodes instead of shiftleft.
+			dir := filepath.Join(work, fmt.Sprintf("%d-%d", n, i), "pipelines")
+			start := time.Now()
+			if _, err := pipelinegen.Generate(dir, pipelinegen.Options{Tables: n, Seed: 1}); err != nil {
+				return err
+			}
+			fmt.Printf("generated %d tables in %.1fs\n", n, time.Since(start).Seconds())
+			inv, invMB, err := timed(bin, "table", "build-inventory", dir)
+			if err != nil {
+				return err
+			}
+			meta, metaMB, err := timed(bin, "pipeline", "build-all-metadata", dir)
+			if err != nil {
+				return err
+			}
+			// A rebuild with nothing changed, the common case in a repo.
+			again, againMB, err := timed(bin, "pipeline", "build-all-metadata", dir)
+			if err != nil {
+				return err
+			}
+			if i == 0 || inv+meta < m.inventory+m.metadata {
+				m.inventory, m.metadata, m.rebuild = inv, meta, again
+				m.peakMB = max(invMB, metaMB, againMB)
+			}
+			if err := os.RemoveAll(filepath.Dir(dir)); err != nil {
+				return err
+			}
+		}
+		if t, ok := targets[n]; ok {
+			if total := (m.inventory + m.metadata).Seconds(); total > t.maxSeconds {
+				m.missed = append(m.missed, fmt.Sprintf("%.2fs > %.0fs", total, t.maxSeconds))
+			}
+			if t.maxRSSMB > 0 && m.peakMB > t.maxRSSMB {
+				m.missed = append(m.missed, fmt.Sprintf("%.0f MB > %.0f MB", m.peakMB, t.maxRSSMB))
+			}
+		}
+		results = append(results, m)
+	}
+	return report(results)
+}
+
+func report(results []measure) error {
+	fmt.Println()
+	fmt.Println("| tables | build-inventory | build-all-metadata | total | per table | peak RSS | metadata rebuild, nothing changed | target |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---|")
+	missed := false
+	for _, m := range results {
+		total := m.inventory + m.metadata
+		status := "-"
+		if _, ok := targets[m.tables]; ok {
+			status = "met"
+		}
+		if len(m.missed) > 0 {
+			status = "MISSED: " + strings.Join(m.missed, ", ")
+			missed = true
+		}
+		fmt.Printf("| %d | %.2fs | %.2fs | %.2fs | %.1f µs | %.0f MB | %.2fs | %s |\n", m.tables,
+			m.inventory.Seconds(), m.metadata.Seconds(), total.Seconds(),
+			float64(total.Microseconds())/float64(m.tables), m.peakMB, m.rebuild.Seconds(), status)
+	}
+	// Linear growth: the cost per table of the largest tree stays within twice
+	// that of the 10,000-table tree.
+	var base, last *measure
+	for i := range results {
+		if results[i].tables == 10_000 {
+			base = &results[i]
+		}
+		last = &results[i]
+	}
+	if base != nil && last.tables > base.tables {
+		per := func(m *measure) float64 { return float64(m.inventory+m.metadata) / float64(m.tables) }
+		ratio := per(last) / per(base)
+		fmt.Printf("\ncost per table at %d tables / at %d tables: %.2f (linear: <= 2)\n", last.tables, base.tables, ratio)
+		if ratio > 2 {
+			missed = true
+		}
+	}
+	if missed {
+		return fmt.Errorf("a target was missed")
+	}
+	return nil
+}
+
+// timed runs the binary and returns its wall time and peak RSS in MB.
+func timed(bin string, args ...string) (time.Duration, float64, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	out, err := cmd.Output()
+	elapsed := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s %s: %w\n%s", bin, strings.Join(args, " "), err, out)
+	}
+	rss := 0.0
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = float64(ru.Maxrss) / 1024 // Linux reports KiB
+	}
+	return elapsed, rss, nil
+}
