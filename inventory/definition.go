@@ -103,13 +103,8 @@ func EncodeDefinition(d Definition) ([]byte, error) {
 
 func (w *pyWriter) definition(d *Definition) {
 	w.open('{')
-	for _, f := range [...]struct{ k, v string }{
-		{"table_name", d.TableName}, {"product_name", d.ProductName}, {"type", d.Type},
-		{"dml_ref", d.DMLRef}, {"ddl_ref", d.DDLRef}, {"path", d.Path},
-	} {
-		w.key(f.k)
-		w.str(f.v)
-	}
+	w.strs("table_name", d.TableName, "product_name", d.ProductName, "type", d.Type,
+		"dml_ref", d.DMLRef, "ddl_ref", d.DDLRef, "path", d.Path)
 	w.key("kafka_topic")
 	w.optional(d.KafkaTopic)
 	w.key("complexity")
@@ -126,10 +121,7 @@ func (w *pyWriter) definition(d *Definition) {
 		w.key(f.k)
 		w.int(f.v)
 	}
-	w.key("complexity_type")
-	w.str(c.ComplexityType)
-	w.key("state_form")
-	w.str(c.StateForm)
+	w.strs("complexity_type", c.ComplexityType, "state_form", c.StateForm)
 	w.close('}')
 	for _, list := range [...]struct {
 		k string

@@ -56,6 +56,14 @@ func (w *pyWriter) key(k string) {
 	w.buf = append(w.buf, ':', ' ')
 }
 
+// strs writes string members, key then value.
+func (w *pyWriter) strs(kvs ...string) {
+	for i := 0; i+1 < len(kvs); i += 2 {
+		w.key(kvs[i])
+		w.str(kvs[i+1])
+	}
+}
+
 func (w *pyWriter) int(i int) { w.buf = strconv.AppendInt(w.buf, int64(i), 10) }
 
 func (w *pyWriter) optional(s *string) {
