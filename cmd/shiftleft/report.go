@@ -42,7 +42,7 @@ its parents up to the sources and its direct children, as an indented tree
 			}
 			name, err := lookupTable(g, args[0])
 			if err != nil {
-				return err
+				return fmt.Errorf("%w (pipelines folder %s)", err, t.dir)
 			}
 			r, err := g.Report(name, pipeline.ReportOptions{Children: o.childrenToo, ParentsOnly: o.parentOnly})
 			if err != nil {
