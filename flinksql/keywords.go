@@ -1,6 +1,9 @@
 package flinksql
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // reserved holds Flink SQL's reserved words (Flink documentation, "Reserved
 // Keywords"), the ones that cannot be an unquoted identifier. Their case does
@@ -81,7 +84,8 @@ func makeSet(words string) wordSet {
 const maxKeyword = 40
 
 // has reports whether the word token t is in the set. Keywords are ASCII, so
-// only ASCII letters are upper-cased, on the stack: has runs on every word.
+// only ASCII letters are upper-cased, on the stack. The walker tests the
+// classes the lexer gave the word instead; has is what defines them.
 func (s wordSet) has(t Token) bool {
 	if t.Kind != Word || len(t.Text) > maxKeyword {
 		return false
@@ -97,3 +101,192 @@ func (s wordSet) has(t Token) bool {
 	_, ok := s[string(buf[:len(t.Text)])]
 	return ok
 }
+
+// wordClass holds one bit per word set: the sets a keyword belongs to.
+type wordClass uint16
+
+const (
+	classReserved wordClass = 1 << iota
+	classSoft
+	classClause
+	classJoin
+	classAggregate
+	classWindowTVF
+	classSetOp
+	classSort
+	classStructural
+)
+
+// classSets are the sets behind the class bits, in bit order.
+var classSets = [...]wordSet{reserved, softKeywords, clauseWords, joinWords, aggregates, windowTVFs,
+	setOps, sortWords, structural}
+
+// keyword identifies a keyword: the lexer looks every word up once, so the
+// walker compares small integers instead of folding the case of strings.
+// 0 is no keyword.
+type keyword uint16
+
+// keywordTable finds the keyword a word spells, ignoring case, with one hash
+// and usually one probe: a map lookup on each test of a word was most of the
+// walker's time.
+type keywordTable struct {
+	text  []string    // upper-case text by keyword
+	class []wordClass // by keyword
+	// slots holds keywords by hash, with linear probing; 0 is an empty slot.
+	// At most a quarter full, so probing stops soon on the many words that
+	// are not keywords.
+	slots [1 << keywordBits]keyword
+}
+
+const keywordBits = 11
+
+// keywords holds the words of all the sets, and the words the walker adds
+// with intern.
+var keywords = newKeywordTable()
+
+func newKeywordTable() *keywordTable {
+	kt := &keywordTable{text: []string{""}, class: []wordClass{0}}
+	var words []string
+	for _, s := range classSets {
+		for w := range s {
+			words = append(words, w)
+		}
+	}
+	// Sorted, so keywords number the same on every run.
+	slices.Sort(words)
+	for _, w := range slices.Compact(words) {
+		kt.intern(w)
+	}
+	return kt
+}
+
+// intern returns the keyword for the upper-case word w, adding it first when
+// it is new.
+func (kt *keywordTable) intern(w string) keyword {
+	h := hashSeed
+	for i := 0; i < len(w); i++ {
+		h = hashByte(h, w[i])
+	}
+	i := kt.slot(w, h)
+	if kt.slots[i] != 0 {
+		return kt.slots[i]
+	}
+	if len(w) > maxKeyword || 4*len(kt.text) > len(kt.slots) {
+		panic("flinksql: keyword " + w + " does not fit the keyword table")
+	}
+	k := keyword(len(kt.text))
+	kt.text = append(kt.text, w)
+	var c wordClass
+	for bit, s := range classSets {
+		if s.has(Token{Kind: Word, Text: w}) {
+			c |= 1 << bit
+		}
+	}
+	kt.class = append(kt.class, c)
+	kt.slots[i] = k
+	return k
+}
+
+// find returns the keyword the word w, whose hash is h, spells in any case,
+// or 0.
+func (kt *keywordTable) find(w string, h uint32) keyword {
+	if len(w) > maxKeyword {
+		return 0
+	}
+	return kt.slots[kt.slot(w, h)]
+}
+
+// slot returns the slot of the word w, whose hash is h: the one holding its
+// keyword, or else the empty one where it goes.
+func (kt *keywordTable) slot(w string, h uint32) uint32 {
+	for i := h >> (32 - keywordBits); ; i = (i + 1) % uint32(len(kt.slots)) {
+		if k := kt.slots[i]; k == 0 || equalUpper(w, kt.text[k]) {
+			return i
+		}
+	}
+}
+
+// The word hash is FNV-1a of the word with ASCII letters upper-cased; the
+// lexer computes it as it reads the word.
+const hashSeed uint32 = 2166136261
+
+func hashByte(h uint32, c byte) uint32 { return (h ^ uint32(upperASCII(c))) * 16777619 }
+
+// equalUpper reports whether w upper-cased (ASCII letters only) is kw.
+func equalUpper(w, kw string) bool {
+	if len(w) != len(kw) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if upperASCII(w[i]) != kw[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func upperASCII(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// The keywords the walker tests words against.
+var (
+	kwAll            = keywords.intern("ALL")
+	kwAlter          = keywords.intern("ALTER")
+	kwAny            = keywords.intern("ANY")
+	kwAs             = keywords.intern("AS")
+	kwBegin          = keywords.intern("BEGIN")
+	kwBy             = keywords.intern("BY")
+	kwCreate         = keywords.intern("CREATE")
+	kwCross          = keywords.intern("CROSS")
+	kwDistinct       = keywords.intern("DISTINCT")
+	kwDrop           = keywords.intern("DROP")
+	kwEnd            = keywords.intern("END")
+	kwExecute        = keywords.intern("EXECUTE")
+	kwExists         = keywords.intern("EXISTS")
+	kwFor            = keywords.intern("FOR")
+	kwFrom           = keywords.intern("FROM")
+	kwFull           = keywords.intern("FULL")
+	kwGroup          = keywords.intern("GROUP")
+	kwIf             = keywords.intern("IF")
+	kwIn             = keywords.intern("IN")
+	kwInner          = keywords.intern("INNER")
+	kwInsert         = keywords.intern("INSERT")
+	kwInto           = keywords.intern("INTO")
+	kwIs             = keywords.intern("IS")
+	kwJoin           = keywords.intern("JOIN")
+	kwLateral        = keywords.intern("LATERAL")
+	kwLeft           = keywords.intern("LEFT")
+	kwLike           = keywords.intern("LIKE")
+	kwMatchRecognize = keywords.intern("MATCH_RECOGNIZE")
+	kwMaterialized   = keywords.intern("MATERIALIZED")
+	kwNatural        = keywords.intern("NATURAL")
+	kwNot            = keywords.intern("NOT")
+	kwOf             = keywords.intern("OF")
+	kwOn             = keywords.intern("ON")
+	kwOr             = keywords.intern("OR")
+	kwOrder          = keywords.intern("ORDER")
+	kwOuter          = keywords.intern("OUTER")
+	kwOver           = keywords.intern("OVER")
+	kwOverwrite      = keywords.intern("OVERWRITE")
+	kwPartition      = keywords.intern("PARTITION")
+	kwRecursive      = keywords.intern("RECURSIVE")
+	kwReplace        = keywords.intern("REPLACE")
+	kwRight          = keywords.intern("RIGHT")
+	kwSelect         = keywords.intern("SELECT")
+	kwSet            = keywords.intern("SET")
+	kwSome           = keywords.intern("SOME")
+	kwStatement      = keywords.intern("STATEMENT")
+	kwSystemTime     = keywords.intern("SYSTEM_TIME")
+	kwTable          = keywords.intern("TABLE")
+	kwTemporary      = keywords.intern("TEMPORARY")
+	kwUnion          = keywords.intern("UNION")
+	kwUnnest         = keywords.intern("UNNEST")
+	kwUsing          = keywords.intern("USING")
+	kwValues         = keywords.intern("VALUES")
+	kwView           = keywords.intern("VIEW")
+	kwWith           = keywords.intern("WITH")
+)

@@ -1,46 +1,80 @@
 package flinksql
 
 import (
-	"fmt"
+	"slices"
 	"strings"
+	"sync"
 )
 
 // Parse tokenizes and walks a SQL script. It fails only on lexical errors
 // (unterminated string, comment or identifier, invalid UTF-8) and unbalanced
 // parentheses; anything else it does not understand is skipped.
 func Parse(src string) (*Script, error) {
-	all, err := Tokenize(src)
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	all, err := tokenize(src, sc.toks[:0])
+	sc.toks = all
 	if err != nil {
 		return nil, err
 	}
-	toks := make([]Token, 0, len(all))
-	for _, t := range all {
-		if t.Kind != Hint {
-			toks = append(toks, t)
-		}
-	}
-	match, isQuery, err := pairParens(toks)
-	if err != nil {
+	fp := fingerprint(all)
+	toks := slices.DeleteFunc(all, func(t Token) bool { return t.Kind == Hint })
+	match, isQuery := sc.groups(len(toks))
+	if err := pairParens(toks, match, isQuery); err != nil {
 		return nil, err
 	}
 	p := &parser{toks: toks, match: match, isQuery: isQuery, limit: len(toks)}
-	script := &Script{Fingerprint: fingerprint(all), Joins: countJoins(toks)}
+	script := &Script{Fingerprint: fp, Joins: countJoins(toks)}
 	for !p.atEnd() {
 		if p.peek(0).IsPunct(";") {
 			p.pos++
 			continue
 		}
-		script.Statements = append(script.Statements, p.statement())
+		script.Statements = append(script.Statements, Statement{})
+		p.statement(&script.Statements[len(script.Statements)-1])
 	}
 	return script, nil
 }
 
-// pairParens pairs every "(" with its ")", so the walker can step over a
-// group in one move, and marks the groups that hold a query.
-func pairParens(toks []Token) (match []int32, isQuery []bool, err error) {
-	match = make([]int32, len(toks))
-	isQuery = make([]bool, len(toks))
-	var stack []int32
+// scratch holds what Parse needs only while it runs, for the next Parse to
+// reuse: with a Parse per SQL file of a large repository, allocating these
+// anew each time made most of the garbage.
+type scratch struct {
+	toks    []Token
+	match   []int32
+	isQuery []bool
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxScratch caps the tokens a pooled scratch has room for, so that one huge
+// script does not keep its buffers alive.
+const maxScratch = 1 << 14
+
+// groups returns the match and isQuery slices for n tokens, isQuery all false.
+func (sc *scratch) groups(n int) ([]int32, []bool) {
+	sc.match = slices.Grow(sc.match[:0], n)[:n]
+	sc.isQuery = slices.Grow(sc.isQuery[:0], n)[:n]
+	clear(sc.isQuery)
+	return sc.match, sc.isQuery
+}
+
+func (sc *scratch) release() {
+	if cap(sc.toks) > maxScratch {
+		return
+	}
+	// Tokens point into the source, which must not outlive its Parse here.
+	clear(sc.toks)
+	sc.toks = sc.toks[:0]
+	scratchPool.Put(sc)
+}
+
+// pairParens pairs every "(" with its ")" in match, so the walker can step
+// over a group in one move, and marks the groups that hold a query in
+// isQuery, which must be all false.
+func pairParens(toks []Token, match []int32, isQuery []bool) error {
+	// Deep enough for most scripts without allocating.
+	stack := make([]int32, 0, 64)
 	for i, t := range toks {
 		match[i] = -1
 		if t.Kind != Punct {
@@ -51,7 +85,7 @@ func pairParens(toks []Token) (match []int32, isQuery []bool, err error) {
 			stack = append(stack, int32(i))
 		case ")":
 			if len(stack) == 0 {
-				return nil, nil, &SyntaxError{Pos: t.Pos, Msg: "unexpected )"}
+				return &SyntaxError{Pos: t.Pos, Msg: "unexpected )"}
 			}
 			open := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
@@ -60,9 +94,9 @@ func pairParens(toks []Token) (match []int32, isQuery []bool, err error) {
 		}
 	}
 	if len(stack) > 0 {
-		return nil, nil, &SyntaxError{Pos: toks[stack[len(stack)-1]].Pos, Msg: "unclosed ("}
+		return &SyntaxError{Pos: toks[stack[len(stack)-1]].Pos, Msg: "unclosed ("}
 	}
-	return match, isQuery, nil
+	return nil
 }
 
 // holdsQuery reports whether the group opening at open holds a query; the
@@ -74,9 +108,9 @@ func holdsQuery(toks []Token, match []int32, isQuery []bool, open int) bool {
 	first := toks[open+1] // a ")" at worst
 	if first.IsPunct("(") {
 		after := toks[match[open+1]+1]
-		return isQuery[open+1] && (after.IsPunct(")") || setOps.has(after) || sortWords.has(after))
+		return isQuery[open+1] && (after.IsPunct(")") || after.in(classSetOp) || after.in(classSort))
 	}
-	return first.Is("SELECT") || first.Is("WITH") || first.Is("VALUES")
+	return first.kw == kwSelect || first.kw == kwWith || first.kw == kwValues
 }
 
 // groupCtx says where a parenthesised group stands, which decides what a
@@ -98,7 +132,7 @@ type parser struct {
 	// reads and reasons collect the statement's reads and state reasons
 	// without duplicates, in order.
 	reads   names
-	reasons map[string]bool
+	reasons ordered[string]
 	// scope holds the CTE names visible at this point, innermost last.
 	scope []string
 }
@@ -119,13 +153,13 @@ func (p *parser) prev(k int) Token {
 	return eof
 }
 
-func (p *parser) at(kw string) bool { return p.peek(0).Is(kw) }
-func (p *parser) atEnd() bool       { return p.pos >= p.limit }
+func (p *parser) at(kw keyword) bool { return p.peek(0).kw == kw }
+func (p *parser) atEnd() bool        { return p.pos >= p.limit }
 
 // accept moves past the keywords kws if they come next, in order.
-func (p *parser) accept(kws ...string) bool {
+func (p *parser) accept(kws ...keyword) bool {
 	for i, kw := range kws {
-		if !p.peek(i).Is(kw) {
+		if p.peek(i).kw != kw {
 			return false
 		}
 	}
@@ -133,16 +167,8 @@ func (p *parser) accept(kws ...string) bool {
 	return true
 }
 
-func (p *parser) reason(format string, args ...any) {
-	r := fmt.Sprintf(format, args...)
-	if p.reasons[r] {
-		return
-	}
-	if p.reasons == nil {
-		p.reasons = map[string]bool{}
-	}
-	p.reasons[r] = true
-	p.stmt.Stateful = append(p.stmt.Stateful, r)
+func (p *parser) reason(r string) {
+	p.reasons.add(r, func(a, b string) bool { return a == b }, func(s string) string { return s })
 }
 
 func (p *parser) read(n Name) {
@@ -156,45 +182,45 @@ func (p *parser) read(n Name) {
 	p.reads.add(n)
 }
 
-// statement walks one statement and leaves the cursor after its ";".
-func (p *parser) statement() Statement {
-	st := Statement{Pos: p.peek(0).Pos}
-	p.stmt = &st
+// statement walks one statement into st, in place to save a copy and an
+// allocation, and leaves the cursor after its ";".
+func (p *parser) statement(st *Statement) {
+	st.Pos = p.peek(0).Pos
+	p.stmt = st
 	switch t := p.peek(0); {
-	case t.Is("CREATE"):
+	case t.kw == kwCreate:
 		p.create()
-	case t.Is("INSERT"):
+	case t.kw == kwInsert:
 		st.Kind = KindInsert
 		p.insert()
-	case t.Is("EXECUTE"):
+	case t.kw == kwExecute:
 		p.pos++
 		switch {
-		case p.accept("STATEMENT", "SET"):
+		case p.accept(kwStatement, kwSet):
 			p.statementSet()
-		case p.at("INSERT"):
+		case p.at(kwInsert):
 			st.Kind = KindInsert
 			p.insert()
 		}
-	case p.accept("BEGIN", "STATEMENT", "SET"):
+	case p.accept(kwBegin, kwStatement, kwSet):
 		p.statementSet()
-	case t.Is("SELECT") || t.Is("WITH") || t.Is("VALUES") || t.IsPunct("("):
+	case t.kw == kwSelect || t.kw == kwWith || t.kw == kwValues || t.IsPunct("("):
 		st.Kind = KindQuery
 		p.queryWithFeatures()
-	case t.Is("DROP"):
+	case t.kw == kwDrop:
 		p.pos++
-		st.Temporary = p.accept("TEMPORARY")
-		if p.accept("TABLE") {
-			st.IfExists = p.accept("IF", "EXISTS")
+		st.Temporary = p.accept(kwTemporary)
+		if p.accept(kwTable) {
+			st.IfExists = p.accept(kwIf, kwExists)
 			p.named(KindDropTable)
 		}
-	case p.accept("ALTER", "TABLE"):
-		st.IfExists = p.accept("IF", "EXISTS")
+	case p.accept(kwAlter, kwTable):
+		st.IfExists = p.accept(kwIf, kwExists)
 		p.named(KindAlterTable)
 	}
 	p.skipStatement()
-	st.Reads = p.reads.list
-	p.stmt, p.reads, p.reasons = nil, names{}, nil
-	return st
+	st.Reads, st.Stateful = p.reads.list, p.reasons.list
+	p.stmt, p.reads, p.reasons = nil, names{}, ordered[string]{}
 }
 
 // skipStatement moves past the rest of the statement and its ";".
@@ -225,15 +251,15 @@ func (p *parser) named(kind Kind) bool {
 
 func (p *parser) statementSet() {
 	p.stmt.Kind = KindStatementSet
-	p.accept("BEGIN")
+	p.accept(kwBegin)
 	for !p.atEnd() {
 		switch t := p.peek(0); {
 		case t.IsPunct(";"):
 			p.pos++
-		case t.Is("END"):
+		case t.kw == kwEnd:
 			p.pos++
 			return
-		case t.Is("INSERT"):
+		case t.kw == kwInsert:
 			p.insert()
 		default:
 			p.skipStatement()
@@ -245,12 +271,12 @@ func (p *parser) create() {
 	st := p.stmt
 	p.pos++ // CREATE
 	// CREATE OR ALTER (Flink 2.1 materialized tables) replaces too.
-	st.OrReplace = p.accept("OR", "REPLACE") || p.accept("OR", "ALTER")
-	st.Temporary = p.accept("TEMPORARY")
-	materialized := p.accept("MATERIALIZED")
+	st.OrReplace = p.accept(kwOr, kwReplace) || p.accept(kwOr, kwAlter)
+	st.Temporary = p.accept(kwTemporary)
+	materialized := p.accept(kwMaterialized)
 	switch {
-	case p.accept("TABLE"):
-		st.IfNotExists = p.accept("IF", "NOT", "EXISTS")
+	case p.accept(kwTable):
+		st.IfNotExists = p.accept(kwIf, kwNot, kwExists)
 		kind := KindCreateTable
 		if materialized {
 			kind = KindCreateMaterializedTable
@@ -258,13 +284,13 @@ func (p *parser) create() {
 		if p.named(kind) {
 			p.tableTail()
 		}
-	case p.accept("VIEW"):
-		st.IfNotExists = p.accept("IF", "NOT", "EXISTS")
+	case p.accept(kwView):
+		st.IfNotExists = p.accept(kwIf, kwNot, kwExists)
 		if !p.named(KindCreateView) {
 			return
 		}
 		for !p.atEnd() && !p.peek(0).IsPunct(";") {
-			if p.accept("AS") {
+			if p.accept(kwAs) {
 				p.queryWithFeatures()
 				return
 			}
@@ -278,14 +304,14 @@ func (p *parser) create() {
 func (p *parser) tableTail() {
 	for !p.atEnd() && !p.peek(0).IsPunct(";") {
 		switch {
-		case p.at("WITH") && p.peek(1).IsPunct("("):
+		case p.at(kwWith) && p.peek(1).IsPunct("("):
 			p.pos++
 			p.options()
-		case p.accept("LIKE"):
+		case p.accept(kwLike):
 			if n := p.name(); n != nil {
 				p.read(n)
 			}
-		case p.accept("AS"):
+		case p.accept(kwAs):
 			p.queryWithFeatures()
 			return
 		default:
@@ -319,16 +345,16 @@ func unquote(lit string) string {
 
 func (p *parser) insert() {
 	p.pos++ // INSERT
-	if !p.accept("INTO") {
-		p.accept("OVERWRITE")
+	if !p.accept(kwInto) {
+		p.accept(kwOverwrite)
 	}
-	p.accept("TABLE")
+	p.accept(kwTable)
 	n := p.name()
 	if n == nil {
 		return
 	}
 	p.stmt.Writes = append(p.stmt.Writes, n)
-	if p.at("PARTITION") && p.peek(1).IsPunct("(") {
+	if p.at(kwPartition) && p.peek(1).IsPunct("(") {
 		p.pos++
 		p.skipOne()
 	}
@@ -360,16 +386,16 @@ func (p *parser) features(from, to int) {
 		}
 		call := next.IsPunct("(")
 		switch {
-		case t.Is("GROUP") && next.Is("BY"):
+		case t.kw == kwGroup && next.kw == kwBy:
 			p.reason("GROUP BY")
-		case t.Is("OVER") && (call || next.Kind == Word || next.Kind == QuotedIdent):
+		case t.kw == kwOver && (call || next.Kind == Word || next.Kind == QuotedIdent):
 			p.reason("OVER window")
-		case t.Is("MATCH_RECOGNIZE"):
+		case t.kw == kwMatchRecognize:
 			p.reason("MATCH_RECOGNIZE")
-		case call && windowTVFs.has(t):
-			p.reason("window %s", strings.ToUpper(t.Text))
-		case call && aggregates.has(t) && !p.overAfter(i+1):
-			p.reason("aggregate %s()", strings.ToUpper(t.Text))
+		case call && t.in(classWindowTVF):
+			p.reason("window " + t.upper())
+		case call && t.in(classAggregate) && !p.overAfter(i+1):
+			p.reason("aggregate " + t.upper() + "()")
 		}
 	}
 }
@@ -378,13 +404,13 @@ func (p *parser) features(from, to int) {
 // SUM(x) OVER (...) is an OVER aggregation, not a global one.
 func (p *parser) overAfter(open int) bool {
 	after := int(p.match[open]) + 1
-	return after < len(p.toks) && p.toks[after].Is("OVER")
+	return after < len(p.toks) && p.toks[after].kw == kwOver
 }
 
 // query walks [WITH ...] set-expression [ORDER BY ...] [LIMIT ...].
 func (p *parser) query() {
 	mark := len(p.scope)
-	if p.at("WITH") {
+	if p.at(kwWith) {
 		p.with()
 	}
 	p.setExpr()
@@ -393,14 +419,14 @@ func (p *parser) query() {
 
 func (p *parser) with() {
 	p.pos++ // WITH
-	p.accept("RECURSIVE")
+	p.accept(kwRecursive)
 	for isName(p.peek(0)) {
 		name := p.peek(0).Text
 		p.pos++
 		if p.peek(0).IsPunct("(") && !p.isQuery[p.pos] {
 			p.skipOne() // column aliases
 		}
-		p.accept("AS")
+		p.accept(kwAs)
 		if p.peek(0).IsPunct("(") {
 			p.group(ctxFrom)
 		}
@@ -420,65 +446,65 @@ var setOps = makeSet(`UNION INTERSECT EXCEPT MINUS`)
 var sortWords = makeSet(`ORDER LIMIT OFFSET FETCH`)
 
 // endOfSelect reports whether t ends the clauses of one SELECT.
-func endOfSelect(t Token) bool { return setOps.has(t) || sortWords.has(t) || t.Is("INSERT") }
+func endOfSelect(t Token) bool { return t.in(classSetOp) || t.in(classSort) || t.kw == kwInsert }
 
 func (p *parser) setExpr() {
 	for !p.atEnd() {
 		switch t := p.peek(0); {
-		case t.Is("SELECT"):
+		case t.kw == kwSelect:
 			p.selectCore()
-		case t.Is("VALUES"):
+		case t.kw == kwValues:
 			p.pos++
 			p.scan(endOfSelect)
 		case t.IsPunct("("):
 			p.group(ctxFrom)
-		case t.Is("TABLE") && isName(p.peek(1)):
+		case t.kw == kwTable && isName(p.peek(1)):
 			p.pos++
 			p.read(p.name())
 		default:
 			return
 		}
 		op := p.peek(0)
-		if !setOps.has(op) {
+		if !op.in(classSetOp) {
 			break
 		}
 		p.pos++
 		// Only UNION ALL just concatenates; UNION [DISTINCT], INTERSECT and
 		// EXCEPT deduplicate or match rows, which Flink does with state.
-		if all := p.accept("ALL"); !all || !op.Is("UNION") {
-			p.reason("%s", strings.ToUpper(op.Text))
+		if all := p.accept(kwAll); !all || op.kw != kwUnion {
+			p.reason(op.upper())
 		}
-		p.accept("DISTINCT")
+		p.accept(kwDistinct)
 	}
 	// ORDER BY, LIMIT, OFFSET, FETCH of the whole set expression: sorting or
 	// limiting a stream keeps state.
 	p.scan(func(t Token) bool {
-		if sortWords.has(t) {
-			kw := strings.ToUpper(t.Text)
-			if p.peek(1).Is("BY") {
+		if t.in(classSort) {
+			kw := t.upper()
+			if p.peek(1).kw == kwBy {
 				kw += " BY"
 			}
-			p.reason("%s", kw)
+			p.reason(kw)
 		}
-		return t.Is("INSERT")
+		return t.kw == kwInsert
 	})
 }
 
 func (p *parser) selectCore() {
 	p.pos++ // SELECT
-	if p.accept("DISTINCT") {
+	if p.accept(kwDistinct) {
 		p.reason("SELECT DISTINCT")
 	} else {
-		p.accept("ALL")
+		p.accept(kwAll)
 	}
 	p.scan(func(t Token) bool {
-		if t.Is("FROM") {
+		if t.kw == kwFrom {
 			// IS [NOT] DISTINCT FROM compares, it does not start a FROM clause.
-			return !(p.prev(1).Is("DISTINCT") && (p.prev(2).Is("IS") || p.prev(2).Is("NOT")))
+			return !(p.prev(1).kw == kwDistinct && (p.prev(2).kw == kwIs || p.prev(2).kw == kwNot))
 		}
 		return p.atClause()
 	})
-	if p.accept("FROM") {
+	if p.accept(kwFrom) {
 		p.fromList()
 	}
 	p.scan(endOfSelect)
@@ -488,10 +514,10 @@ func (p *parser) selectCore() {
 // GROUP and ORDER need their BY: LISTAGG(x) WITHIN GROUP (...) is a call.
 func (p *parser) atClause() bool {
 	t := p.peek(0)
-	if t.Is("GROUP") || t.Is("ORDER") {
-		return p.peek(1).Is("BY")
+	if t.kw == kwGroup || t.kw == kwOrder {
+		return p.peek(1).kw == kwBy
 	}
-	return clauseWords.has(t)
+	return t.in(classClause)
 }
 
 // scan walks tokens of the current level until stop says so, a ";" or the end
@@ -507,7 +533,7 @@ func (p *parser) scan(stop func(Token) bool) {
 			return
 		case t.IsPunct("("):
 			p.group(ctxExpr)
-		case t.Is("TABLE") && isName(p.peek(1)) && (p.prev(1).IsPunct("(") || p.prev(1).IsPunct(",") || p.prev(1).IsPunct("=>")):
+		case t.kw == kwTable && isName(p.peek(1)) && (p.prev(1).IsPunct("(") || p.prev(1).IsPunct(",") || p.prev(1).IsPunct("=>")):
 			// TUMBLE(TABLE orders, ...) and DATA => TABLE orders.
 			p.pos++
 			p.read(p.name())
@@ -528,7 +554,7 @@ func (p *parser) fromList() {
 			p.tableRef("comma join")
 		case p.atJoin():
 			p.tableRef(p.joinKeyword())
-		case t.Is("ON"):
+		case t.kw == kwOn:
 			p.pos++
 			p.scan(func(t Token) bool { return t.IsPunct(",") || p.atJoin() || p.atClause() })
 		case p.atClause():
@@ -544,31 +570,39 @@ func (p *parser) fromList() {
 // atJoin reports whether a join keyword sequence starts here.
 func (p *parser) atJoin() bool {
 	t := p.peek(0)
-	if t.Is("JOIN") {
+	if t.kw == kwJoin {
 		return true
 	}
-	if !joinWords.has(t) {
+	if !t.in(classJoin) {
 		return false
 	}
 	next := p.peek(1)
-	if t.Is("NATURAL") {
-		return joinWords.has(next)
+	if t.kw == kwNatural {
+		return next.in(classJoin)
 	}
-	return next.Is("JOIN") || next.Is("OUTER")
+	return next.kw == kwJoin || next.kw == kwOuter
 }
 
 // joinKeyword consumes a join keyword sequence and returns it upper-cased.
 func (p *parser) joinKeyword() string {
-	var words []string
+	start := p.pos
 	for !p.atEnd() {
-		t := p.peek(0)
 		p.pos++
-		words = append(words, strings.ToUpper(t.Text))
-		if t.Is("JOIN") {
+		if p.prev(1).kw == kwJoin {
 			break
 		}
 	}
-	return strings.Join(words, " ")
+	if p.pos-start == 1 {
+		return p.toks[start].upper() // JOIN, without building a string
+	}
+	var b strings.Builder
+	for i, t := range p.toks[start:p.pos] {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.upper())
+	}
+	return b.String()
 }
 
 // tableRef walks one item of a FROM list. join is the keyword that joined it
@@ -580,28 +614,28 @@ func (p *parser) tableRef(join string) {
 	case t.IsPunct("("):
 		p.group(ctxFrom)
 		if join != "" {
-			p.reason("%s with a sub-query", join)
+			p.reason(join + " with a sub-query")
 		}
-	case t.Is("LATERAL"):
+	case t.kw == kwLateral:
 		p.pos++
-		if p.accept("TABLE") {
+		if p.accept(kwTable) {
 			p.group(ctxExpr) // a table function call
 			return
 		}
 		if p.peek(0).IsPunct("(") {
 			p.group(ctxFrom)
 			if join != "" {
-				p.reason("%s with a LATERAL sub-query", join)
+				p.reason(join + " with a LATERAL sub-query")
 			}
 		}
-	case t.Is("UNNEST"):
+	case t.kw == kwUnnest:
 		p.pos++
 		p.group(ctxExpr)
-	case t.Is("TABLE") && p.peek(1).IsPunct("("):
+	case t.kw == kwTable && p.peek(1).IsPunct("("):
 		p.pos++
 		p.group(ctxExpr) // TABLE(TUMBLE(TABLE t, ...)) records t
 		if join != "" {
-			p.reason("%s with a table function", join)
+			p.reason(join + " with a table function")
 		}
 	case isName(t) && p.callAfterName():
 		// FROM fn(...) and FROM TUMBLE(TABLE t, ...): a table function,
@@ -609,33 +643,30 @@ func (p *parser) tableRef(join string) {
 		p.name()
 		p.group(ctxExpr)
 		if join != "" {
-			p.reason("%s with a table function", join)
+			p.reason(join + " with a table function")
 		}
 	case isName(t):
 		n := p.name()
 		p.read(n)
-		temporal := p.accept("FOR", "SYSTEM_TIME", "AS", "OF")
+		temporal := p.accept(kwFor, kwSystemTime, kwAs, kwOf)
 		if temporal {
 			p.scan(func(t Token) bool {
-				return t.Is("AS") || t.Is("ON") || t.Is("USING") || t.IsPunct(",") || p.atJoin() || p.atClause()
+				return t.kw == kwAs || t.kw == kwOn || t.kw == kwUsing || t.IsPunct(",") || p.atJoin() || p.atClause()
 			})
 		}
 		switch {
 		case join != "" && temporal:
-			p.reason("%s %s FOR SYSTEM_TIME AS OF (temporal join)", join, n)
+			p.reason(join + " " + n.String() + " FOR SYSTEM_TIME AS OF (temporal join)")
 		case join != "":
-			p.reason("%s %s", join, n)
+			p.reason(join + " " + n.String())
 		}
 	}
 }
 
 // callAfterName reports whether the name at the cursor is followed by "(".
 func (p *parser) callAfterName() bool {
-	save := p.pos
-	p.name()
-	call := p.peek(0).IsPunct("(")
-	p.pos = save
-	return call
+	k := p.nameParts()
+	return k > 0 && p.peek(2*k-1).IsPunct("(")
 }
 
 // group walks a parenthesised group and leaves the cursor after it. A query
@@ -648,12 +679,12 @@ func (p *parser) group(ctx groupCtx) {
 	isQuery := p.isQuery[open]
 	if isQuery && ctx == ctxExpr {
 		switch before := p.prev(1); {
-		case before.Is("IN"):
+		case before.kw == kwIn:
 			p.reason("IN sub-query")
-		case before.Is("EXISTS"):
+		case before.kw == kwExists:
 			p.reason("EXISTS sub-query")
-		case before.Is("ANY") || before.Is("SOME") || before.Is("ALL"):
-			p.reason("%s sub-query", strings.ToUpper(before.Text))
+		case before.kw == kwAny || before.kw == kwSome || before.kw == kwAll:
+			p.reason(before.upper() + " sub-query")
 		default:
 			p.reason("scalar sub-query")
 		}
@@ -696,32 +727,43 @@ TABLE INSERT INTO SET AND OR NOT NULL CASE WHEN THEN ELSE END BY DISTINCT ALL WI
 IN IS EXISTS BETWEEN LIKE FOR QUALIFY MATCH_RECOGNIZE CREATE DROP ALTER BEGIN EXECUTE`)
 
 func isName(t Token) bool {
-	return t.Kind == QuotedIdent || (t.Kind == Word && !structural.has(t))
+	return t.Kind == QuotedIdent || (t.Kind == Word && !t.in(classStructural))
 }
 
 // name reads a possibly qualified name: ident { . ident }.
 func (p *parser) name() Name {
-	if !isName(p.peek(0)) {
+	n := make(Name, p.nameParts())
+	if len(n) == 0 {
 		return nil
 	}
-	n := Name{p.peek(0).Text}
-	p.pos++
-	for p.peek(0).IsPunct(".") && (p.peek(1).Kind == Word || p.peek(1).Kind == QuotedIdent) {
-		n = append(n, p.peek(1).Text)
-		p.pos += 2
+	for i := range n {
+		n[i] = p.peek(2 * i).Text
 	}
+	p.pos += 2*len(n) - 1
 	return n
+}
+
+// nameParts counts the parts of the name at the cursor, 0 when there is none.
+func (p *parser) nameParts() int {
+	if !isName(p.peek(0)) {
+		return 0
+	}
+	k := 1
+	for p.peek(2*k-1).IsPunct(".") && (p.peek(2*k).Kind == Word || p.peek(2*k).Kind == QuotedIdent) {
+		k++
+	}
+	return k
 }
 
 // countJoins counts JOIN keywords by the words before them.
 func countJoins(toks []Token) JoinCounts {
 	var c JoinCounts
 	for i, t := range toks {
-		if !t.Is("JOIN") {
+		if t.kw != kwJoin {
 			continue
 		}
 		j := i - 1
-		if j >= 0 && toks[j].Is("OUTER") {
+		if j >= 0 && toks[j].kw == kwOuter {
 			j--
 		}
 		var before Token
@@ -729,15 +771,15 @@ func countJoins(toks []Token) JoinCounts {
 			before = toks[j]
 		}
 		switch {
-		case before.Is("LEFT"):
+		case before.kw == kwLeft:
 			c.Left++
-		case before.Is("RIGHT"):
+		case before.kw == kwRight:
 			c.Right++
-		case before.Is("FULL"):
+		case before.kw == kwFull:
 			c.Outer++
-		case before.Is("INNER"):
+		case before.kw == kwInner:
 			c.Inner++
-		case before.Is("CROSS"):
+		case before.kw == kwCross:
 			c.Cross++
 		default:
 			c.Regular++

@@ -2,7 +2,9 @@ package flinksql_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -1316,4 +1318,78 @@ func TestTokenIs(t *testing.T) {
 	if diff := cmp.Diff([]bool{true, false, false, true, false}, got); diff != "" {
 		t.Errorf("Is (-want +got):\n%s", diff)
 	}
+}
+
+// TestTokenPositionsAcrossLines checks positions after tokens and comments
+// that span lines and after multi-byte runes: the lexer counts lines and
+// columns only where tokens start, so these are where it could slip.
+func TestTokenPositionsAcrossLines(t *testing.T) {
+	toks, err := flinksql.Tokenize("SELECT 'a\nbé' AS x, /*+ h\n */ é.`b\nc` -- ü\n  ,\t½ 'x' FROM /* ä\n\n */ t\r\n  WHERE ü = 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []flinksql.Pos{{0, 1, 1}, {7, 1, 8}, {15, 2, 5}, {18, 2, 8}, {19, 2, 9}, {21, 2, 11}, {31, 3, 5},
+		{33, 3, 6}, {34, 3, 7}, {48, 5, 3}, {50, 5, 5}, {53, 5, 7}, {57, 5, 11}, {73, 7, 5}, {78, 8, 3},
+		{84, 8, 9}, {87, 8, 11}, {89, 8, 13}}
+	var got []flinksql.Pos
+	for _, tok := range toks {
+		got = append(got, tok.Pos)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("positions (-want +got):\n%s", diff)
+	}
+	errs := []struct {
+		sql       string
+		line, col int
+	}{
+		{"SELECT 'é\n\xff'", 2, 1},
+		{"/* ü\n */ é -- \xff", 2, 10},
+		{"a\n  `é\nü\xfe`", 3, 2},
+		{"é \xff", 1, 3},
+	}
+	for _, tc := range errs {
+		_, err := flinksql.Parse(tc.sql)
+		var se *flinksql.SyntaxError
+		if !errors.As(err, &se) || se.Pos.Line != tc.line || se.Pos.Col != tc.col {
+			t.Errorf("Parse(%q) = %v, want an error at line %d, column %d", tc.sql, err, tc.line, tc.col)
+		}
+	}
+}
+
+// TestParseConcurrently parses scripts from many goroutines at once, as
+// callers do; Parse reuses buffers between calls, which must not leak from
+// one Parse into another.
+func TestParseConcurrently(t *testing.T) {
+	var scripts []string
+	for _, tc := range ddlCases {
+		scripts = append(scripts, tc.sql)
+	}
+	scripts = append(scripts, benchDML, "SELECT (", "SELECT 'x")
+	want := make([]string, len(scripts))
+	for i, sql := range scripts {
+		want[i] = parseSummary(sql)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for round := range 20 {
+				for k := range scripts {
+					i := (k + round) % len(scripts) // each round in another order
+					if got := parseSummary(scripts[i]); got != want[i] {
+						t.Errorf("Parse(%q) concurrently = %s, want %s", scripts[i], got, want[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func parseSummary(sql string) string {
+	s, err := flinksql.Parse(sql)
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%+v", *s)
 }

@@ -1,6 +1,7 @@
 package flinksql
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -214,21 +215,46 @@ func (s *Script) ChangelogMode() string {
 }
 
 // names is an ordered set of names.
-type names struct {
-	list []Name
-	seen map[string]bool
-}
+type names struct{ ordered[Name] }
 
 func (ns *names) add(list ...Name) {
 	for _, n := range list {
-		k := n.String()
-		if ns.seen[k] {
-			continue
-		}
-		if ns.seen == nil {
-			ns.seen = map[string]bool{}
-		}
-		ns.seen[k] = true
-		ns.list = append(ns.list, n)
+		ns.ordered.add(n, slices.Equal[Name], Name.String)
 	}
+}
+
+// ordered keeps distinct values in the order they come. Most lists are
+// short, so it scans them, and keys a map only when one grows long, as when
+// a script joins thousands of tables.
+type ordered[T any] struct {
+	list []T
+	keys map[string]bool
+}
+
+// orderedScan is the length from which ordered keys a map.
+const orderedScan = 16
+
+// add appends v unless the list has it. same compares two values; key gives
+// strings that are equal exactly when the values are the same.
+func (o *ordered[T]) add(v T, same func(a, b T) bool, key func(T) string) {
+	if len(o.list) < orderedScan {
+		for _, w := range o.list {
+			if same(v, w) {
+				return
+			}
+		}
+	} else {
+		if o.keys == nil {
+			o.keys = make(map[string]bool, 2*len(o.list))
+			for _, w := range o.list {
+				o.keys[key(w)] = true
+			}
+		}
+		k := key(v)
+		if o.keys[k] {
+			return
+		}
+		o.keys[k] = true
+	}
+	o.list = append(o.list, v)
 }

@@ -42,6 +42,8 @@ func (p Pos) String() string { return fmt.Sprintf("line %d, column %d", p.Line, 
 // Token is one lexical element of a Flink SQL script.
 type Token struct {
 	Kind TokenKind
+	// kw is the keyword a Word token spells, set by the lexer; 0 otherwise.
+	kw   keyword
 	Text string
 	Pos  Pos
 }
@@ -49,6 +51,18 @@ type Token struct {
 // Is reports whether t is the unquoted keyword kw (kw in upper case).
 func (t Token) Is(kw string) bool {
 	return t.Kind == Word && len(t.Text) == len(kw) && strings.EqualFold(t.Text, kw)
+}
+
+// in reports whether t is a keyword of one of the classes c.
+func (t Token) in(c wordClass) bool { return keywords.class[t.kw]&c != 0 }
+
+// upper returns the text of t upper-cased, as the keyword table has it for a
+// keyword.
+func (t Token) upper() string {
+	if t.kw != 0 {
+		return keywords.text[t.kw]
+	}
+	return strings.ToUpper(t.Text)
 }
 
 // IsPunct reports whether t is the punctuation p.
@@ -65,62 +79,79 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg
 // Tokenize splits src into tokens, dropping whitespace and comments. It fails
 // on invalid UTF-8 and on an unterminated comment, string or identifier.
 func Tokenize(src string) ([]Token, error) {
-	lx := lexer{src: src, line: 1, col: 1}
 	// Roughly one token per five bytes of SQL; saves regrowing.
-	toks := make([]Token, 0, len(src)/5+1)
-	for {
-		tok, ok, err := lx.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return toks, nil
-		}
-		toks = append(toks, tok)
+	toks, err := tokenize(src, make([]Token, 0, len(src)/5+1))
+	if err != nil {
+		return nil, err
 	}
+	return toks, nil
 }
 
+// tokenize appends the tokens of src to toks, and returns them even on an
+// error.
+func tokenize(src string, toks []Token) ([]Token, error) {
+	lx := lexer{src: src, line: 1, col: 1, toks: toks}
+	err := lx.run()
+	return lx.toks, err
+}
+
+// lexer keeps the line up to date as it goes, but counts the runes of a
+// column only when a token asks for its position: counting per byte was a
+// good part of tokenizing.
 type lexer struct {
 	src  string
 	off  int
 	line int
-	col  int
+	// col is the column at colOff, which is on the current line and at or
+	// before off.
+	col    int
+	colOff int
+	toks   []Token
 }
 
-func (lx *lexer) pos() Pos { return Pos{Offset: lx.off, Line: lx.line, Col: lx.col} }
+// pos returns the position of the current offset.
+func (lx *lexer) pos() Pos {
+	lx.col += utf8.RuneCountInString(lx.src[lx.colOff:lx.off])
+	lx.colOff = lx.off
+	return Pos{Offset: lx.off, Line: lx.line, Col: lx.col}
+}
 
-// advance moves over n bytes, keeping line and column (in runes) right.
-func (lx *lexer) advance(n int) {
-	end := lx.off + n
-	for lx.off < end {
-		c := lx.src[lx.off]
-		if c == '\n' {
-			lx.line++
-			lx.col = 1
-			lx.off++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			lx.off++
-		} else {
-			_, size := utf8.DecodeRuneInString(lx.src[lx.off:])
-			lx.off += size
-		}
-		lx.col++
+// posAt returns the position of the offset off, at or after the current one.
+func (lx *lexer) posAt(off int) Pos {
+	sub := *lx
+	sub.skip(off - lx.off)
+	return sub.pos()
+}
+
+// skip moves over n bytes that may hold newlines.
+func (lx *lexer) skip(n int) {
+	s := lx.src[lx.off : lx.off+n]
+	if last := strings.LastIndexByte(s, '\n'); last >= 0 {
+		lx.line += strings.Count(s[:last], "\n") + 1
+		lx.col, lx.colOff = 1, lx.off+last+1
 	}
+	lx.off += n
+}
+
+// add adds a token that starts at the current offset.
+func (lx *lexer) add(kind TokenKind, text string, kw keyword) {
+	lx.toks = append(lx.toks, Token{Kind: kind, kw: kw, Text: text, Pos: lx.pos()})
 }
 
 func (lx *lexer) errorf(p Pos, format string, args ...any) error {
 	return &SyntaxError{Pos: p, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (lx *lexer) next() (Token, bool, error) {
+func (lx *lexer) run() error {
 	for lx.off < len(lx.src) {
 		c := lx.src[lx.off]
-		start := lx.pos()
 		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v':
-			lx.advance(1)
+		case c == '\n':
+			lx.off++
+			lx.line++
+			lx.col, lx.colOff = 1, lx.off
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+			lx.off++
 		case c == '-' && lx.peek(1) == '-':
 			// A lone \r ends a line comment too, as in Calcite's lexer.
 			end := strings.IndexAny(lx.src[lx.off:], "\r\n")
@@ -128,74 +159,59 @@ func (lx *lexer) next() (Token, bool, error) {
 				end = len(lx.src) - lx.off
 			}
 			if err := lx.checkUTF8(lx.off, lx.off+end); err != nil {
-				return Token{}, false, err
+				return err
 			}
-			lx.advance(end)
+			lx.off += end
 		case c == '/' && lx.peek(1) == '*':
 			end := strings.Index(lx.src[lx.off+2:], "*/")
 			if end < 0 {
-				return Token{}, false, lx.errorf(start, "unterminated /* comment")
+				return lx.errorf(lx.pos(), "unterminated /* comment")
 			}
 			n := end + 4
 			if err := lx.checkUTF8(lx.off, lx.off+n); err != nil {
-				return Token{}, false, err
+				return err
 			}
-			isHint := lx.peek(2) == '+'
-			text := lx.src[lx.off : lx.off+n]
-			lx.advance(n)
-			if isHint {
-				return Token{Kind: Hint, Text: text, Pos: start}, true, nil
+			if lx.peek(2) == '+' {
+				lx.add(Hint, lx.src[lx.off:lx.off+n], 0)
 			}
+			lx.skip(n)
 		case c == '\'' || c == '"':
 			n, err := lx.quoted(c, "string literal")
 			if err != nil {
-				return Token{}, false, err
+				return err
 			}
-			text := lx.src[lx.off : lx.off+n]
-			lx.advance(n)
-			return Token{Kind: String, Text: text, Pos: start}, true, nil
+			lx.add(String, lx.src[lx.off:lx.off+n], 0)
+			lx.skip(n)
 		case c == '`':
 			n, err := lx.quoted('`', "backticked identifier")
 			if err != nil {
-				return Token{}, false, err
+				return err
 			}
 			raw := lx.src[lx.off+1 : lx.off+n-1]
 			if raw == "" {
 				// Flink rejects it too, and a Name part is never empty.
-				return Token{}, false, lx.errorf(start, "empty backticked identifier")
+				return lx.errorf(lx.pos(), "empty backticked identifier")
 			}
-			lx.advance(n)
-			return Token{Kind: QuotedIdent, Text: strings.ReplaceAll(raw, "``", "`"), Pos: start}, true, nil
+			lx.add(QuotedIdent, strings.ReplaceAll(raw, "``", "`"), 0)
+			lx.skip(n)
 		case isDigit(c) || (c == '.' && isDigit(lx.peek(1))):
-			n := lx.number()
-			text := lx.src[lx.off : lx.off+n]
-			lx.advance(n)
-			return Token{Kind: Number, Text: text, Pos: start}, true, nil
+			lx.single(Number, lx.number())
 		case isIdentStart(c):
-			n := lx.word()
-			text := lx.src[lx.off : lx.off+n]
-			lx.advance(n)
-			return Token{Kind: Word, Text: text, Pos: start}, true, nil
+			lx.word()
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(lx.src[lx.off:])
-			if r == utf8.RuneError && size == 1 {
-				return Token{}, false, lx.errorf(start, "invalid UTF-8 byte 0x%02x", c)
+			switch {
+			case r == utf8.RuneError && size == 1:
+				return lx.errorf(lx.pos(), "invalid UTF-8 byte 0x%02x", c)
+			case unicode.IsLetter(r):
+				lx.word()
+			case unicode.IsSpace(r) || r == '\uFEFF':
+				// A byte order mark, which editors put at the start of a
+				// file, separates tokens like a space.
+				lx.off += size
+			default:
+				lx.single(Punct, size)
 			}
-			if unicode.IsLetter(r) {
-				n := lx.word()
-				text := lx.src[lx.off : lx.off+n]
-				lx.advance(n)
-				return Token{Kind: Word, Text: text, Pos: start}, true, nil
-			}
-			// A byte order mark, which editors put at the start of a file,
-			// separates tokens like a space.
-			if unicode.IsSpace(r) || r == '\uFEFF' {
-				lx.advance(size)
-				continue
-			}
-			text := lx.src[lx.off : lx.off+size]
-			lx.advance(size)
-			return Token{Kind: Punct, Text: text, Pos: start}, true, nil
 		default:
 			n := 1
 			if two := lx.src[lx.off:min(lx.off+2, len(lx.src))]; len(two) == 2 {
@@ -204,12 +220,17 @@ func (lx *lexer) next() (Token, bool, error) {
 					n = 2
 				}
 			}
-			text := lx.src[lx.off : lx.off+n]
-			lx.advance(n)
-			return Token{Kind: Punct, Text: text, Pos: start}, true, nil
+			lx.single(Punct, n)
 		}
 	}
-	return Token{}, false, nil
+	return nil
+}
+
+// single adds the token of the next n bytes, which hold no newline, and moves
+// past it.
+func (lx *lexer) single(kind TokenKind, n int) {
+	lx.add(kind, lx.src[lx.off:lx.off+n], 0)
+	lx.off += n
 }
 
 func (lx *lexer) peek(i int) byte {
@@ -230,9 +251,7 @@ func (lx *lexer) checkUTF8(from, to int) error {
 		// A valid U+FFFD is one rune of 3 bytes; only a size-1 RuneError is bad.
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
-			sub := lexer{src: lx.src, off: lx.off, line: lx.line, col: lx.col}
-			sub.advance(from - lx.off + i)
-			return lx.errorf(sub.pos(), "invalid UTF-8 byte 0x%02x", s[i])
+			return lx.errorf(lx.posAt(from+i), "invalid UTF-8 byte 0x%02x", s[i])
 		}
 		i += size
 	}
@@ -280,7 +299,10 @@ func (lx *lexer) number() int {
 	return i - lx.off
 }
 
-func (lx *lexer) word() int {
+// word adds the word at the current offset and moves past it. It hashes the
+// word as it goes, for the keyword lookup.
+func (lx *lexer) word() {
+	h, ascii := hashSeed, true
 	i := lx.off
 	for i < len(lx.src) {
 		c := lx.src[i]
@@ -288,6 +310,7 @@ func (lx *lexer) word() int {
 			if !isIdentPart(c) {
 				break
 			}
+			h = hashByte(h, c)
 			i++
 			continue
 		}
@@ -295,9 +318,16 @@ func (lx *lexer) word() int {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
 			break
 		}
+		ascii = false
 		i += size
 	}
-	return i - lx.off
+	text := lx.src[lx.off:i]
+	var kw keyword
+	if ascii { // keywords are ASCII
+		kw = keywords.find(text, h)
+	}
+	lx.add(Word, text, kw)
+	lx.off = i
 }
 
 func isDigit(c byte) bool      { return c >= '0' && c <= '9' }
