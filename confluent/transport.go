@@ -1,0 +1,240 @@
+package confluent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+const (
+	maxRedirects = 5
+	// maxResponseBytes fits a full page of 100 statements of the largest SQL.
+	maxResponseBytes = 64 << 20
+)
+
+// endpoint is one API host and the Authorization header it takes.
+type endpoint struct {
+	base *url.URL
+	auth string
+}
+
+// call is one API request.
+type call struct {
+	ep       endpoint
+	method   string
+	path     string
+	query    url.Values
+	body     any // JSON-encoded when non-nil
+	resource string
+	// once marks a create that has no way to recognise its own lost
+	// attempt: it is retried only when the server surely did not act on it
+	// (429, connection refused).
+	once bool
+}
+
+// response is the final answer to a call.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+	// replayed: an earlier attempt may have reached the server and its answer
+	// was lost (network error or 5xx), so a 409 on a create may be our own.
+	replayed bool
+}
+
+// do sends the call, retrying as the policy allows, and decodes a 2xx body
+// into out when out is not nil. Any other final status is returned as an
+// *APIError together with the response. When ctx ends, do returns ctx.Err().
+func (c *Client) do(ctx context.Context, cl call, out any) (*response, error) {
+	var payload []byte
+	if cl.body != nil {
+		var err error
+		if payload, err = json.Marshal(cl.body); err != nil {
+			return nil, fmt.Errorf("encode %s %s: %w", cl.method, cl.path, err)
+		}
+	}
+	u := *cl.ep.base
+	u.Path += cl.path
+	u.RawQuery = cl.query.Encode()
+	target := u.String()
+	log := c.log.With(zap.String("method", cl.method), zap.String("path", cl.path))
+
+	replayed := false
+	for attempt := 1; ; attempt++ {
+		res, err := c.send(ctx, log, cl, target, payload, attempt)
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		retry, ambiguous := false, false
+		switch {
+		case err != nil:
+			ambiguous = !unsent(err)
+			retry = transient(err) && !(cl.once && ambiguous)
+		case res.status == http.StatusTooManyRequests:
+			retry = true
+		case retryableStatus(res.status):
+			ambiguous = true
+			retry = !cl.once
+		}
+		if !retry || attempt >= c.opts.retry.MaxAttempts {
+			if err != nil {
+				return nil, fmt.Errorf("%s %s: attempt %d: %w", cl.method, cl.path, attempt, err)
+			}
+			res.replayed = replayed
+			return res, c.check(cl, res, out)
+		}
+		replayed = replayed || ambiguous
+		retryAfter := ""
+		if res != nil {
+			retryAfter = res.header.Get("Retry-After")
+		}
+		wait := c.opts.retry.delay(attempt, retryAfter)
+		fields := []zap.Field{zap.Int("attempt", attempt), zap.Duration("wait", wait)}
+		if err != nil {
+			fields = append(fields, zap.Error(err))
+		} else {
+			fields = append(fields, zap.Int("status", res.status))
+		}
+		log.Warn("retrying request", fields...)
+		if err := sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// remove sends a DELETE. A 404 after an attempt whose answer was lost means
+// that attempt did the deletion.
+func (c *Client) remove(ctx context.Context, cl call) error {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	res, err := c.do(ctx, cl, nil)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound && res.replayed {
+		return nil
+	}
+	return err
+}
+
+// send makes one attempt and reads the whole answer.
+func (c *Client) send(ctx context.Context, log *zap.Logger, cl call, target string, payload []byte, attempt int) (*response, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
+	if err != nil {
+		return nil, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if cl.ep.auth != "" {
+		req.Header.Set("Authorization", cl.ep.auth)
+	}
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("response", zap.Int("attempt", attempt), zap.Int("status", resp.StatusCode),
+		zap.String("request_id", resp.Header.Get("X-Request-Id")), zap.Duration("took", time.Since(start)))
+	return &response{status: resp.StatusCode, header: resp.Header, body: b}, nil
+}
+
+// check decodes a 2xx answer into out, or turns another one into an
+// *APIError.
+func (c *Client) check(cl call, res *response, out any) error {
+	if res.status < 200 || res.status > 299 {
+		return c.apiError(cl, res)
+	}
+	if out == nil {
+		return nil
+	}
+	if len(res.body) == 0 {
+		return fmt.Errorf("%s %s: %d with an empty body", cl.method, cl.path, res.status)
+	}
+	if err := json.Unmarshal(res.body, out); err != nil {
+		return fmt.Errorf("decode %s %s: %w", cl.method, cl.path, err)
+	}
+	return nil
+}
+
+// apiError builds the error from the first error of a JSON:API Failure body.
+// Other bodies (a proxy's HTML page, which might echo request headers) are
+// not quoted: the status text stands in for the title.
+func (c *Client) apiError(cl call, res *response) *APIError {
+	e := &APIError{
+		StatusCode: res.status,
+		RequestID:  c.redact.Replace(res.header.Get("X-Request-Id")),
+		Method:     cl.method,
+		Path:       cl.path,
+		Resource:   cl.resource,
+	}
+	var f Failure
+	if json.Unmarshal(res.body, &f) == nil && len(f.Errors) > 0 {
+		first := f.Errors[0]
+		e.Code = c.redact.Replace(first.Code)
+		e.Title = c.redact.Replace(first.Title)
+		e.Detail = c.redact.Replace(first.Detail)
+	}
+	if e.Title == "" {
+		e.Title = http.StatusText(res.status)
+	}
+	return e
+}
+
+// checkRedirect follows up to five redirects and keeps the Authorization
+// header, which Go drops when the host changes: the Flink gateway may
+// redirect to another host. The header is not sent over a downgrade from
+// https to http.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	first := via[0]
+	auth := first.Header.Get("Authorization")
+	if auth != "" && (first.URL.Scheme != "https" || req.URL.Scheme == "https") {
+		req.Header.Set("Authorization", auth)
+	}
+	return nil
+}
+
+func retryableStatus(status int) bool {
+	switch status {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// transient reports whether a network error may pass on a new attempt.
+func transient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// unsent reports whether the request surely never reached the server: the
+// connection was not even made.
+func unsent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
