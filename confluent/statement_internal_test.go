@@ -293,7 +293,9 @@ func TestStopResume(t *testing.T) {
 	conflict := failureJSON(http.StatusConflict, "", "Conflict", "resource_version is stale")
 	stop := nameCall((*Client).StopStatement, "orders-v2")
 	resume := func(pool string) func(context.Context, *Client) (any, error) {
-		return func(ctx context.Context, c *Client) (any, error) { return nil, c.ResumeStatement(ctx, "orders-v2", pool) }
+		return func(ctx context.Context, c *Client) (any, error) {
+			return nil, c.ResumeStatement(ctx, "orders-v2", pool)
+		}
 	}
 
 	runCases(t, []statementCase{
