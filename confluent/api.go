@@ -73,10 +73,12 @@ func pageToken(next string) (string, error) {
 	return token, nil
 }
 
-// withSpec returns the statement JSON raw with the given spec fields set and
-// every other field as read, so that a PUT does not drop what types.go does
-// not model (spec.scaling, status.warnings).
-func withSpec(raw []byte, set map[string]any) ([]byte, error) {
+// putBody is the PUT body of a statement read as raw, with the given spec
+// fields set. The spec marks api_version, kind, status and
+// spec.execution_mode read-only, so they are left out; everything else goes
+// back as read (metadata with its resource_version, which the PUT requires),
+// fields types.go does not model, such as spec.scaling, included.
+func putBody(raw []byte, set map[string]any) ([]byte, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func withSpec(raw []byte, set map[string]any) ([]byte, error) {
 	}
 	var spec map[string]json.RawMessage
 	if err := json.Unmarshal(obj["spec"], &spec); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("spec: %w", err)
 	}
 	if spec == nil {
 		spec = map[string]json.RawMessage{}
@@ -98,10 +100,14 @@ func withSpec(raw []byte, set map[string]any) ([]byte, error) {
 		}
 		spec[k] = b
 	}
+	delete(spec, "execution_mode")
 	b, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
 	}
 	obj["spec"] = b
+	for _, k := range []string{"api_version", "kind", "status"} {
+		delete(obj, k)
+	}
 	return json.Marshal(obj)
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/shiftleft/shiftleft/internal/openapitest"
 )
 
 const (
@@ -141,9 +144,41 @@ func jsonDiff(want, got string) string {
 var fastRetry = RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
 
 // newTestClient returns a client whose both APIs are srvURL, with fast
-// retries and polls; opts come last and win.
+// retries and polls; opts come last and win. Every exchange is checked
+// against the OpenAPI specs at cleanup.
 func newTestClient(t *testing.T, srvURL string, opts ...Option) *Client {
 	t.Helper()
+	return specClient(t, srvURL, false, opts...)
+}
+
+// newFaultyClient is newTestClient for scripts that answer off the spec on
+// purpose (503, a 409 to a PUT, redirects): only requests are checked.
+func newFaultyClient(t *testing.T, srvURL string, opts ...Option) *Client {
+	t.Helper()
+	return specClient(t, srvURL, true, opts...)
+}
+
+// The specs are loaded once, which takes a third of a second. Tests do not
+// run in parallel, so each owns the violations recorded after it started.
+var (
+	specsOnce sync.Once
+	specs     *openapitest.Validator
+)
+
+func specClient(t *testing.T, srvURL string, requestsOnly bool, opts ...Option) *Client {
+	t.Helper()
+	specsOnce.Do(func() { specs = openapitest.New(t, openapitest.ConfluentSpecs(t)...) })
+	if specs == nil {
+		t.Skip("the OpenAPI specs did not load")
+	}
+	seen := len(specs.Violations())
+	t.Cleanup(func() {
+		for _, p := range specs.Violations()[seen:] {
+			if !requestsOnly || strings.Contains(p, "): request: ") {
+				t.Errorf("OpenAPI violation: %s", p)
+			}
+		}
+	})
 	all := append([]Option{
 		WithFlinkURL(srvURL),
 		WithCloudURL(srvURL),
@@ -154,6 +189,7 @@ func newTestClient(t *testing.T, srvURL string, opts ...Option) *Client {
 		WithRetry(fastRetry),
 		WithPollInterval(time.Millisecond, 4*time.Millisecond),
 		WithVersion("test"),
+		WithHTTPClient(&http.Client{Transport: specs.RoundTripper(nil)}),
 	}, opts...)
 	c, err := New(all...)
 	if err != nil {

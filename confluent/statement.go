@@ -111,7 +111,7 @@ func (c *Client) DeleteStatement(ctx context.Context, name string) error {
 	return c.remove(ctx, c.statementCall(http.MethodDelete, nil, name))
 }
 
-// StopStatement sets spec.stopped (GET, then PUT of the whole object, 202).
+// StopStatement sets spec.stopped (GET, then PUT of the object, 202).
 // It returns at once, nothing to do when the statement is already stopped;
 // wait for [PhaseStopped] with [Client.WaitForPhase].
 func (c *Client) StopStatement(ctx context.Context, name string) error {
@@ -152,8 +152,8 @@ func (c *Client) ResumeStatement(ctx context.Context, name, newPoolID string) er
 }
 
 // updateStatement reads the statement, asks change which spec fields to set
-// (none: nothing to do) and PUTs the object back with the resource_version
-// it was read with. A 409 means it changed in between: read it again and
+// (none: nothing to do) and PUTs the object back (see putBody) with the
+// resource_version it was read with. A 409 means it changed in between: read it again and
 // retry, as the spec says, up to the retry policy's attempts; a PUT whose
 // lost answer was a success also ends here, change then finding nothing
 // to do.
@@ -172,7 +172,7 @@ func (c *Client) updateStatement(ctx context.Context, name string, change func(*
 		if err != nil || set == nil {
 			return err
 		}
-		body, err := withSpec(raw, set)
+		body, err := putBody(raw, set)
 		if err != nil {
 			return fmt.Errorf("update statement %s: %w", name, err)
 		}

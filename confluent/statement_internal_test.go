@@ -32,8 +32,10 @@ func decodeStatement(t *testing.T, s string) *Statement {
 
 // statementCase is one call of a Client method against a scripted server.
 type statementCase struct {
-	name    string
-	script  []exchange
+	name   string
+	script []exchange
+	// faults: the script answers off the spec on purpose (see newFaultyClient).
+	faults  bool
 	call    func(context.Context, *Client) (any, error)
 	want    string // JSON of the result, when wantErr is nil and want is set
 	wantErr error
@@ -44,7 +46,7 @@ func runCases(t *testing.T, tests []statementCase) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, srv := newScript(t, tt.script...)
-			c := newTestClient(t, srv.URL)
+			c := specClient(t, srv.URL, tt.faults)
 			got, err := tt.call(testCtx(t), c)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error %v, want %v", err, tt.wantErr)
@@ -243,7 +245,8 @@ func TestLostCreate(t *testing.T) {
 			want: ours,
 		},
 		{
-			name: "503, retry gets 409, other SQL: already exists",
+			name:   "503, retry gets 409, other SQL: already exists",
+			faults: true,
 			script: []exchange{
 				{method: "POST", path: stmtPath, status: 503},
 				{method: "POST", path: stmtPath, status: 409, resp: taken},
@@ -277,19 +280,21 @@ func TestStopResume(t *testing.T) {
 	running := func(rv string) string {
 		return `{"api_version":"sql/v1","kind":"Statement","name":"orders-v2","organization_id":"` + testOrg + `","environment_id":"` + testEnv + `",
 			"metadata":{"self":"https://x","resource_version":"` + rv + `","labels":{"team":"sales"}},
-			"spec":{"statement":"INSERT INTO t SELECT 1;","compute_pool_id":"lfcp-1","principal":"sa-1","stopped":false,"scaling":{"baseline_cfu":2}},
+			"spec":{"statement":"INSERT INTO t SELECT 1;","statement_name":"orders-v2","compute_pool_id":"lfcp-1","principal":"sa-1","stopped":false,
+				"execution_mode":"streaming","scaling":{"baseline_cfu":2}},
 			"status":{"phase":"RUNNING","warnings":[]}}`
 	}
+	// The PUT sends what was read but the read-only fields.
 	stoppedPut := func(rv string) string {
-		return `{"api_version":"sql/v1","kind":"Statement","name":"orders-v2","organization_id":"` + testOrg + `","environment_id":"` + testEnv + `",
+		return `{"name":"orders-v2","organization_id":"` + testOrg + `","environment_id":"` + testEnv + `",
 			"metadata":{"self":"https://x","resource_version":"` + rv + `","labels":{"team":"sales"}},
-			"spec":{"statement":"INSERT INTO t SELECT 1;","compute_pool_id":"lfcp-1","principal":"sa-1","stopped":true,"scaling":{"baseline_cfu":2}},
-			"status":{"phase":"RUNNING","warnings":[]}}`
+			"spec":{"statement":"INSERT INTO t SELECT 1;","statement_name":"orders-v2","compute_pool_id":"lfcp-1","principal":"sa-1","stopped":true,
+				"scaling":{"baseline_cfu":2}}}`
 	}
-	stopped := `{"name":"orders-v2","metadata":{"self":"https://x","resource_version":"5"},
-		"spec":{"statement":"INSERT INTO t SELECT 1;","compute_pool_id":"lfcp-1","stopped":true},"status":{"phase":"STOPPED"}}`
+	stopped := `{"api_version":"sql/v1","kind":"Statement","name":"orders-v2","metadata":{"self":"https://x","resource_version":"5"},
+		"spec":{"statement":"INSERT INTO t SELECT 1;","statement_name":"orders-v2","compute_pool_id":"lfcp-1","stopped":true},"status":{"phase":"STOPPED"}}`
 	resumedPut := `{"name":"orders-v2","metadata":{"self":"https://x","resource_version":"5"},
-		"spec":{"statement":"INSERT INTO t SELECT 1;","compute_pool_id":"lfcp-2","stopped":false},"status":{"phase":"STOPPED"}}`
+		"spec":{"statement":"INSERT INTO t SELECT 1;","statement_name":"orders-v2","compute_pool_id":"lfcp-2","stopped":false}}`
 	conflict := failureJSON(http.StatusConflict, "", "Conflict", "resource_version is stale")
 	stop := nameCall((*Client).StopStatement, "orders-v2")
 	resume := func(pool string) func(context.Context, *Client) (any, error) {
@@ -300,7 +305,7 @@ func TestStopResume(t *testing.T) {
 
 	runCases(t, []statementCase{
 		{
-			name: "stop PUTs the whole object with stopped true",
+			name: "stop PUTs the object with stopped true",
 			script: []exchange{
 				{method: "GET", path: one, status: 200, resp: running("3")},
 				{method: "PUT", path: one, body: stoppedPut("3"), status: 202},
@@ -308,7 +313,8 @@ func TestStopResume(t *testing.T) {
 			call: stop,
 		},
 		{
-			name: "stop re-reads after a resource_version conflict",
+			name:   "stop re-reads after a resource_version conflict",
+			faults: true,
 			script: []exchange{
 				{method: "GET", path: one, status: 200, resp: running("3")},
 				{method: "PUT", path: one, body: stoppedPut("3"), status: 409, resp: conflict},
@@ -318,7 +324,8 @@ func TestStopResume(t *testing.T) {
 			call: stop,
 		},
 		{
-			name: "stop gives up after as many conflicts as attempts",
+			name:   "stop gives up after as many conflicts as attempts",
+			faults: true,
 			script: []exchange{
 				{method: "GET", path: one, status: 200, resp: running("3")},
 				{method: "PUT", path: one, status: 409, resp: conflict},
@@ -336,7 +343,8 @@ func TestStopResume(t *testing.T) {
 			call:   stop,
 		},
 		{
-			name: "a PUT whose lost answer stopped it ends on the re-read",
+			name:   "a PUT whose lost answer stopped it ends on the re-read",
+			faults: true,
 			script: []exchange{
 				{method: "GET", path: one, status: 200, resp: running("3")},
 				{method: "PUT", path: one, status: 503},
