@@ -202,15 +202,16 @@ func (c *Client) apiError(cl call, res *response) *APIError {
 
 // checkRedirect follows up to five redirects and keeps the Authorization
 // header, which Go drops when the host changes: the Flink gateway may
-// redirect to another host. The header is not sent over a downgrade from
-// https to http.
+// redirect to another host. A downgrade from https to http gets no header
+// (Go would keep it when only the scheme changes).
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxRedirects {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	first := via[0]
-	auth := first.Header.Get("Authorization")
-	if auth != "" && (first.URL.Scheme != "https" || req.URL.Scheme == "https") {
+	if first.URL.Scheme == "https" && req.URL.Scheme != "https" {
+		req.Header.Del("Authorization")
+	} else if auth := first.Header.Get("Authorization"); auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
 	return nil
