@@ -11,12 +11,16 @@ import (
 )
 
 // WaitForPhase polls the statement, at growing intervals (WithPollInterval),
-// until its phase is one of want and returns it then. FAILED or FAILING, when
-// not wanted, end the wait with a [*StatementFailedError]. Any other phase
-// is waited through, STOPPED and COMPLETED included: just after a PUT the
-// previous phase can still show. When ctx ends, the error wraps ctx.Err()
-// and names the last phase seen.
+// until its phase is one of want and returns it then; want RUNNING and
+// DEGRADED to accept a degraded run. FAILED or FAILING, when not wanted, end
+// the wait with a [*StatementFailedError]. Any other phase is waited
+// through, STOPPED and COMPLETED included: just after a PUT the previous
+// phase can still show. A missing statement is [ErrStatementNotFound]. When
+// ctx ends, the error wraps ctx.Err() and names the last phase seen.
 func (c *Client) WaitForPhase(ctx context.Context, name string, want ...Phase) (*Statement, error) {
+	if len(want) == 0 {
+		return nil, fmt.Errorf("%w: wait for statement %s: no phase to wait for", ErrInvalidRequest, name)
+	}
 	var found *Statement
 	err := c.poll(ctx, name, func(st *Statement, err error) (bool, error) {
 		if err != nil {

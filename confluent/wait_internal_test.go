@@ -73,6 +73,10 @@ func TestWaitForPhase(t *testing.T) {
 			wantInErr: "last phase PENDING",
 		},
 		{
+			name:    "no phase to wait for",
+			wantErr: ErrInvalidRequest,
+		},
+		{
 			name:    "a missing statement ends the wait",
 			script:  []exchange{{method: "GET", path: one, status: 404, resp: failureJSON(404, "", "Not Found", "")}},
 			want:    []Phase{PhaseRunning},
