@@ -90,7 +90,9 @@ func New(opts ...Option) (*Client, error) {
 	var secrets []string
 	for _, cr := range []credentials{o.flinkAuth, o.cloudAuth} {
 		for _, s := range []string{strings.TrimPrefix(cr.header, "Basic "), cr.secret, cr.key} {
-			if s != "" {
+			// Confluent keys have 16 characters and secrets 64; replacing
+			// a shorter test value such as "s" would garble every message.
+			if len(s) >= minRedacted {
 				secrets = append(secrets, s, "[redacted]")
 			}
 		}
@@ -101,6 +103,10 @@ func New(opts ...Option) (*Client, error) {
 	c.http = &hc
 	return c, nil
 }
+
+// minRedacted is the length under which a credential is not looked for in
+// server text.
+const minRedacted = 8
 
 // withTimeout applies the default timeout when ctx has no deadline.
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -315,3 +315,13 @@ func TestCredentialsNeverInErrorsOrLogs(t *testing.T) {
 		})
 	}
 }
+
+func TestShortTestCredentialsDoNotGarbleErrors(t *testing.T) {
+	_, srv := newScript(t, exchange{method: "POST", path: stmtPath, status: 409,
+		resp: failureJSON(409, "resource_already_exists", "Resource Already exists", "Statement 'a' already exists.")})
+	c := newTestClient(t, srv.URL, WithFlinkAPIKey("k", "s"))
+	_, err := c.CreateStatement(testCtx(t), StatementRequest{Name: "a", SQL: "SELECT 1"})
+	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), "Statement 'a' already exists.") {
+		t.Errorf("error %v", err)
+	}
+}
