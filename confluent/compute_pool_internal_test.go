@@ -55,7 +55,7 @@ func TestComputePools(t *testing.T) {
 		return listJSON(ComputePoolVersion, "ComputePoolList", next, items...)
 	}
 
-	runCases(t, []statementCase{
+	runCases(t, []callCase{
 		{
 			name: "create sends the spec in the client's environment",
 			script: []exchange{{method: "POST", path: poolsPathTest, query: url.Values{}, status: 202, resp: provisioning,

@@ -30,8 +30,8 @@ func decodeStatement(t *testing.T, s string) *Statement {
 	return &st
 }
 
-// statementCase is one call of a Client method against a scripted server.
-type statementCase struct {
+// callCase is one call of a Client method against a scripted server.
+type callCase struct {
 	name   string
 	script []exchange
 	// faults: the script answers off the spec on purpose (see newFaultyClient).
@@ -44,7 +44,7 @@ type statementCase struct {
 // errAny as a wantErr accepts any error.
 var errAny = errors.New("any error")
 
-func runCases(t *testing.T, tests []statementCase) {
+func runCases(t *testing.T, tests []callCase) {
 	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +116,7 @@ func TestStatements(t *testing.T) {
 		{"kind":"StatementException","name":"org.apache.flink.table.api.ValidationException","message":"Table 'customers' not found","timestamp":"2026-03-02T10:15:29Z"}]}`
 	notFound := failureJSON(http.StatusNotFound, "", "Not Found", "")
 
-	runCases(t, []statementCase{
+	runCases(t, []callCase{
 		{
 			name:   "create sends the writable fields and decodes the 201",
 			script: []exchange{{method: "POST", path: stmtPath, body: createBody, status: 201, resp: pending}},
@@ -239,7 +239,7 @@ func TestLostCreate(t *testing.T) {
 	ours := statementJSON("orders-v2", testSQL, PhasePending, "", "1")
 	theirs := statementJSON("orders-v2", "INSERT INTO other SELECT 1;", PhaseRunning, "", "7")
 
-	runCases(t, []statementCase{
+	runCases(t, []callCase{
 		{
 			name: "connection cut, retry gets 409, same SQL: created",
 			script: []exchange{
@@ -309,7 +309,7 @@ func TestStopResume(t *testing.T) {
 		}
 	}
 
-	runCases(t, []statementCase{
+	runCases(t, []callCase{
 		{
 			name: "stop PUTs the object with stopped true",
 			script: []exchange{

@@ -27,7 +27,7 @@ func TestRetries(t *testing.T) {
 	}
 	get := func(ctx context.Context, c *Client) (any, error) { return c.GetStatement(ctx, "orders-v2") }
 
-	tests := []statementCase{
+	tests := []callCase{
 		{name: "429 then success", script: []exchange{answer(429), ok}},
 		{name: "500 then success", script: []exchange{answer(500), ok}},
 		{name: "502 then success", faults: true, script: []exchange{answer(502), ok}},
@@ -216,6 +216,8 @@ func TestRedirects(t *testing.T) {
 				t.Fatalf("error %v, want an error: %v", err, tt.wantErr)
 			}
 			want := "Basic " + base64.StdEncoding.EncodeToString([]byte(testFlinkKey+":"+testFlinkSecret))
+			mu.Lock()
+			defer mu.Unlock()
 			for i, a := range auths {
 				if a != want {
 					t.Errorf("request %d: Authorization %q", i, a)
@@ -226,9 +228,14 @@ func TestRedirects(t *testing.T) {
 }
 
 func TestNoAuthorizationOverHTTPAfterHTTPS(t *testing.T) {
-	var got []string
+	var (
+		mu  sync.Mutex
+		got []string
+	)
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, statementJSON("orders-v2", testSQL, PhaseRunning, "", "1"))
 	}))
@@ -245,6 +252,8 @@ func TestNoAuthorizationOverHTTPAfterHTTPS(t *testing.T) {
 	if _, err := c.GetStatement(testCtx(t), "orders-v2"); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(got) != 1 || got[0] != "" {
 		t.Errorf("the http server got Authorization %q, want none", got)
 	}

@@ -89,9 +89,7 @@ func TestWaitForPhase(t *testing.T) {
 			c := newTestClient(t, srv.URL)
 			ctx := testCtx(t)
 			if tt.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
-				defer cancel()
+				ctx = ctxWithin(t, tt.timeout)
 			}
 			st, err := c.WaitForPhase(ctx, "orders-v2", tt.want...)
 			if tt.wantFailed != nil {
@@ -147,9 +145,7 @@ func TestWaitForDeletion(t *testing.T) {
 			c := newTestClient(t, srv.URL)
 			ctx := testCtx(t)
 			if tt.timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, tt.timeout)
-				defer cancel()
+				ctx = ctxWithin(t, tt.timeout)
 			}
 			err := c.WaitForDeletion(ctx, "orders-v2")
 			if !errors.Is(err, tt.wantErr) {
