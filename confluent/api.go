@@ -34,9 +34,9 @@ type page[T any] struct {
 	Data     []T      `json:"data"`
 }
 
-// listAll gets every page of a list, following metadata.next: its
-// page_token is sent to our own base URL, which the next URL's host (the
-// real service, behind a proxy or an emulator) may not be.
+// listAll gets every page of a list, following metadata.next. Only the
+// page_token is taken from the next URL and sent to our own base URL: the
+// host the server names may not be the one we reach it by (a proxy).
 func listAll[T any](ctx context.Context, c *Client, cl call) ([]T, error) {
 	var all []T
 	seen := map[string]bool{}
