@@ -1,0 +1,214 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shiftleft/shiftleft/confluent"
+)
+
+// fakeClock is a clock tests move by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{now: time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// harness is an emulator on a fake clock behind a real HTTP server.
+type harness struct {
+	t     *testing.T
+	emu   *Emulator
+	srv   *httptest.Server
+	clock *fakeClock
+}
+
+const (
+	testOrg = "b0b21724-4586-4a07-b787-d0bb5aacbf87"
+	testEnv = "env-z3y2x1"
+	// stmts is the statements collection of the test environment.
+	stmts = "/sql/v1/organizations/" + testOrg + "/environments/" + testEnv + "/statements"
+)
+
+func start(t *testing.T, opts ...Option) *harness {
+	t.Helper()
+	clock := newFakeClock()
+	emu, err := New(append([]Option{Clock(clock.Now)}, opts...)...)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	srv := httptest.NewServer(emu)
+	t.Cleanup(func() {
+		srv.Close()
+		if err := emu.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return &harness{t: t, emu: emu, srv: srv, clock: clock}
+}
+
+// result is an answer, body read.
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// do sends a request with valid credentials. body is sent as is when it is
+// a string, encoded as JSON otherwise, and not at all when nil; header
+// values replace the defaults (an empty Authorization removes it; Host sets
+// the request's host).
+func (h *harness) do(method, path string, body any, header ...string) result {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.SetBasicAuth("key", "secret")
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+		} else {
+			req.Header.Set(header[i], header[i+1])
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return result{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// want fails the test unless the answer has the status, and decodes the
+// body into v when v is not nil.
+func (r result) want(t *testing.T, status int, v any) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, short(r.body))
+	}
+	if v != nil {
+		if err := json.Unmarshal(r.body, v); err != nil {
+			t.Fatalf("decoding %s: %v", short(r.body), err)
+		}
+	}
+}
+
+// failure checks that the answer is a Failure of the status and returns its
+// error.
+func (r result) failure(t *testing.T, status int) confluent.ErrorObject {
+	t.Helper()
+	var f confluent.Failure
+	r.want(t, status, &f)
+	if len(f.Errors) != 1 {
+		t.Fatalf("Failure with %d errors, want 1: %s", len(f.Errors), r.body)
+	}
+	e := f.Errors[0]
+	if e.Status != strconv.Itoa(status) {
+		t.Errorf("error status %q, want %d", e.Status, status)
+	}
+	if e.ID == "" || e.ID != r.header.Get("X-Request-Id") {
+		t.Errorf("error id %q, X-Request-Id %q: want equal and set", e.ID, r.header.Get("X-Request-Id"))
+	}
+	return e
+}
+
+// createBody is a create request.
+func createBody(name, sql string) confluent.Statement {
+	return confluent.Statement{Name: name, Spec: confluent.StatementSpec{Statement: sql}}
+}
+
+// create posts a statement and checks the 201.
+func (h *harness) create(name, sql string) confluent.Statement {
+	h.t.Helper()
+	var st confluent.Statement
+	h.do("POST", stmts, createBody(name, sql)).want(h.t, http.StatusCreated, &st)
+	return st
+}
+
+// get reads a statement, which must exist.
+func (h *harness) get(name string) confluent.Statement {
+	h.t.Helper()
+	var st confluent.Statement
+	h.do("GET", stmts+"/"+name, nil).want(h.t, http.StatusOK, &st)
+	return st
+}
+
+// settle lets every planned phase change happen.
+func (h *harness) settle() { h.clock.Advance(time.Hour) }
+
+// phaseOf reads a statement's phase and detail.
+func (h *harness) phaseOf(name string) (confluent.Phase, string) {
+	h.t.Helper()
+	st := h.get(name)
+	return st.Status.Phase, st.Status.Detail
+}
+
+// exceptions lists a statement's exceptions.
+func (h *harness) exceptions(name string) []confluent.StatementException {
+	h.t.Helper()
+	var list confluent.StatementExceptionList
+	h.do("GET", stmts+"/"+name+"/exceptions", nil).want(h.t, http.StatusOK, &list)
+	return list.Data
+}
+
+// setStopped stops or resumes a statement with a PUT of what GET shows.
+func (h *harness) setStopped(name string, stopped bool) {
+	h.t.Helper()
+	st := h.get(name)
+	st.Spec.Stopped = &stopped
+	h.do("PUT", stmts+"/"+name, st).want(h.t, http.StatusAccepted, nil)
+}
+
+// short cuts a body for a message.
+func short(b []byte) string {
+	if len(b) > 500 {
+		return string(b[:500]) + "..."
+	}
+	return string(b)
+}
