@@ -260,15 +260,9 @@ func (e *Emulator) api(fn handler) http.HandlerFunc {
 			writeError(w, id, injected(throttle))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeError(w, id, &apiError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
-					detail: fmt.Sprintf("the request body is over %d bytes", maxBody)})
-			} else {
-				writeError(w, id, badRequest("reading the request body: %v", err))
-			}
+		body, rerr := readBody(w, r)
+		if rerr != nil {
+			writeError(w, id, rerr)
 			return
 		}
 		c := &call{r: r, id: id, base: baseURL(r), body: body}
@@ -288,15 +282,31 @@ func (e *Emulator) api(fn handler) http.HandlerFunc {
 // admin wraps an /_emulator/ route: no authentication, never faulted.
 func (e *Emulator) admin(fn handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		id := w.Header().Get(requestIDHeader)
+		body, err := readBody(w, r)
 		if err != nil {
-			writeError(w, w.Header().Get(requestIDHeader), badRequest("reading the request body: %v", err))
+			writeError(w, id, err)
 			return
 		}
-		c := &call{r: r, id: w.Header().Get(requestIDHeader), base: baseURL(r), body: body}
+		c := &call{r: r, id: id, base: baseURL(r), body: body}
 		status, header, out := e.serve(c, fn, r.Method != http.MethodGet)
 		write(w, status, header, out)
 	}
+}
+
+// readBody reads the request body before the model is locked, so a slow
+// client holds up no one.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
+			detail: fmt.Sprintf("the request body is over %d bytes", maxBody)}
+	case err != nil:
+		return nil, badRequest("reading the request body: %v", err)
+	}
+	return body, nil
 }
 
 // serve runs fn with the model locked and advanced, encodes its answer while

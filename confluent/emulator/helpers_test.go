@@ -55,7 +55,14 @@ const (
 func start(t *testing.T, opts ...Option) *harness {
 	t.Helper()
 	clock := newFakeClock()
-	emu, err := New(append([]Option{Clock(clock.Now)}, opts...)...)
+	return startOn(t, clock, append([]Option{Clock(clock.Now)}, opts...)...)
+}
+
+// startOn serves an emulator built with opts; clock is the one they set,
+// for tests where emulators share one.
+func startOn(t *testing.T, clock *fakeClock, opts ...Option) *harness {
+	t.Helper()
+	emu, err := New(opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -76,12 +83,21 @@ type result struct {
 	body   []byte
 }
 
-// do sends a request with valid credentials. body is sent as is when it is
-// a string, encoded as JSON otherwise, and not at all when nil; header
-// values replace the defaults (an empty Authorization removes it; Host sets
-// the request's host).
+// do sends a request with valid credentials; see send.
 func (h *harness) do(method, path string, body any, header ...string) result {
 	h.t.Helper()
+	res, err := send(h.srv.URL, method, path, body, header...)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return res
+}
+
+// send sends a request with valid credentials. body is sent as is when it
+// is a string, encoded as JSON otherwise, and not at all when nil; header
+// values replace the defaults (an empty Authorization removes it; Host sets
+// the request's host).
+func send(base, method, path string, body any, header ...string) (result, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -90,39 +106,35 @@ func (h *harness) do(method, path string, body any, header ...string) result {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			h.t.Fatal(err)
+			return result{}, err
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
-		h.t.Fatal(err)
+		return result{}, err
 	}
 	req.SetBasicAuth("key", "secret")
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] == "Host" {
+		switch {
+		case header[i] == "Host":
 			req.Host = header[i+1]
-			continue
-		}
-		if header[i+1] == "" {
+		case header[i+1] == "":
 			req.Header.Del(header[i])
-		} else {
+		default:
 			req.Header.Set(header[i], header[i+1])
 		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
+		return result{}, err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return result{status: resp.StatusCode, header: resp.Header, body: data}
+	return result{status: resp.StatusCode, header: resp.Header, body: data}, err
 }
 
 // want fails the test unless the answer has the status, and decodes the
