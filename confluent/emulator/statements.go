@@ -108,8 +108,8 @@ func (e *Emulator) listStatements(c *call) (response, error) {
 		if poolID != "" && st.PoolID != poolID {
 			return false
 		}
-		for k, v := range labels {
-			if got, ok := st.Labels[k]; !ok || got != v {
+		for _, t := range labels {
+			if !t.matches(st.Labels) {
 				return false
 			}
 		}
@@ -124,20 +124,42 @@ func (e *Emulator) listStatements(c *call) (response, error) {
 	return response{status: http.StatusOK, body: list}, nil
 }
 
-// labelSelector reads key=value pairs separated by commas.
-func labelSelector(s string) (map[string]string, error) {
+// labelTerm is one requirement of a label_selector: the label key has (or,
+// with not, lacks) the value.
+type labelTerm struct {
+	key, value string
+	not        bool
+}
+
+func (t labelTerm) matches(labels map[string]string) bool {
+	v, ok := labels[t.key]
+	return (ok && v == t.value) != t.not
+}
+
+// labelSelector reads Kubernetes-style equality terms separated by commas:
+// key=value, key==value or key!=value (which a statement without the label
+// also matches).
+func labelSelector(s string) ([]labelTerm, error) {
 	if s == "" {
 		return nil, nil
 	}
-	out := map[string]string{}
-	for _, term := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(term), "=")
-		if !ok || k == "" {
-			return nil, badParam("label_selector", "label_selector term %q is not key=value", term)
+	var terms []labelTerm
+	for _, raw := range strings.Split(s, ",") {
+		term := strings.TrimSpace(raw)
+		var t labelTerm
+		var ok bool
+		if t.key, t.value, ok = strings.Cut(term, "!="); ok {
+			t.not = true
+		} else if t.key, t.value, ok = strings.Cut(term, "=="); !ok {
+			t.key, t.value, ok = strings.Cut(term, "=")
 		}
-		out[k] = v
+		t.key, t.value = strings.TrimSpace(t.key), strings.TrimSpace(t.value)
+		if !ok || t.key == "" {
+			return nil, badParam("label_selector", "label_selector term %q is not key=value or key!=value", raw)
+		}
+		terms = append(terms, t)
 	}
-	return out, nil
+	return terms, nil
 }
 
 // lookup finds the statement of the URL, 404 if there is none.

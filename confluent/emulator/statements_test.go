@@ -340,6 +340,10 @@ func TestListFilters(t *testing.T) {
 		{"label_selector=team%3Dsales,tier%3Dgold", "a"},
 		{"label_selector=team%3Dsales&spec.compute_pool_id=" + pool.ID, "b"},
 		{"label_selector=team%3Dnobody", ""},
+		{"label_selector=team%3D%3Dsales", "a,b"},
+		{"label_selector=team%21%3Dsales", "c,d"},
+		{"label_selector=team%21%3Dsales,tier%21%3Dgold", "c,d"},
+		{"label_selector=" + url.QueryEscape("team = sales , tier=gold"), "a"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
