@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,7 @@ type Emulator struct {
 	wake     chan struct{} // tells the background loop the next event may have moved
 	done     chan struct{}
 	loopDone chan struct{}
-	close    sync.Once
+	closing  sync.Once
 }
 
 // New builds an emulator. With StateFile, it loads the file when it exists;
@@ -70,7 +71,7 @@ func New(opts ...Option) (*Emulator, error) {
 // Close stops the background timer. The emulator still answers requests
 // afterwards, advancing lazily.
 func (e *Emulator) Close() error {
-	e.close.Do(func() { close(e.done) })
+	e.closing.Do(func() { close(e.done) })
 	<-e.loopDone
 	return nil
 }
@@ -220,9 +221,9 @@ func (e *Emulator) register(wrap func(handler) http.HandlerFunc, routes []route)
 		allowed[rt.path] = append(allowed[rt.path], rt.method)
 	}
 	for _, p := range paths {
-		methods := allowed[p]
+		allow := strings.Join(allowed[p], ", ")
 		e.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
-			w.Header()["Allow"] = methods
+			w.Header().Set("Allow", allow)
 			writeError(w, w.Header().Get(requestIDHeader), &apiError{status: http.StatusMethodNotAllowed, code: codeMethod,
 				detail: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path)})
 		})
