@@ -260,16 +260,25 @@ func (e *Emulator) applyDDL(env *environment, st *statement, at time.Time) bool 
 	return false
 }
 
-// dropped fails the running and pending statements that use table.
+// dropped fails the running and pending statements that use table, the
+// pending ones first: failing a running one first would start a waiting
+// one that is about to fail too.
 func (e *Emulator) dropped(env *environment, table string, by *statement, at time.Time) {
-	for _, name := range slices.Clone(env.names) {
+	var pending, running []*statement
+	for _, name := range env.names {
 		st := env.Statements[name]
-		if st == by || (st.Phase != confluent.PhaseRunning && st.Phase != confluent.PhasePending) {
+		if st == by || !slices.Contains(st.uses(), table) {
 			continue
 		}
-		if slices.Contains(st.uses(), table) {
-			e.fail(st, exTable, tableDropped(table, by.Name), at)
+		switch st.Phase {
+		case confluent.PhasePending:
+			pending = append(pending, st)
+		case confluent.PhaseRunning:
+			running = append(running, st)
 		}
+	}
+	for _, st := range slices.Concat(pending, running) {
+		e.fail(st, exTable, tableDropped(table, by.Name), at)
 	}
 }
 
@@ -298,13 +307,14 @@ func (e *Emulator) except(st *statement, class, detail string, at time.Time) {
 }
 
 // startWaiting runs the pool's waiting statements, oldest first, while they
-// fit, and refreshes the detail of those still waiting.
+// fit, and refreshes the detail of those still waiting when the pool
+// changed (they all share one).
 func (e *Emulator) startWaiting(p *pool, at time.Time) {
 	for len(p.queue) > 0 && p.fits() {
 		e.setPhase(p.queue[0], confluent.PhaseRunning, "Statement is running successfully", at)
 	}
-	for _, st := range slices.Clone(p.queue) {
-		if st.Detail != p.waitDetail() {
+	if len(p.queue) > 0 && p.queue[0].Detail != p.waitDetail() {
+		for _, st := range slices.Clone(p.queue) {
 			e.wait(st, p, at)
 		}
 	}

@@ -169,16 +169,21 @@ type pool struct {
 func (p *pool) fits() bool { return p.Phase == confluent.PoolProvisioned && p.used < p.MaxCFU }
 
 func (p *pool) enqueue(st *statement) {
-	i, _ := slices.BinarySearchFunc(p.queue, st.Seq, func(s *statement, seq uint64) int {
-		return cmp.Compare(s.Seq, seq)
-	})
+	i, _ := p.find(st)
 	p.queue = slices.Insert(p.queue, i, st)
 }
 
 func (p *pool) dequeue(st *statement) {
-	if i := slices.Index(p.queue, st); i >= 0 {
+	if i, ok := p.find(st); ok {
 		p.queue = slices.Delete(p.queue, i, i+1)
 	}
+}
+
+// find is where st is, or goes, in the queue, which is sorted by Seq.
+func (p *pool) find(st *statement) (int, bool) {
+	return slices.BinarySearchFunc(p.queue, st.Seq, func(s *statement, seq uint64) int {
+		return cmp.Compare(s.Seq, seq)
+	})
 }
 
 // waitDetail is the status detail of a statement waiting for the pool.
