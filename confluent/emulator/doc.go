@@ -14,5 +14,6 @@
 // unavailability, lost responses, slow answers, failing statements).
 //
 // Tests of the client, deployments and the worker run against it over
-// httptest.Server; the shiftleft emulator command serves it for demos.
+// httptest.Server; a shiftleft emulator command is to serve it for demos
+// and benchmarks.
 package emulator
