@@ -258,6 +258,11 @@ func (e *Emulator) api(fn handler) http.HandlerFunc {
 		}
 		if throttle != 0 {
 			w.Header().Set("Retry-After", fmt.Sprint(retryAfter))
+			if throttle == http.StatusTooManyRequests {
+				// Both specs declare the 429 answer without a body.
+				write(w, throttle, nil, nil)
+				return
+			}
 			writeError(w, id, injected(throttle))
 			return
 		}
@@ -357,11 +362,8 @@ func writeError(w http.ResponseWriter, requestID string, err *apiError) {
 	write(w, err.status, nil, body)
 }
 
-// injected is the answer of an injected fault: 429 or 503.
+// injected is the answer of an injected 503 fault.
 func injected(status int) *apiError {
-	if status == http.StatusTooManyRequests {
-		return &apiError{status: status, code: codeRateLimited, detail: "rate limit exceeded (injected fault)"}
-	}
 	return &apiError{status: status, code: codeUnavailable, detail: "service unavailable (injected fault)"}
 }
 

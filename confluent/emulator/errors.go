@@ -40,7 +40,6 @@ const (
 	codeMethod          = "method_not_allowed"
 	codeMediaType       = "unsupported_media_type"
 	codeTooLarge        = "request_too_large"
-	codeRateLimited     = "too_many_requests"
 	codeUnavailable     = "service_unavailable"
 	codeInternal        = "internal_server_error"
 )
