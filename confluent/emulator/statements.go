@@ -329,7 +329,7 @@ func (e *Emulator) statementResults(c *call) (response, error) {
 		return response{}, err
 	}
 	return response{status: http.StatusOK, body: statementResult{APIVersion: confluent.StatementAPIVersion,
-		Kind: "StatementResult", Metadata: confluent.ListMeta{Self: selfURL(c)}, Results: resultData{Data: []any{}}}}, nil
+		Kind: "StatementResult", Metadata: confluent.ListMeta{Self: selfURL(c)}, Data: []any{}, Results: resultData{Data: []any{}}}}, nil
 }
 
 func statementURL(base string, st *statement) string {

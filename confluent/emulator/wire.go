@@ -6,11 +6,14 @@ import "github.com/shiftleft/shiftleft/confluent"
 // (yet): the client reads neither results nor regions today. Field names are
 // the specs'.
 
-// statementResult is sql.v1.StatementResult.
+// statementResult is sql.v1.StatementResult. The schema requires a
+// top-level "data" it never declares (the rows live in results.data); the
+// spec wins, so both are sent, the same empty list.
 type statementResult struct {
 	APIVersion string             `json:"api_version"`
 	Kind       string             `json:"kind"`
 	Metadata   confluent.ListMeta `json:"metadata"`
+	Data       []any              `json:"data"`
 	Results    resultData         `json:"results"`
 }
 
