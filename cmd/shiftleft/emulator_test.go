@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+func TestEmulatorCommandServesTheAPI(t *testing.T) {
+	out, w := io.Pipe()
+	a := &app{stdout: w, stderr: io.Discard, getenv: func(string) string { return "" }, log: zap.NewNop()}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- a.serveEmulator(ctx, emulatorOptions{addr: "127.0.0.1:0", apiKey: "key", apiSecret: "secret", externalTables: []string{" raw_a ", ""}})
+		_ = w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSpace(line[strings.Index(line, "http://"):])
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+
+	get := func(path, key string) (int, string) {
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if key != "" {
+			req.SetBasicAuth(key, "secret")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	stmts := "/sql/v1/organizations/00000000-0000-4000-8000-000000000000/environments/env-local/statements"
+	if got, _ := get(stmts, "key"); got != http.StatusOK {
+		t.Errorf("list with the configured key: %d", got)
+	}
+	if got, _ := get(stmts, "other"); got != http.StatusUnauthorized {
+		t.Errorf("list with another key: %d", got)
+	}
+	if got, state := get("/_emulator/state", ""); got != http.StatusOK || !strings.Contains(state, `"raw_a"`) {
+		t.Errorf("admin state: %d %s", got, state)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the emulator did not stop")
+	}
+}
+
+func TestEmulatorCommandUsage(t *testing.T) {
+	r := shiftleft(t, nil, "emulator", "--api-key", "k")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--api-key and --api-secret go together") {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+	r = shiftleft(t, nil, "emulator", "--addr", "256.0.0.1:1")
+	if r.code != exitError {
+		t.Errorf("bad address: exit %d: %s", r.code, r.stderr)
+	}
+}
