@@ -1,0 +1,57 @@
+package planner
+
+// Live is what runs on Confluent Cloud now, as the deployments package reads
+// it: the environment's statements and compute pools.
+type Live struct {
+	// Statements by name.
+	Statements map[string]Statement
+	Pools      []ComputePool
+}
+
+// Statement is a statement as the plan needs it.
+type Statement struct {
+	Name          string
+	Phase         string
+	ComputePoolID string
+	// Fingerprint is the fingerprint label shiftleft puts on the statements
+	// it creates; "" for statements made by other tools.
+	Fingerprint string
+}
+
+// ComputePool is a pool as the plan needs it.
+type ComputePool struct {
+	ID         string
+	Name       string
+	Phase      string
+	CurrentCFU int
+	MaxCFU     int
+}
+
+// Statement phases the plan tells apart (Confluent's names).
+const (
+	PhasePending   = "PENDING"
+	PhaseRunning   = "RUNNING"
+	PhaseCompleted = "COMPLETED"
+	PhaseDegraded  = "DEGRADED"
+	PoolReady      = "PROVISIONED"
+)
+
+// running is shift_left's is_running: a DML statement RUNNING, PENDING or
+// COMPLETED (a bounded DML that finished) counts as deployed.
+func running(st *Statement) bool {
+	if st == nil {
+		return false
+	}
+	switch st.Phase {
+	case PhaseRunning, PhasePending, PhaseCompleted, PhaseDegraded:
+		return true
+	}
+	return false
+}
+
+func (l *Live) statement(name string) *Statement {
+	if st, ok := l.Statements[name]; ok {
+		return &st
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package planner
+
+import "strings"
+
+// Naming builds statement and compute pool names as shift_left does
+// (shared/reference/shift-left-behaviour.md §4.2), so that statements a
+// shift_left user already runs are recognised.
+type Naming struct {
+	// ClusterType is kafka.cluster_type: dev, stage, prod...
+	ClusterType string
+	// Region is confluent_cloud.region, abbreviated in names: us-west-2 -> usw2.
+	Region string
+}
+
+// DefaultNaming is shift_left's default configuration: names start dev-usw2-.
+var DefaultNaming = Naming{ClusterType: "dev", Region: "us-west-2"}
+
+// Prefix is <cluster type>-<region abbreviation>.
+func (n Naming) Prefix() string {
+	r := strings.NewReplacer("-", "", "east", "e", "west", "w", "south", "s", "north", "n", "central", "c")
+	return n.ClusterType + "-" + r.Replace(n.Region)
+}
+
+// DDL names a table's DDL statement: <prefix>[-<product>]-ddl-<table-kebab>.
+func (n Naming) DDL(table, product string) string { return n.statement("ddl", table, product) }
+
+// DML names a table's DML statement: <prefix>[-<product>]-dml-<table-kebab>.
+func (n Naming) DML(table, product string) string { return n.statement("dml", table, product) }
+
+// Drop names the helper statement that drops a table: drop-<table-kebab>.
+func (n Naming) Drop(table string) string { return "drop-" + kebab(table) }
+
+func (n Naming) statement(kind, table, product string) string {
+	name := n.Prefix()
+	if product != "" && product != "None" {
+		name += "-" + kebab(product)
+	}
+	return name + "-" + kind + "-" + kebab(table)
+}
+
+// Pool names the compute pool of a table: <cluster type>-<table-kebab>, with
+// shift_left's abbreviations, at most 64 characters.
+func (n Naming) Pool(table string) string {
+	name := n.ClusterType + "-" + kebab(table)
+	name = strings.NewReplacer("recordconfiguration", "reccfg", "recordexecution", "recexe").Replace(name)
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return strings.TrimRight(name, "-")
+}
+
+// kebab turns a table name into a statement-name part: lower case, "_" and
+// any other character a statement name refuses become "-".
+func kebab(s string) string {
+	b := []byte(strings.ToLower(s))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,113 @@
+// Package planner decides what a deployment does: given the pipeline graph,
+// what runs now on Confluent Cloud and what the user asked for, it returns a
+// Plan of actions per table — skip, create, restart-dml, recreate, drop —
+// each with its statements, compute pool and a reason a person can read.
+//
+// It is pure: no network, no files, no logging. The deployments package runs
+// a Plan; the rules of shared/DESIGN.md §2 and shift_left's execution plan
+// live here, each in a function of its own.
+package planner
+
+// ActionKind is what a plan does to one table.
+type ActionKind string
+
+const (
+	// Skip leaves the table alone (it runs already, is external or excluded).
+	Skip ActionKind = "skip"
+	// Create deploys a table that does not run: its DDL (unless the table
+	// exists) then its DML.
+	Create ActionKind = "create"
+	// RestartDML deletes and re-creates the DML statement; the table stays.
+	RestartDML ActionKind = "restart-dml"
+	// Recreate deletes the DML, drops the table, then runs DDL and DML.
+	Recreate ActionKind = "recreate"
+	// Drop deletes the DML and drops the table (undeploy).
+	Drop ActionKind = "drop"
+)
+
+// StepKind is one call of an action, run in order.
+type StepKind string
+
+const (
+	// DeleteStatement deletes Statement if it exists and waits until it is gone.
+	DeleteStatement StepKind = "delete-statement"
+	// DropTable runs "DROP TABLE IF EXISTS Table" as the statement Statement,
+	// waits for COMPLETED, then deletes that helper statement.
+	DropTable StepKind = "drop-table"
+	// CreateDDL runs the DDL file Ref as Statement and waits for COMPLETED.
+	CreateDDL StepKind = "create-ddl"
+	// CreateDML runs the DML file Ref as Statement and waits for RUNNING.
+	CreateDML StepKind = "create-dml"
+)
+
+// Step is one statement-level operation of an action.
+type Step struct {
+	Kind      StepKind `json:"kind"`
+	Statement string   `json:"statement"`
+	// Ref is the pipeline-relative SQL file of a create step.
+	Ref string `json:"ref,omitempty"`
+	// Fingerprint identifies the SQL a create step runs; a statement already
+	// carrying it needs no new create (re-runs after a crash).
+	Fingerprint string `json:"fingerprint,omitempty"`
+}
+
+// Pool is the compute pool an action runs in: an existing one, or one to
+// create first.
+type Pool struct {
+	ID string `json:"id,omitempty"`
+	// Create names a pool to create when no usable one exists.
+	Create *NewPool `json:"create,omitempty"`
+	Reason string   `json:"reason"`
+}
+
+// NewPool is a compute pool the plan creates.
+type NewPool struct {
+	Name   string `json:"name"`
+	MaxCFU int    `json:"max_cfu"`
+}
+
+// Action is what the plan does to one table.
+type Action struct {
+	Table   string     `json:"table"`
+	Product string     `json:"product"`
+	Kind    ActionKind `json:"action"`
+	Reason  string     `json:"reason"`
+	Steps   []Step     `json:"steps,omitempty"`
+	Pool    *Pool      `json:"pool,omitempty"`
+	// After lists the tables whose actions must finish first: the table's
+	// parents that the plan deploys.
+	After []string `json:"after,omitempty"`
+	// Wave is the action's depth among the actions that do work: 0 waits
+	// for nothing, wave n waits for at least one action of wave n-1.
+	Wave int `json:"wave"`
+}
+
+// Plan is every action of a deployment, parents before children.
+type Plan struct {
+	Actions []Action `json:"actions"`
+}
+
+// Waves groups the tables of the actions that do work by wave.
+func (p *Plan) Waves() [][]string {
+	var waves [][]string
+	for _, a := range p.Actions {
+		if a.Kind == Skip {
+			continue
+		}
+		for len(waves) <= a.Wave {
+			waves = append(waves, nil)
+		}
+		waves[a.Wave] = append(waves[a.Wave], a.Table)
+	}
+	return waves
+}
+
+// Action returns the action of a table.
+func (p *Plan) Action(table string) (Action, bool) {
+	for _, a := range p.Actions {
+		if a.Table == table {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
