@@ -71,6 +71,7 @@ type Action struct {
 	Table   string     `json:"table"`
 	Product string     `json:"product"`
 	Kind    ActionKind `json:"action"`
+	Role    Role       `json:"role"`
 	Reason  string     `json:"reason"`
 	Steps   []Step     `json:"steps,omitempty"`
 	Pool    *Pool      `json:"pool,omitempty"`

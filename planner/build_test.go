@@ -1,0 +1,468 @@
+package planner_test
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shiftleft/shiftleft/internal/corpus"
+	"github.com/shiftleft/shiftleft/inventory"
+	"github.com/shiftleft/shiftleft/pipeline"
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+var naming = planner.DefaultNaming
+
+// corpusGraph is shift_left's sample project, whose p2 product is the graph
+// of its execution-plan tests.
+func corpusGraph(t *testing.T) *pipeline.Graph {
+	t.Helper()
+	inv, _, err := inventory.Build(os.DirFS(corpus.Dir(t, "corpus", "shift_left", "pipelines")), inventory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := pipeline.New(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// running returns the live state where the DML of every table of g runs,
+// except notRunning; statements carry no fingerprint, as shift_left's.
+func running(g *pipeline.Graph, notRunning ...string) planner.Live {
+	live := planner.Live{Statements: map[string]planner.Statement{}}
+	for _, n := range g.Order() {
+		t, _ := g.Table(n)
+		if t.External() || slices.Contains(notRunning, n) {
+			continue
+		}
+		for _, name := range []string{naming.DDL(t.Name, t.Product), naming.DML(t.Name, t.Product)} {
+			phase := planner.PhaseRunning
+			if strings.Contains(name, "-ddl-") {
+				phase = planner.PhaseCompleted
+			}
+			live.Statements[name] = planner.Statement{Name: name, Phase: phase, ComputePoolID: "lfcp-1"}
+		}
+	}
+	return live
+}
+
+// sets splits a plan as shift_left's tests do: tables to run (ancestors and
+// other parents deployed) and tables to restart (start tables and impacted
+// descendants).
+func sets(p *planner.Plan) (run, restart []string) {
+	for _, a := range p.Actions {
+		switch {
+		case a.Kind == planner.Skip:
+		case a.Role == planner.RoleAncestor:
+			run = append(run, a.Table)
+		default:
+			restart = append(restart, a.Table)
+		}
+	}
+	slices.Sort(run)
+	slices.Sort(restart)
+	return run, restart
+}
+
+// TestShiftLeftScenarios replays the seven execution-plan scenarios of
+// shift_left's tests on the p2 graph (shift-left-behaviour.md §4.4).
+func TestShiftLeftScenarios(t *testing.T) {
+	g := corpusGraph(t)
+	tests := []struct {
+		name       string
+		table      string
+		notRunning []string
+		opts       planner.Options
+		run        []string
+		restart    []string
+		planned    int
+	}{
+		{"f, all running", "f", nil, planner.Options{}, nil, []string{"f"}, 7},
+		{"f, d not running", "f", []string{"d"}, planner.Options{}, []string{"d"}, []string{"f"}, 7},
+		{"f with descendants, src_y y z d not running", "f", []string{"src_y", "y", "z", "d"},
+			planner.Options{MayStartDescendants: true}, []string{"d", "src_y", "y", "z"}, []string{"c", "e", "f", "p"}, 12},
+		{"z, force ancestors", "z", nil, planner.Options{ForceAncestors: true},
+			[]string{"src_x", "src_y", "x", "y"}, []string{"z"}, 5},
+		{"z with descendants, ancestors running", "z", nil, planner.Options{MayStartDescendants: true},
+			nil, []string{"c", "d", "e", "f", "p", "z"}, 12},
+		{"z, force ancestors and descendants", "z", nil, planner.Options{ForceAncestors: true, MayStartDescendants: true},
+			[]string{"b", "src_a", "src_b", "src_x", "src_y", "x", "y"}, []string{"a", "c", "d", "e", "f", "p", "z"}, 14},
+		{"e, c b src_b not running", "e", []string{"c", "b", "src_b"}, planner.Options{},
+			[]string{"b", "c", "src_b"}, []string{"e"}, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, running(g, tt.notRunning...), planner.Request{Tables: []string{tt.table}}, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			run, restart := sets(p)
+			if !reflect.DeepEqual(run, tt.run) || !reflect.DeepEqual(restart, tt.restart) {
+				t.Errorf("run %v restart %v, want run %v restart %v", run, restart, tt.run, tt.restart)
+			}
+			if len(p.Actions) != tt.planned {
+				var names []string
+				for _, a := range p.Actions {
+					names = append(names, a.Table)
+				}
+				t.Errorf("%d tables in the plan %v, want %d", len(p.Actions), names, tt.planned)
+			}
+		})
+	}
+}
+
+// chain builds a small graph by hand: "name: parent parent" lines, a
+// trailing "*" on a name making its DML stateful.
+func chain(t *testing.T, lines ...string) *pipeline.Graph {
+	t.Helper()
+	inv := &inventory.Inventory{Root: "pipelines", Tables: map[string]*inventory.Table{}}
+	add := func(spec string) *inventory.Table {
+		name := strings.TrimSuffix(spec, "*")
+		tb, ok := inv.Tables[name]
+		if !ok {
+			folder := "pipelines/facts/p/" + name
+			tb = &inventory.Table{Name: name, Product: "p", Type: inventory.TypeFact, Folder: folder,
+				DDLRef: folder + "/sql-scripts/ddl." + name + ".sql", DMLRef: folder + "/sql-scripts/dml." + name + ".sql",
+				Fingerprint: "fp-" + name}
+			if strings.HasPrefix(name, "ext_") {
+				tb = &inventory.Table{Name: name, Product: "seeds", Type: inventory.TypeExternalKafka, Folder: "pipelines/seeds/" + name, KafkaTopic: name}
+			}
+			inv.Tables[name] = tb
+		}
+		if strings.HasSuffix(spec, "*") {
+			tb.StatefulReasons = []string{"GROUP BY"}
+		}
+		return tb
+	}
+	for _, l := range lines {
+		child, parents, _ := strings.Cut(l, ":")
+		tb := add(strings.TrimSpace(child))
+		for _, p := range strings.Fields(parents) {
+			add(p)
+			tb.Parents = append(tb.Parents, strings.TrimSuffix(p, "*"))
+		}
+		slices.Sort(tb.Parents)
+	}
+	g, err := pipeline.New(inv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// deployed marks tables as running with the fingerprint of the tree
+// (current) or another one.
+func deployed(g *pipeline.Graph, current bool, tables ...string) planner.Live {
+	live := planner.Live{Statements: map[string]planner.Statement{}}
+	for _, n := range tables {
+		tb, _ := g.Table(n)
+		fp := tb.Fingerprint
+		if !current {
+			fp = "old"
+		}
+		ddl, dml := naming.DDL(tb.Name, tb.Product), naming.DML(tb.Name, tb.Product)
+		live.Statements[ddl] = planner.Statement{Name: ddl, Phase: planner.PhaseCompleted, Fingerprint: fp}
+		live.Statements[dml] = planner.Statement{Name: dml, Phase: planner.PhaseRunning, Fingerprint: fp, ComputePoolID: "lfcp-run"}
+	}
+	return live
+}
+
+func kinds(p *planner.Plan) map[string]planner.ActionKind {
+	out := map[string]planner.ActionKind{}
+	for _, a := range p.Actions {
+		out[a.Table] = a.Kind
+	}
+	return out
+}
+
+func stepKinds(a planner.Action) []string {
+	var out []string
+	for _, s := range a.Steps {
+		out = append(out, string(s.Kind))
+	}
+	return out
+}
+
+func TestStartTableRules(t *testing.T) {
+	g := chain(t, "src:", "mid: src", "agg*: mid", "sink: agg*")
+	tests := []struct {
+		name   string
+		table  string
+		live   planner.Live
+		opts   planner.Options
+		want   planner.ActionKind
+		steps  []string
+		reason string
+	}{
+		{"a sink that does not exist is created", "sink", deployed(g, false, "src", "mid", "agg"), planner.Options{},
+			planner.Create, []string{"create-ddl", "create-dml"}, "not deployed"},
+		{"an existing stateless sink only restarts its DML", "mid", deployed(g, false, "src", "mid"), planner.Options{},
+			planner.RestartDML, []string{"delete-statement", "create-dml"}, "stateless"},
+		{"an existing sink with --force is recreated", "mid", deployed(g, false, "src", "mid"), planner.Options{Force: true},
+			planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}, "--force"},
+		{"a stateful DML is recreated without --force", "agg", deployed(g, false, "src", "mid", "agg"), planner.Options{},
+			planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}, "stateful"},
+		{"--dml-only restarts a stateful DML without dropping", "agg", deployed(g, false, "src", "mid", "agg"), planner.Options{DMLOnly: true},
+			planner.RestartDML, []string{"delete-statement", "create-dml"}, "--dml-only"},
+		{"--dml-only on a new table deploys the DML only", "sink", deployed(g, false, "src", "mid", "agg"), planner.Options{DMLOnly: true},
+			planner.Create, []string{"create-dml"}, "not deployed"},
+		{"a table running the tree's SQL is left alone", "agg", deployed(g, true, "src", "mid", "agg"), planner.Options{},
+			planner.Skip, nil, "same fingerprint"},
+		{"--force redeploys even the same SQL", "agg", deployed(g, true, "src", "mid", "agg"), planner.Options{Force: true},
+			planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}, "--force"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, tt.live, planner.Request{Tables: []string{tt.table}}, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := p.Action(tt.table)
+			if a.Kind != tt.want || !reflect.DeepEqual(stepKinds(a), tt.steps) || !strings.Contains(a.Reason, tt.reason) {
+				t.Errorf("%s %v %q, want %s %v %q", a.Kind, stepKinds(a), a.Reason, tt.want, tt.steps, tt.reason)
+			}
+		})
+	}
+}
+
+func TestNewSinkDeploysMissingAncestorsAndSkipsRunningOnes(t *testing.T) {
+	g := chain(t, "src_a: ext_topic", "src_b:", "mid: src_a src_b", "sink: mid")
+	p, err := planner.Build(g, deployed(g, false, "src_a"), planner.Request{Tables: []string{"sink"}}, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]planner.ActionKind{"ext_topic": planner.Skip, "src_a": planner.Skip, "src_b": planner.Create,
+		"mid": planner.Create, "sink": planner.Create}
+	if got := kinds(p); !reflect.DeepEqual(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
+	}
+	a, _ := p.Action("ext_topic")
+	if !strings.Contains(a.Reason, "external") {
+		t.Errorf("external topic reason %q", a.Reason)
+	}
+	if waves := p.Waves(); !reflect.DeepEqual(waves, [][]string{{"src_b"}, {"mid"}, {"sink"}}) {
+		t.Errorf("waves %v", waves)
+	}
+	mid, _ := p.Action("mid")
+	if !reflect.DeepEqual(mid.After, []string{"src_b"}) {
+		t.Errorf("mid waits for %v, want src_b only (src_a runs already)", mid.After)
+	}
+}
+
+func TestExternalTopicIsNeverDeployed(t *testing.T) {
+	g := chain(t, "src: ext_topic")
+	_, err := planner.Build(g, planner.Live{}, planner.Request{Tables: []string{"ext_topic"}}, planner.Options{})
+	if !errors.Is(err, planner.ErrNotDeployable) {
+		t.Errorf("deploying an external topic: %v", err)
+	}
+	p, err := planner.Build(g, planner.Live{}, planner.Request{Tables: []string{"src"}}, planner.Options{ForceAncestors: true, MayStartDescendants: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := p.Action("ext_topic"); a.Kind != planner.Skip {
+		t.Errorf("external topic: %s", a.Kind)
+	}
+}
+
+func TestDescendantRules(t *testing.T) {
+	// agg is stateful; light is a stateless child of a stateless table.
+	g := chain(t, "src:", "mid: src", "agg*: mid", "light: mid", "top: agg*", "other*: ext_x", "both: agg* other*")
+	all := deployed(g, false, "src", "mid", "agg", "light", "top", "other", "both")
+	tests := []struct {
+		name  string
+		table string
+		opts  planner.Options
+		want  map[string]planner.ActionKind
+	}{
+		{"a stateless change restarts stateful children only, then all their descendants", "mid", planner.Options{MayStartDescendants: true},
+			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.RestartDML, "agg": planner.Recreate,
+				"top": planner.RestartDML, "both": planner.RestartDML, "other": planner.Skip, "ext_x": planner.Skip}},
+		{"a stateful change restarts every child", "agg", planner.Options{MayStartDescendants: true},
+			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.Skip, "agg": planner.Recreate,
+				"top": planner.RestartDML, "both": planner.RestartDML, "other": planner.Skip, "ext_x": planner.Skip}},
+		{"without descendants nothing below restarts", "agg", planner.Options{},
+			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.Skip, "agg": planner.Recreate}},
+		{"excluded tables are skipped", "agg", planner.Options{MayStartDescendants: true, Exclude: []string{"top"}},
+			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.Skip, "agg": planner.Recreate,
+				"top": planner.Skip, "both": planner.RestartDML, "other": planner.Skip, "ext_x": planner.Skip}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, all, planner.Request{Tables: []string{tt.table}}, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := kinds(p); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("kinds %v\nwant  %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestChildsOtherParentsThatDoNotRunAreDeployed(t *testing.T) {
+	g := chain(t, "src:", "agg*: src", "side:", "join: agg* side")
+	live := deployed(g, false, "src", "agg", "join")
+	p, err := planner.Build(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.Action("side")
+	if a.Kind != planner.Create || a.Role != planner.RoleAncestor {
+		t.Errorf("side: %s %s %q", a.Kind, a.Role, a.Reason)
+	}
+	j, _ := p.Action("join")
+	if !reflect.DeepEqual(j.After, []string{"agg", "side"}) {
+		t.Errorf("join waits for %v", j.After)
+	}
+}
+
+func TestProductsLimitDescendants(t *testing.T) {
+	g := chain(t, "src:", "agg*: src", "theirs: agg*", "shared: agg*")
+	for _, n := range []string{"theirs", "shared"} {
+		tb, _ := g.Table(n)
+		tb.Product = map[string]string{"theirs": "q", "shared": "common"}[n]
+	}
+	live := deployed(g, false, "src", "agg", "theirs", "shared")
+	for _, tt := range []struct {
+		cross bool
+		want  planner.ActionKind
+	}{{false, ""}, {true, planner.RestartDML}} {
+		p, err := planner.Build(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true, CrossProduct: tt.cross})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := kinds(p)
+		if got["theirs"] != tt.want || got["shared"] != planner.RestartDML {
+			t.Errorf("cross-product %v: theirs %q shared %q", tt.cross, got["theirs"], got["shared"])
+		}
+	}
+}
+
+func TestComputePoolChoice(t *testing.T) {
+	g := chain(t, "src:", "mid: src")
+	pools := []planner.ComputePool{
+		{ID: "lfcp-run", Name: "shared", Phase: planner.PoolReady, CurrentCFU: 1, MaxCFU: 10},
+		{ID: "lfcp-conv", Name: "dev-mid", Phase: planner.PoolReady, CurrentCFU: 2, MaxCFU: 10},
+	}
+	full := []planner.ComputePool{
+		{ID: "lfcp-run", Name: "shared", Phase: planner.PoolReady, CurrentCFU: 8, MaxCFU: 10},
+		{ID: "lfcp-conv", Name: "dev-mid", Phase: planner.PoolReady, CurrentCFU: 9, MaxCFU: 10},
+	}
+	tests := []struct {
+		name    string
+		live    planner.Live
+		opts    planner.Options
+		wantID  string
+		wantNew string
+		reason  string
+	}{
+		{"given on the command line", deployed(g, false, "src", "mid"), planner.Options{ComputePoolID: "lfcp-given"}, "lfcp-given", "", "--compute-pool-id"},
+		{"reused from the running statement", withPools(deployed(g, false, "src", "mid"), pools), planner.Options{}, "lfcp-run", "", "running statement"},
+		{"found by naming convention", withPools(deployed(g, false, "src"), pools), planner.Options{}, "lfcp-conv", "", "pool named dev-mid"},
+		{"created when no pool is usable", withPools(deployed(g, false, "src", "mid"), full), planner.Options{}, "", "dev-mid", "create dev-mid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, tt.live, planner.Request{Tables: []string{"mid"}}, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := p.Action("mid")
+			got := a.Pool
+			if got.ID != tt.wantID || (got.Create != nil) != (tt.wantNew != "") || !strings.Contains(got.Reason, tt.reason) {
+				t.Fatalf("pool %+v %+v, want id %q new %q", got, got.Create, tt.wantID, tt.wantNew)
+			}
+			if got.Create != nil && (got.Create.Name != tt.wantNew || got.Create.MaxCFU != 10) {
+				t.Errorf("new pool %+v", got.Create)
+			}
+		})
+	}
+}
+
+func withPools(l planner.Live, pools []planner.ComputePool) planner.Live {
+	l.Pools = pools
+	return l
+}
+
+func TestStatementNames(t *testing.T) {
+	tests := []struct {
+		naming               planner.Naming
+		table, product       string
+		ddl, dml, drop, pool string
+	}{
+		{planner.DefaultNaming, "p1_fct_order", "p1", "dev-usw2-p1-ddl-p1-fct-order", "dev-usw2-p1-dml-p1-fct-order", "drop-p1-fct-order", "dev-p1-fct-order"},
+		{planner.DefaultNaming, "src_table_1", "None", "dev-usw2-ddl-src-table-1", "dev-usw2-dml-src-table-1", "drop-src-table-1", "dev-src-table-1"},
+		{planner.DefaultNaming, "sl_c360_dim_groups", "c360", "dev-usw2-c360-ddl-sl-c360-dim-groups", "dev-usw2-c360-dml-sl-c360-dim-groups", "drop-sl-c360-dim-groups", "dev-sl-c360-dim-groups"},
+		{planner.Naming{ClusterType: "prod", Region: "eu-central-1"}, "z", "p2", "prod-euc1-p2-ddl-z", "prod-euc1-p2-dml-z", "drop-z", "prod-z"},
+		{planner.Naming{ClusterType: "stage", Region: "us-east-2"}, "tbl_recordconfiguration", "", "stage-use2-ddl-tbl-recordconfiguration", "stage-use2-dml-tbl-recordconfiguration", "drop-tbl-recordconfiguration", "stage-tbl-reccfg"},
+	}
+	for _, tt := range tests {
+		n := tt.naming
+		got := []string{n.DDL(tt.table, tt.product), n.DML(tt.table, tt.product), n.Drop(tt.table), n.Pool(tt.table)}
+		if want := []string{tt.ddl, tt.dml, tt.drop, tt.pool}; !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %v, want %v", tt.table, got, want)
+		}
+	}
+}
+
+func TestChangesFromGit(t *testing.T) {
+	g := chain(t, "src:", "mid: src", "agg*: mid", "top: agg*")
+	live := deployed(g, false, "src", "mid", "agg", "top")
+	tests := []struct {
+		name   string
+		change planner.Change
+		want   planner.ActionKind
+	}{
+		{"DML of a stateless table", planner.Change{Table: "mid", DML: true}, planner.RestartDML},
+		{"DML of a stateful table", planner.Change{Table: "agg", DML: true}, planner.Recreate},
+		{"DDL", planner.Change{Table: "mid", DDL: true}, planner.Recreate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, live, planner.Request{Changes: []planner.Change{tt.change}}, planner.Options{MayStartDescendants: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := p.Action(tt.change.Table)
+			if a.Kind != tt.want {
+				t.Errorf("%s (%s), want %s", a.Kind, a.Reason, tt.want)
+			}
+			if k := kinds(p)["top"]; k == "" || k == planner.Skip {
+				t.Errorf("top, downstream of a redeployed stateful table, was not restarted: %q", k)
+			}
+		})
+	}
+	p, err := planner.Build(g, planner.Live{}, planner.Request{Changes: []planner.Change{{Table: "top", New: true}}}, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(p); got["top"] != planner.Create || got["src"] != planner.Create {
+		t.Errorf("new table on an empty environment: %v", got)
+	}
+}
+
+func TestUndeploy(t *testing.T) {
+	g := chain(t, "src:", "mid: src", "agg*: mid", "top: agg*", "side: mid")
+	live := deployed(g, false, "src", "mid", "agg", "top")
+	p, err := planner.Undeploy(g, live, "mid", planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, a := range p.Actions {
+		order = append(order, a.Table+":"+string(a.Kind))
+	}
+	want := []string{"top:drop", "side:skip", "agg:drop", "mid:drop"}
+	if !reflect.DeepEqual(order, want) {
+		t.Errorf("undeploy %v, want %v", order, want)
+	}
+	mid, _ := p.Action("mid")
+	if !reflect.DeepEqual(mid.After, []string{"agg"}) || !reflect.DeepEqual(stepKinds(mid), []string{"delete-statement", "drop-table", "delete-statement"}) {
+		t.Errorf("mid: after %v steps %v", mid.After, stepKinds(mid))
+	}
+}

@@ -1,0 +1,75 @@
+package planner
+
+// Options are the deploy command's flags and the configuration the rules
+// read.
+type Options struct {
+	// ComputePoolID is --compute-pool-id (or flink.compute_pool_id): every
+	// action runs there.
+	ComputePoolID string
+	// DMLOnly deploys DML statements only (--dml-only): tables are not
+	// dropped or created.
+	DMLOnly bool
+	// Force recreates the start tables even when they run the same SQL or
+	// their DML is stateless (--force).
+	Force bool
+	// ForceAncestors redeploys ancestors that already run (--force-ancestors).
+	ForceAncestors bool
+	// MayStartDescendants restarts the descendants a change impacts
+	// (--may-start-descendants; on for changes from git).
+	MayStartDescendants bool
+	// CrossProduct lets descendants of other products restart
+	// (--cross-product-deployment).
+	CrossProduct bool
+	// Exclude lists tables never touched (--exclude-table-file-name).
+	Exclude []string
+	// AcceptedCommonProducts are products whose descendants restart along
+	// any product's (app.accepted_common_products; default common, seeds).
+	AcceptedCommonProducts []string
+	// Naming builds statement and pool names.
+	Naming Naming
+	// MaxCFURatio is flink.max_cfu_percent_before_allocation: a pool at or
+	// above this share of its CFU is not used (default 0.8).
+	MaxCFURatio float64
+	// PoolMaxCFU is the max_cfu of a pool the plan creates (flink.max_cfu,
+	// default 10).
+	PoolMaxCFU int
+}
+
+func (o Options) withDefaults() Options {
+	if o.AcceptedCommonProducts == nil {
+		o.AcceptedCommonProducts = []string{"common", "seeds"}
+	}
+	if o.Naming == (Naming{}) {
+		o.Naming = DefaultNaming
+	}
+	if o.MaxCFURatio <= 0 {
+		o.MaxCFURatio = 0.8
+	}
+	switch o.PoolMaxCFU {
+	case 5, 10, 20, 30, 40, 50:
+	default:
+		o.PoolMaxCFU = 10
+	}
+	return o
+}
+
+// Request is what to deploy.
+type Request struct {
+	// Tables are deployed even when they run (--table-name,
+	// --table-list-file-name): shift_left's start tables.
+	Tables []string
+	// Ensure are deployed only when they do not run (--product-name, --dir).
+	Ensure []string
+	// Changes are tables whose SQL changed in git.
+	Changes []Change
+}
+
+// Change says what changed in a table's SQL between two commits.
+type Change struct {
+	Table string
+	// New: the table did not exist at the base commit.
+	New bool
+	// DDL and DML: the file's fingerprint changed.
+	DDL bool
+	DML bool
+}

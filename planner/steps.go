@@ -1,0 +1,109 @@
+package planner
+
+import (
+	"github.com/shiftleft/shiftleft/inventory"
+)
+
+// exclude turns the decisions on excluded tables into skips.
+func (b *builder) exclude() {
+	for _, n := range b.opts.Exclude {
+		if d, ok := b.decided[n]; ok {
+			d.kind, d.reason = Skip, "excluded (--exclude-table-file-name)"
+		}
+	}
+}
+
+// plan lays the decisions out in graph order with their steps, pools and
+// dependencies.
+func (b *builder) plan() *Plan {
+	p := &Plan{}
+	wave := map[string]int{}
+	for _, n := range b.g.Order() {
+		d, ok := b.decided[n]
+		if !ok {
+			continue
+		}
+		t, _ := b.g.Table(n)
+		a := Action{Table: n, Product: t.Product, Kind: d.kind, Role: d.role, Reason: d.reason}
+		if d.kind != Skip {
+			s := b.state(t)
+			a.Steps = b.steps(t, s, d.kind)
+			a.Pool = b.pool(t, s)
+			for _, parent := range t.Parents {
+				if pd, ok := b.decided[parent]; ok && pd.kind != Skip {
+					a.After = append(a.After, parent)
+					a.Wave = max(a.Wave, wave[parent]+1)
+				}
+			}
+			wave[n] = a.Wave
+		}
+		p.Actions = append(p.Actions, a)
+	}
+	return p
+}
+
+// steps are the statement operations of an action. Deploying a DDL drops
+// the table first when it exists; the DDL statement is deleted before the
+// drop so that its create step always runs.
+func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
+	n := b.opts.Naming
+	ddl, dml := n.DDL(t.Name, t.Product), n.DML(t.Name, t.Product)
+	deleteDML := Step{Kind: DeleteStatement, Statement: dml}
+	deleteDDL := Step{Kind: DeleteStatement, Statement: ddl}
+	drop := Step{Kind: DropTable, Statement: n.Drop(t.Name)}
+	createDDL := Step{Kind: CreateDDL, Statement: ddl, Ref: t.DDLRef, Fingerprint: t.Fingerprint}
+	var createDML []Step
+	if t.DMLRef != "" {
+		createDML = []Step{{Kind: CreateDML, Statement: dml, Ref: t.DMLRef, Fingerprint: t.Fingerprint}}
+	}
+	recreate := append([]Step{deleteDML, deleteDDL, drop, createDDL}, createDML...)
+	switch kind {
+	case Recreate:
+		return recreate
+	case RestartDML:
+		return append([]Step{deleteDML}, createDML...)
+	case Drop:
+		return []Step{deleteDML, drop, deleteDDL}
+	}
+	switch {
+	case b.opts.DMLOnly || s.ddlCurrent:
+		// The table is there with this DDL (or the user says it is).
+		return createDML
+	case s.exists:
+		return recreate
+	}
+	return append([]Step{createDDL}, createDML...)
+}
+
+// pool is shift_left's choice of compute pool (§4.6), in the order:
+// the pool given on the command line; else the pool of the table's running
+// statement; else a pool named by convention; else a new one. A pool is
+// usable when provisioned and under the configured share of its CFU.
+func (b *builder) pool(t *inventory.Table, s state) *Pool {
+	if b.opts.ComputePoolID != "" {
+		return &Pool{ID: b.opts.ComputePoolID, Reason: "--compute-pool-id"}
+	}
+	if s.runs && s.dml != nil && s.dml.ComputePoolID != "" {
+		if p := b.livePool(func(p ComputePool) bool { return p.ID == s.dml.ComputePoolID }); p != nil && b.usable(p) {
+			return &Pool{ID: p.ID, Reason: "pool of its running statement"}
+		}
+	}
+	name := b.opts.Naming.Pool(t.Name)
+	if p := b.livePool(func(p ComputePool) bool { return p.Name == name && b.usable(&p) }); p != nil {
+		return &Pool{ID: p.ID, Reason: "pool named " + name}
+	}
+	return &Pool{Create: &NewPool{Name: name, MaxCFU: b.opts.PoolMaxCFU}, Reason: "no usable pool: create " + name}
+}
+
+func (b *builder) livePool(match func(ComputePool) bool) *ComputePool {
+	for _, p := range b.live.Pools {
+		if match(p) {
+			return &p
+		}
+	}
+	return nil
+}
+
+func (b *builder) usable(p *ComputePool) bool {
+	return p.Phase == PoolReady && p.MaxCFU > 0 && float64(p.CurrentCFU) < b.opts.MaxCFURatio*float64(p.MaxCFU)
+}
