@@ -1,0 +1,198 @@
+// Package config reads shiftleft's configuration: a YAML file with
+// shift_left's config.yaml sections (kafka, confluent_cloud, flink, app) and
+// the SL_* environment variables shift_left reads, which win over the file.
+// Secrets come from the environment or the file; Target's String, the only
+// description meant for logs, leaves them out.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrNoTarget: neither Confluent Cloud nor an emulator is configured.
+var ErrNoTarget = errors.New("no deployment target configured")
+
+// EmulatorOrganization and EmulatorEnvironment are the ids used against an
+// emulator when nothing else is configured.
+const (
+	EmulatorOrganization = "00000000-0000-4000-8000-000000000000"
+	EmulatorEnvironment  = "env-local"
+)
+
+// Config mirrors shift_left's config.yaml sections that shiftleft reads.
+type Config struct {
+	Kafka struct {
+		ClusterType string `yaml:"cluster_type"`
+	} `yaml:"kafka"`
+	ConfluentCloud struct {
+		EnvironmentID    string `yaml:"environment_id"`
+		OrganizationID   string `yaml:"organization_id"`
+		Region           string `yaml:"region"`
+		CloudRegion      string `yaml:"cloud_region"`
+		CloudProvider    string `yaml:"cloud_provider"`
+		ServiceAccountID string `yaml:"service_account_id"`
+		BaseAPI          string `yaml:"base_api"`
+		APIKey           string `yaml:"api_key"`
+		APISecret        string `yaml:"api_secret"`
+	} `yaml:"confluent_cloud"`
+	Flink struct {
+		URL                           string  `yaml:"flink_url"`
+		ComputePoolID                 string  `yaml:"compute_pool_id"`
+		CatalogName                   string  `yaml:"catalog_name"`
+		DatabaseName                  string  `yaml:"database_name"`
+		MaxCFU                        int     `yaml:"max_cfu"`
+		MaxCFUPercentBeforeAllocation float64 `yaml:"max_cfu_percent_before_allocation"`
+		APIKey                        string  `yaml:"api_key"`
+		APISecret                     string  `yaml:"api_secret"`
+	} `yaml:"flink"`
+	App struct {
+		AcceptedCommonProducts []string `yaml:"accepted_common_products"`
+	} `yaml:"app"`
+	// Emulator, when set, is the URL of a shiftleft emulator to deploy to
+	// instead of Confluent Cloud (--emulator).
+	Emulator string `yaml:"-"`
+}
+
+// Load reads the file (none when path is ""; a missing default file is
+// fine) then applies the environment through getenv.
+func Load(path string, explicit bool, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		switch {
+		case err == nil:
+			if err := yaml.Unmarshal(data, c); err != nil {
+				return nil, fmt.Errorf("config %s: %w", path, err)
+			}
+		case !explicit && errors.Is(err, os.ErrNotExist):
+		default:
+			return nil, fmt.Errorf("config: %w", err)
+		}
+	}
+	c.applyEnv(getenv)
+	c.applyDefaults()
+	return c, nil
+}
+
+// applyEnv reads shift_left's SL_* variables, which override the file.
+func (c *Config) applyEnv(getenv func(string) string) {
+	set := func(dst *string, key string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	set(&c.Flink.APIKey, "SL_FLINK_API_KEY")
+	set(&c.Flink.APISecret, "SL_FLINK_API_SECRET")
+	set(&c.ConfluentCloud.APIKey, "SL_CONFLUENT_CLOUD_API_KEY")
+	set(&c.ConfluentCloud.APISecret, "SL_CONFLUENT_CLOUD_API_SECRET")
+	set(&c.Flink.ComputePoolID, "SL_FLINK_COMPUTE_POOL_ID")
+	set(&c.Flink.CatalogName, "SL_FLINK_ENV_NAME")
+	set(&c.Flink.DatabaseName, "SL_FLINK_DATABASE_NAME")
+	set(&c.ConfluentCloud.CloudProvider, "SL_CLOUD_PROVIDER")
+	set(&c.ConfluentCloud.CloudRegion, "SL_CLOUD_REGION")
+	set(&c.ConfluentCloud.OrganizationID, "SL_CLOUD_ORGANIZATION_ID")
+	set(&c.ConfluentCloud.EnvironmentID, "SL_FLINK_ENV_ID")
+	set(&c.ConfluentCloud.ServiceAccountID, "SL_CONFLUENT_PRINCIPAL_ID")
+	set(&c.Flink.URL, "SL_FLINK_URL")
+	if v := getenv("SL_FLINK_MAX_CFU"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			c.Flink.MaxCFU = n
+		}
+	}
+}
+
+// applyDefaults fills shift_left's defaults: cluster type dev, region
+// us-west-2 (names start dev-usw2-), common products common and seeds.
+func (c *Config) applyDefaults() {
+	if c.Kafka.ClusterType == "" {
+		c.Kafka.ClusterType = "dev"
+	}
+	if c.ConfluentCloud.Region == "" {
+		c.ConfluentCloud.Region = "us-west-2"
+	}
+	if c.ConfluentCloud.BaseAPI == "" {
+		c.ConfluentCloud.BaseAPI = "https://api.confluent.cloud"
+	}
+	if c.Flink.MaxCFUPercentBeforeAllocation == 0 {
+		c.Flink.MaxCFUPercentBeforeAllocation = 0.8
+	}
+	if c.App.AcceptedCommonProducts == nil {
+		c.App.AcceptedCommonProducts = []string{"common", "seeds"}
+	}
+}
+
+// Target is where statements go.
+type Target struct {
+	FlinkURL       string
+	CloudURL       string
+	OrganizationID string
+	EnvironmentID  string
+	FlinkKey       string
+	FlinkSecret    string
+	CloudKey       string
+	CloudSecret    string
+	Principal      string
+	// Emulator: the target is a local emulator.
+	Emulator bool
+}
+
+// Target resolves the deployment target: the emulator when one is given,
+// else Confluent Cloud, which needs an organization, an environment, a
+// region and cloud to reach the Flink endpoint, and a Flink API key.
+func (c *Config) Target() (Target, error) {
+	if c.Emulator != "" {
+		org, env := c.ConfluentCloud.OrganizationID, c.ConfluentCloud.EnvironmentID
+		if org == "" {
+			org = EmulatorOrganization
+		}
+		if env == "" {
+			env = EmulatorEnvironment
+		}
+		url := strings.TrimRight(c.Emulator, "/")
+		return Target{FlinkURL: url, CloudURL: url, OrganizationID: org, EnvironmentID: env,
+			FlinkKey: "emulator", FlinkSecret: "emulator", CloudKey: "emulator", CloudSecret: "emulator", Emulator: true}, nil
+	}
+	cc, f := c.ConfluentCloud, c.Flink
+	flinkURL := f.URL
+	if flinkURL == "" && cc.CloudRegion != "" && cc.CloudProvider != "" {
+		flinkURL = fmt.Sprintf("https://flink.%s.%s.confluent.cloud", strings.ToLower(cc.CloudRegion), strings.ToLower(cc.CloudProvider))
+	}
+	var missing []string
+	for _, m := range []struct{ v, what string }{
+		{cc.OrganizationID, "confluent_cloud.organization_id (SL_CLOUD_ORGANIZATION_ID)"},
+		{cc.EnvironmentID, "confluent_cloud.environment_id (SL_FLINK_ENV_ID)"},
+		{flinkURL, "confluent_cloud.cloud_region and cloud_provider (SL_CLOUD_REGION, SL_CLOUD_PROVIDER) or flink.flink_url"},
+		{f.APIKey, "a Flink API key (SL_FLINK_API_KEY and SL_FLINK_API_SECRET)"},
+		{f.APISecret, "the Flink API secret (SL_FLINK_API_SECRET)"},
+	} {
+		if m.v == "" {
+			missing = append(missing, m.what)
+		}
+	}
+	if len(missing) > 0 {
+		return Target{}, fmt.Errorf("%w: set %s in config.yaml (--config, $SL_CONFIG_FILE) or the environment, or deploy to a local emulator with --emulator http://127.0.0.1:8081 (start one with: shiftleft emulator)",
+			ErrNoTarget, strings.Join(missing, "; "))
+	}
+	cloudKey, cloudSecret := cc.APIKey, cc.APISecret
+	if cloudKey == "" {
+		// Pools need the Cloud key; without one, pool calls get 401 and say so.
+		cloudKey, cloudSecret = f.APIKey, f.APISecret
+	}
+	return Target{FlinkURL: flinkURL, CloudURL: cc.BaseAPI, OrganizationID: cc.OrganizationID, EnvironmentID: cc.EnvironmentID,
+		FlinkKey: f.APIKey, FlinkSecret: f.APISecret, CloudKey: cloudKey, CloudSecret: cloudSecret, Principal: cc.ServiceAccountID}, nil
+}
+
+// String describes the target without its secrets, for logs.
+func (t Target) String() string {
+	kind := "Confluent Cloud"
+	if t.Emulator {
+		kind = "emulator"
+	}
+	return fmt.Sprintf("%s %s (organization %s, environment %s)", kind, t.FlinkURL, t.OrganizationID, t.EnvironmentID)
+}

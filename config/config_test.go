@@ -1,0 +1,104 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shiftleft/shiftleft/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadAndTarget(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "config.yaml")
+	yamlText := `
+kafka:
+  cluster_type: stage
+confluent_cloud:
+  environment_id: env-file
+  organization_id: 11111111-2222-4333-8444-555555555555
+  region: us-east-2
+  cloud_region: us-east-2
+  cloud_provider: AWS
+flink:
+  compute_pool_id: lfcp-file
+  catalog_name: my-env
+  database_name: my-cluster
+  api_key: FILEKEY
+  api_secret: file-secret-value
+app:
+  accepted_common_products: [common]
+`
+	if err := os.WriteFile(file, []byte(yamlText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		path     string
+		explicit bool
+		env      map[string]string
+		emulator string
+		want     config.Target
+		wantErr  error
+		errHas   []string
+	}{
+		{name: "file", path: file, want: config.Target{FlinkURL: "https://flink.us-east-2.aws.confluent.cloud", CloudURL: "https://api.confluent.cloud",
+			OrganizationID: "11111111-2222-4333-8444-555555555555", EnvironmentID: "env-file", FlinkKey: "FILEKEY", FlinkSecret: "file-secret-value",
+			CloudKey: "FILEKEY", CloudSecret: "file-secret-value"}},
+		{name: "environment wins over the file", path: file, env: map[string]string{"SL_FLINK_ENV_ID": "env-env", "SL_FLINK_API_KEY": "ENVKEY",
+			"SL_FLINK_API_SECRET": "env-secret", "SL_CONFLUENT_CLOUD_API_KEY": "CLOUD", "SL_CONFLUENT_CLOUD_API_SECRET": "cloud-secret"},
+			want: config.Target{FlinkURL: "https://flink.us-east-2.aws.confluent.cloud", CloudURL: "https://api.confluent.cloud",
+				OrganizationID: "11111111-2222-4333-8444-555555555555", EnvironmentID: "env-env", FlinkKey: "ENVKEY", FlinkSecret: "env-secret",
+				CloudKey: "CLOUD", CloudSecret: "cloud-secret"}},
+		{name: "emulator needs nothing else", emulator: "http://127.0.0.1:8081/", want: config.Target{FlinkURL: "http://127.0.0.1:8081",
+			CloudURL: "http://127.0.0.1:8081", OrganizationID: config.EmulatorOrganization, EnvironmentID: config.EmulatorEnvironment,
+			FlinkKey: "emulator", FlinkSecret: "emulator", CloudKey: "emulator", CloudSecret: "emulator", Emulator: true}},
+		{name: "nothing configured", path: filepath.Join(dir, "absent.yaml"), wantErr: config.ErrNoTarget,
+			errHas: []string{"SL_CLOUD_ORGANIZATION_ID", "SL_FLINK_API_KEY", "--emulator", "shiftleft emulator"}},
+		{name: "explicit file that does not exist", path: filepath.Join(dir, "absent.yaml"), explicit: true, wantErr: os.ErrNotExist},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(tt.path, tt.explicit, env(tt.env))
+			if err == nil {
+				c.Emulator = tt.emulator
+				var target config.Target
+				target, err = c.Target()
+				if err == nil && target != tt.want {
+					t.Errorf("target %+v\nwant   %+v", target, tt.want)
+				}
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tt.wantErr)
+			}
+			for _, s := range tt.errHas {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not say %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaultsAndSecretsStayOutOfTheDescription(t *testing.T) {
+	c, err := config.Load("", false, env(map[string]string{"SL_FLINK_URL": "https://flink.example", "SL_CLOUD_ORGANIZATION_ID": "o",
+		"SL_FLINK_ENV_ID": "e", "SL_FLINK_API_KEY": "KEY123", "SL_FLINK_API_SECRET": "topsecret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Kafka.ClusterType != "dev" || c.ConfluentCloud.Region != "us-west-2" || c.Flink.MaxCFUPercentBeforeAllocation != 0.8 ||
+		strings.Join(c.App.AcceptedCommonProducts, ",") != "common,seeds" {
+		t.Errorf("defaults: %+v", c)
+	}
+	target, err := c.Target()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := target.String(); strings.Contains(s, "topsecret") || strings.Contains(s, "KEY123") || !strings.Contains(s, "https://flink.example") {
+		t.Errorf("description %q", s)
+	}
+}
