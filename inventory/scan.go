@@ -316,6 +316,9 @@ func firstInvalidUTF8(data []byte) int {
 	return len(data)
 }
 
+// tableFingerprint hashes the table's SQL and properties into 32 hex
+// characters (128 bits: no chance collision), short enough to be a statement
+// label value as is.
 func tableFingerprint(t *Table) string {
 	h := sha256.New()
 	for _, part := range []string{t.DDLFingerprint, t.DMLFingerprint,
@@ -323,7 +326,7 @@ func tableFingerprint(t *Table) string {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // resolveParents turns each folder's read names into inventory table names.

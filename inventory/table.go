@@ -54,7 +54,8 @@ type Table struct {
 	StatefulReasons []string
 	Joins           flinksql.JoinCounts
 	// DDLFingerprint and DMLFingerprint hash the normalised SQL of each file;
-	// Fingerprint hashes both plus the statement properties.
+	// Fingerprint (32 hex characters) hashes both plus the statement
+	// properties: the label of the statements that deploy this version.
 	DDLFingerprint string
 	DMLFingerprint string
 	Fingerprint    string
