@@ -1,0 +1,81 @@
+package deployments
+
+import (
+	"strings"
+
+	"github.com/shiftleft/shiftleft/confluent"
+)
+
+// Labels shiftleft puts in metadata.labels of every statement it creates.
+const (
+	// LabelTable is the table the statement deploys, as a label value.
+	LabelTable = "shiftleft.table"
+	// LabelFingerprint is [FingerprintLabel] of the step's fingerprint: a
+	// statement carrying the fingerprint a step wants needs no new create.
+	LabelFingerprint = "shiftleft.fingerprint"
+	// LabelCommit is the commit given with [WithCommit].
+	LabelCommit = "shiftleft.commit"
+)
+
+// maxLabelValue is Kubernetes' bound on a label value; Confluent's label
+// selectors are Kubernetes-style, so its values are kept within it.
+const maxLabelValue = 63
+
+// fingerprintLength bounds the fingerprint label: a hex SHA-256 has 64
+// characters, one too many, and 32 (128 bits) still never collide by chance.
+const fingerprintLength = 32
+
+// FingerprintLabel is the value of [LabelFingerprint] for a step's
+// fingerprint: its first 32 characters, made label-safe like every value.
+// [ReadLive] reports this form, so a live statement runs a step's SQL when
+// its Fingerprint equals FingerprintLabel(step.Fingerprint).
+func FingerprintLabel(fingerprint string) string {
+	return labelValue(fingerprint, fingerprintLength)
+}
+
+// labelValue makes s a label value of at most max characters: every
+// character but ASCII letters, digits, '-', '_' and '.' becomes '_', and it
+// starts and ends with a letter or digit.
+func labelValue(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if alnum(r) || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, s)
+	notAlnum := func(r rune) bool { return !alnum(r) }
+	s = strings.TrimFunc(s, notAlnum)
+	if len(s) > max {
+		s = strings.TrimRightFunc(s[:max], notAlnum) // ASCII only by now: bytes are characters
+	}
+	return s
+}
+
+func alnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+// statementLabels are the labels of a statement of table; empty values are
+// left out (a drop helper has no fingerprint, a run may have no commit).
+func statementLabels(table, fingerprint, commit string) map[string]string {
+	labels := map[string]string{}
+	for key, value := range map[string]string{
+		LabelTable:       labelValue(table, maxLabelValue),
+		LabelFingerprint: FingerprintLabel(fingerprint),
+		LabelCommit:      labelValue(commit, maxLabelValue),
+	} {
+		if value != "" {
+			labels[key] = value
+		}
+	}
+	return labels
+}
+
+// labelsOf is the statement's labels; nil (which reads as empty) when it
+// has no metadata.
+func labelsOf(st *confluent.Statement) map[string]string {
+	if st == nil || st.Metadata == nil {
+		return nil
+	}
+	return st.Metadata.Labels
+}

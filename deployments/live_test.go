@@ -1,0 +1,57 @@
+package deployments_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+func TestReadLive(t *testing.T) {
+	fp := fingerprint("CREATE TABLE t (id STRING)")
+	tests := []struct {
+		name, sql string
+		labels    map[string]string
+		phase     confluent.Phase
+		// fingerprint is what ReadLive reports.
+		fingerprint string
+	}{
+		{name: "ddl-t", sql: "CREATE TABLE t (id STRING)", phase: confluent.PhaseCompleted,
+			labels:      map[string]string{deployments.LabelTable: "t", deployments.LabelFingerprint: deployments.FingerprintLabel(fp)},
+			fingerprint: fp[:32]},
+		{name: "dml-t", sql: "INSERT INTO t SELECT id FROM raw", phase: confluent.PhaseRunning,
+			labels:      map[string]string{deployments.LabelFingerprint: "0123abcd"},
+			fingerprint: "0123abcd"},
+		{name: "another-tool", sql: "CREATE TABLE u (id STRING)", phase: confluent.PhaseCompleted},
+		{name: "other-labels", sql: "CREATE TABLE v (id STRING)", phase: confluent.PhaseCompleted,
+			labels: map[string]string{"team": "sales"}},
+	}
+	r := newRig(t, nil)
+	ctx := ctxFor(t)
+	pool, err := r.client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-live", Cloud: "AWS", Region: "us-west-2", MaxCFU: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := planner.Live{Statements: map[string]planner.Statement{}}
+	for _, tt := range tests {
+		if _, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: tt.name, SQL: tt.sql, ComputePoolID: pool.ID, Labels: tt.labels}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.client.WaitForPhase(ctx, tt.name, tt.phase); err != nil {
+			t.Fatal(err)
+		}
+		want.Statements[tt.name] = planner.Statement{Name: tt.name, Phase: string(tt.phase), ComputePoolID: pool.ID, Fingerprint: tt.fingerprint}
+	}
+	// The pool is PROVISIONED once a statement ran in it; dml-t takes a CFU.
+	want.Pools = []planner.ComputePool{{ID: pool.ID, Name: "dev-live", Phase: confluent.PoolProvisioned, CurrentCFU: 1, MaxCFU: 5}}
+	got, err := deployments.ReadLive(ctx, r.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("live (-want +got):\n%s", diff)
+	}
+}
