@@ -59,3 +59,16 @@ func TestStatementLabels(t *testing.T) {
 		})
 	}
 }
+
+func TestQuoteIdent(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"orders", "`orders`"},
+		{"shop.orders", "`shop.orders`"},
+		{"we`ird", "`we``ird`"},
+	}
+	for _, tt := range tests {
+		if got := quoteIdent(tt.in); got != tt.want {
+			t.Errorf("quoteIdent(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

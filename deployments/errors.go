@@ -1,0 +1,17 @@
+package deployments
+
+import "errors"
+
+var (
+	// ErrInvalidOption: an [Option] given to [NewRunner] has a bad value, a
+	// required collaborator is nil, or the plan needs an option that was not
+	// given (a compute pool to create without [WithPoolLocation]).
+	ErrInvalidOption = errors.New("deployments: invalid option")
+	// ErrInvalidPlan: [Runner.Run] refused the plan before doing anything: a
+	// table twice, an After naming a table the plan lacks, a dependency
+	// cycle, or a step it cannot run.
+	ErrInvalidPlan = errors.New("deployments: invalid plan")
+	// ErrStepTimeout: a step (or the wait for a new compute pool) took
+	// longer than its timeout (see [WithStepTimeouts]); the action failed.
+	ErrStepTimeout = errors.New("step timed out")
+)

@@ -1,0 +1,499 @@
+package deployments_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/confluent/emulator"
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+func TestRunCreatesChainFromScratch(t *testing.T) {
+	r := newRig(t, nil)
+	f := fixture{}
+	p := plan(f.create("a"), f.create("b", "a"), f.create("c", "b"))
+	s := &spy{Client: r.client}
+	const commit = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+	res, err := runner(t, s, f, deployments.WithCommit(commit),
+		deployments.WithProperties(map[string]string{"sql.current-catalog": "dev", "sql.current-database": "cluster"}),
+	).Run(ctxFor(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Failed() || res.Status != deployments.StatusSucceeded || res.Totals.Succeeded != 3 {
+		t.Fatalf("result %+v, want 3 actions succeeded", res)
+	}
+	var want []string
+	for _, a := range p.Actions {
+		want = append(want, a.Steps[0].Statement, a.Steps[1].Statement)
+	}
+	// A chain leaves one order: each table's DDL, then its DML, then the next table.
+	if diff := cmp.Diff(want, s.createdNames()); diff != "" {
+		t.Errorf("statements created (-want +got):\n%s", diff)
+	}
+	live, err := deployments.ReadLive(ctxFor(t), r.client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range p.Actions {
+		got := res.Actions[i]
+		if got.Table != a.Table || got.FinalPhase != confluent.PhaseRunning ||
+			!slices.Equal(got.Statements, []string{a.Steps[0].Statement, a.Steps[1].Statement}) {
+			t.Errorf("action %d: %+v", i, got)
+		}
+		for _, step := range a.Steps {
+			t.Run(step.Statement, func(t *testing.T) {
+				st, err := r.client.GetStatement(ctxFor(t), step.Statement)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantPhase := confluent.PhaseCompleted
+				if step.Kind == planner.CreateDML {
+					wantPhase = confluent.PhaseRunning
+				}
+				if st.Status.Phase != wantPhase {
+					t.Errorf("phase %s, want %s", st.Status.Phase, wantPhase)
+				}
+				wantLabels := map[string]string{
+					deployments.LabelTable:       a.Table,
+					deployments.LabelFingerprint: step.Fingerprint[:32],
+					deployments.LabelCommit:      commit,
+				}
+				if diff := cmp.Diff(wantLabels, st.Metadata.Labels); diff != "" {
+					t.Errorf("labels (-want +got):\n%s", diff)
+				}
+				if st.Spec.Properties["sql.current-catalog"] != "dev" || st.Spec.Properties["sql.current-database"] != "cluster" {
+					t.Errorf("properties %v, want the runner's", st.Spec.Properties)
+				}
+				if got := live.Statements[step.Statement].Fingerprint; got != deployments.FingerprintLabel(step.Fingerprint) {
+					t.Errorf("ReadLive fingerprint %q, want %q", got, deployments.FingerprintLabel(step.Fingerprint))
+				}
+			})
+		}
+	}
+}
+
+// deployed runs a plan that must succeed.
+func deployed(t *testing.T, run *deployments.Runner, p *planner.Plan) {
+	t.Helper()
+	res, err := run.Run(ctxFor(t), p)
+	if err != nil || res.Failed() {
+		var errs []string
+		for _, a := range res.Actions {
+			if a.Error != "" {
+				errs = append(errs, a.Table+": "+a.Error)
+			}
+		}
+		t.Fatalf("run: %v; statuses %v; errors %v", err, statuses(res), errs)
+	}
+}
+
+// chainSetup deploys a <- b at commit c1 before a test's plan.
+func chainSetup(t *testing.T, r *rig, f fixture) {
+	deployed(t, runner(t, r.client, f, deployments.WithCommit("c1")), plan(f.create("a"), f.create("b", "a")))
+}
+
+func TestRerunCreatesNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, r *rig, f fixture)
+		plan  func(f fixture) *planner.Plan
+		// creates counts the statements created by setup and plan.
+		creates map[string]int
+	}{
+		{
+			name: "create a chain",
+			plan: func(f fixture) *planner.Plan {
+				return plan(f.create("a"), f.create("b", "a"), f.create("c", "b"))
+			},
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 1, "dev-usw2-ddl-c": 1, "dev-usw2-dml-c": 1},
+		},
+		{
+			name:  "recreate a running table, its SQL changed",
+			setup: chainSetup,
+			plan: func(f fixture) *planner.Plan {
+				f[ddlRef("b")] = "CREATE TABLE b (id STRING, amount INT)"
+				return plan(skip("a"), f.action(planner.Recreate, "b", "a"))
+			},
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2, "drop-b": 1},
+		},
+		{
+			// The DDL keeps its fingerprint, but the table it made was
+			// dropped: it runs again.
+			name:    "recreate a running table, its SQL unchanged",
+			setup:   chainSetup,
+			plan:    func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.Recreate, "b", "a")) },
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2, "drop-b": 1},
+		},
+		{
+			name:    "restart a DML",
+			setup:   chainSetup,
+			plan:    func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.RestartDML, "b", "a")) },
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			f := fixture{}
+			if tt.setup != nil {
+				tt.setup(t, r, f)
+			}
+			p := tt.plan(f)
+			run := runner(t, r.client, f, deployments.WithCommit("c2"))
+			for attempt := 1; attempt <= 2; attempt++ {
+				deployed(t, run, p)
+				if diff := cmp.Diff(tt.creates, r.emu.Counters().Creates); diff != "" {
+					t.Errorf("run %d: creates (-want +got):\n%s", attempt, diff)
+				}
+			}
+			for _, a := range p.Actions {
+				if a.Kind == planner.Skip {
+					continue
+				}
+				dml := naming.DML(a.Table, "")
+				st, err := r.client.GetStatement(ctxFor(t), dml)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st.Status.Phase != confluent.PhaseRunning || st.Metadata.Labels[deployments.LabelCommit] != "c2" {
+					t.Errorf("%s: phase %s, labels %v; want RUNNING, deployed at c2", dml, st.Status.Phase, st.Metadata.Labels)
+				}
+			}
+			if _, err := r.client.GetStatement(ctxFor(t), naming.Drop("b")); !errors.Is(err, confluent.ErrStatementNotFound) {
+				t.Errorf("the drop statement is left: %v", err)
+			}
+		})
+	}
+}
+
+func TestInterruptedRunResumes(t *testing.T) {
+	chain := func(f fixture) *planner.Plan { return plan(f.create("a"), f.create("b", "a"), f.create("c", "b")) }
+	chainCreates := map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 1, "dev-usw2-ddl-c": 1, "dev-usw2-dml-c": 1}
+	recreate := func(f fixture) *planner.Plan {
+		f[ddlRef("b")] = "CREATE TABLE b (id STRING, amount INT)"
+		return plan(skip("a"), f.action(planner.Recreate, "b", "a"))
+	}
+	recreateCreates := map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2, "drop-b": 1}
+	tests := []struct {
+		name        string
+		setup       func(t *testing.T, r *rig, f fixture)
+		plan        func(f fixture) *planner.Plan
+		cancelAfter string // the statement whose create cancels the first run
+		creates     map[string]int
+	}{
+		{name: "chain, at the first create", plan: chain, cancelAfter: "dev-usw2-ddl-a", creates: chainCreates},
+		{name: "chain, after the first table", plan: chain, cancelAfter: "dev-usw2-ddl-b", creates: chainCreates},
+		{name: "chain, between a DDL and its DML", plan: chain, cancelAfter: "dev-usw2-dml-b", creates: chainCreates},
+		{name: "chain, at the last create", plan: chain, cancelAfter: "dev-usw2-dml-c", creates: chainCreates},
+		{
+			// The drop helper carries no fingerprint: it runs again, which
+			// DROP TABLE IF EXISTS allows.
+			name: "recreate, after the drop", setup: chainSetup, plan: recreate, cancelAfter: "drop-b",
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2, "drop-b": 2},
+		},
+		{name: "recreate, after the DDL", setup: chainSetup, plan: recreate, cancelAfter: "dev-usw2-ddl-b", creates: recreateCreates},
+		{name: "recreate, after the DML", setup: chainSetup, plan: recreate, cancelAfter: "dev-usw2-dml-b", creates: recreateCreates},
+		{
+			name: "restart-dml, after the DML", setup: chainSetup, cancelAfter: "dev-usw2-dml-b",
+			plan:    func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.RestartDML, "b", "a")) },
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 2},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			f := fixture{}
+			if tt.setup != nil {
+				tt.setup(t, r, f)
+			}
+			p := tt.plan(f)
+			ctx, cancel := context.WithCancel(ctxFor(t))
+			s := &spy{Client: r.client, afterCreate: func(name string) {
+				if name == tt.cancelAfter {
+					cancel()
+				}
+			}}
+			res, err := runner(t, s, f, deployments.WithCommit("c2")).Run(ctx, p)
+			if !errors.Is(err, context.Canceled) || !res.Failed() || res.Totals.Cancelled == 0 {
+				t.Fatalf("interrupted run: err %v, statuses %v; want cancelled", err, statuses(res))
+			}
+			deployed(t, runner(t, r.client, f, deployments.WithCommit("c2")), p)
+			if diff := cmp.Diff(tt.creates, r.emu.Counters().Creates); diff != "" {
+				t.Errorf("creates (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFailureBlocksDescendants(t *testing.T) {
+	// a feeds b and c, which both feed d; e reads b; x -> y is another branch.
+	tests := []struct {
+		name   string
+		fail   string
+		detail string
+	}{
+		{"DML fails", "dev-usw2-dml-b", "Kafka topic b: TopicAuthorizationException"},
+		{"DDL fails", "dev-usw2-ddl-b", "Invalid table option 'kafka.retention.time'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			if err := r.emu.SetFaults(emulator.Faults{FailStatements: map[string]string{tt.fail: tt.detail}}); err != nil {
+				t.Fatal(err)
+			}
+			f := fixture{}
+			p := plan(f.create("a"), f.create("x"), f.create("b", "a"), f.create("c", "a"), f.create("y", "x"),
+				f.create("d", "b", "c"), f.create("e", "b"))
+			res, err := runner(t, r.client, f).Run(ctxFor(t), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]deployments.Status{
+				"a": deployments.StatusSucceeded, "b": deployments.StatusFailed, "c": deployments.StatusSucceeded,
+				"d": deployments.StatusBlocked, "e": deployments.StatusBlocked,
+				"x": deployments.StatusSucceeded, "y": deployments.StatusSucceeded,
+			}
+			if diff := cmp.Diff(want, statuses(res)); diff != "" {
+				t.Fatalf("statuses (-want +got):\n%s", diff)
+			}
+			if !res.Failed() || res.Status != deployments.StatusFailed ||
+				res.Totals != (deployments.Totals{Actions: 7, Succeeded: 4, Failed: 1, Blocked: 2}) {
+				t.Errorf("result status %s, totals %+v", res.Status, res.Totals)
+			}
+			for _, a := range res.Actions {
+				switch a.Status {
+				case deployments.StatusFailed:
+					var failed *confluent.StatementFailedError
+					if !errors.As(a.Err, &failed) || failed.Name != tt.fail || !strings.Contains(a.Error, tt.detail) {
+						t.Errorf("%s: error %q, want the failure of %s with its detail", a.Table, a.Error, tt.fail)
+					}
+				case deployments.StatusBlocked:
+					if a.BlockedBy != "b" || !strings.Contains(a.Error, "b failed") || len(a.Statements) > 0 {
+						t.Errorf("%s: blocked by %q (%q), touched %v", a.Table, a.BlockedBy, a.Error, a.Statements)
+					}
+				}
+			}
+			for _, table := range []string{"d", "e"} {
+				if n := r.emu.Counters().Creates[naming.DDL(table, "")]; n != 0 {
+					t.Errorf("blocked table %s was deployed", table)
+				}
+			}
+		})
+	}
+}
+
+func TestMaxParallel(t *testing.T) {
+	tests := []struct {
+		name string
+		max  int
+	}{
+		{"one at a time", 1},
+		{"three at a time", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Phases last 50 ms, so every running action is in a wait long
+			// enough for the others to start.
+			r := newRig(t, nil, emulator.Latency(50*time.Millisecond))
+			f := fixture{}
+			actions := []planner.Action{f.create("root")}
+			for i := range 2*tt.max + 1 {
+				actions = append(actions, f.create("leaf"+string(rune('a'+i)), "root"))
+			}
+			s := &spy{Client: r.client}
+			deployed(t, runner(t, s, f, deployments.WithMaxParallel(tt.max)), plan(actions...))
+			// An action waits on one statement at a time.
+			if s.maxWaiting != tt.max {
+				t.Errorf("at most %d actions ran at once, want %d", s.maxWaiting, tt.max)
+			}
+			if tt.max == 1 {
+				var want []string
+				for _, a := range actions {
+					want = append(want, a.Steps[0].Statement, a.Steps[1].Statement)
+				}
+				if diff := cmp.Diff(want, s.createdNames()); diff != "" {
+					t.Errorf("one at a time, actions start in plan order (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestPoolCreatedOnce(t *testing.T) {
+	const poolName = "dev-shared"
+	const route = "POST /fcpm/v2/compute-pools"
+	tests := []struct {
+		name string
+		// crashed: a run that crashed created the pool already.
+		crashed bool
+	}{
+		{"no pool yet", false},
+		{"a crashed run created it", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil, emulator.Latency(20*time.Millisecond))
+			if tt.crashed {
+				if _, err := r.client.CreateComputePool(ctxFor(t), confluent.ComputePoolRequest{
+					DisplayName: poolName, Cloud: "AWS", Region: "us-west-2", MaxCFU: 10}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f := fixture{}
+			p := plan(f.create("a"), f.create("b"))
+			for i := range p.Actions {
+				p.Actions[i].Pool = &planner.Pool{Create: &planner.NewPool{Name: poolName, MaxCFU: 10}, Reason: "no pool"}
+			}
+			deployed(t, runner(t, r.client, f, deployments.WithPoolLocation("AWS", "us-west-2")), p)
+			if n := r.emu.Counters().Requests[route]; n != 1 {
+				t.Errorf("%d pool creates, want 1", n)
+			}
+			pools, err := r.client.ListComputePools(ctxFor(t))
+			if err != nil || len(pools) != 1 || pools[0].Spec.DisplayName != poolName {
+				t.Fatalf("pools %+v (%v), want one named %s", pools, err, poolName)
+			}
+			id := pools[0].ID
+			for _, a := range p.Actions {
+				for _, step := range a.Steps {
+					st, err := r.client.GetStatement(ctxFor(t), step.Statement)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if st.Spec.ComputePoolID != id {
+						t.Errorf("%s runs in pool %s, want %s", step.Statement, st.Spec.ComputePoolID, id)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestStepTimeout(t *testing.T) {
+	r := newRig(t, nil)
+	pool, err := r.client.CreateComputePool(ctxFor(t), confluent.ComputePoolRequest{
+		DisplayName: "dev-tiny", Cloud: "AWS", Region: "us-west-2", MaxCFU: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture{}
+	// busy takes the pool's only CFU, so a's DML waits PENDING.
+	p := plan(f.create("busy"), f.create("a", "busy"))
+	for i := range p.Actions {
+		p.Actions[i].Pool = &planner.Pool{ID: pool.ID, Reason: "tiny"}
+	}
+	res, err := runner(t, r.client, f, deployments.WithStepTimeouts(time.Minute, 300*time.Millisecond)).Run(ctxFor(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Actions[1]
+	if a.Status != deployments.StatusFailed || !errors.Is(a.Err, deployments.ErrStepTimeout) || !strings.Contains(a.Error, "PENDING") {
+		t.Errorf("a: %s, %v; want failed on the DML timeout, naming the phase", a.Status, a.Err)
+	}
+}
+
+func TestRunRefusesBadPlans(t *testing.T) {
+	f := fixture{}
+	withPool := f.create("a")
+	withPool.Pool = &planner.Pool{Create: &planner.NewPool{Name: "dev-a", MaxCFU: 5}}
+	unknownStep := f.create("a")
+	unknownStep.Steps = append(unknownStep.Steps, planner.Step{Kind: "truncate", Statement: "x"})
+	noRef := f.create("a")
+	noRef.Steps[1].Ref = ""
+	tests := []struct {
+		name    string
+		plan    *planner.Plan
+		wantErr error
+	}{
+		{"no plan", nil, deployments.ErrInvalidPlan},
+		{"a table twice", plan(f.create("a"), f.create("a")), deployments.ErrInvalidPlan},
+		{"a parent the plan lacks", plan(f.create("b", "a")), deployments.ErrInvalidPlan},
+		{"a cycle", plan(f.create("a", "c"), f.create("b", "a"), f.create("c", "b")), deployments.ErrInvalidPlan},
+		{"an unknown step", plan(unknownStep), deployments.ErrInvalidPlan},
+		{"a create without its file", plan(noRef), deployments.ErrInvalidPlan},
+		{"a pool to create, nowhere to create it", plan(withPool), deployments.ErrInvalidOption},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRig(t, nil)
+			res, err := runner(t, r.client, f).Run(ctxFor(t), tt.plan)
+			if !errors.Is(err, tt.wantErr) || res != nil {
+				t.Fatalf("err %v, result %v; want %v and no result", err, res, tt.wantErr)
+			}
+			if n := len(r.emu.Counters().Requests); n != 0 {
+				t.Errorf("%d requests sent for a plan refused", n)
+			}
+		})
+	}
+}
+
+func TestNewRunnerOptions(t *testing.T) {
+	r := newRig(t, nil)
+	load := fixture{}.load
+	tests := []struct {
+		name    string
+		client  deployments.Client
+		load    deployments.Loader
+		opts    []deployments.Option
+		wantErr error
+	}{
+		{name: "defaults", client: r.client, load: load},
+		{name: "nil client", load: load, wantErr: deployments.ErrInvalidOption},
+		{name: "nil loader", client: r.client, wantErr: deployments.ErrInvalidOption},
+		{name: "zero parallel", client: r.client, load: load, opts: []deployments.Option{deployments.WithMaxParallel(0)}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil logger", client: r.client, load: load, opts: []deployments.Option{deployments.WithLogger(nil)}, wantErr: deployments.ErrInvalidOption},
+		{name: "empty principal", client: r.client, load: load, opts: []deployments.Option{deployments.WithPrincipal("")}, wantErr: deployments.ErrInvalidOption},
+		{name: "empty property key", client: r.client, load: load, opts: []deployments.Option{deployments.WithProperties(map[string]string{"": "x"})}, wantErr: deployments.ErrInvalidOption},
+		{name: "commit without a letter", client: r.client, load: load, opts: []deployments.Option{deployments.WithCommit("--")}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil progress", client: r.client, load: load, opts: []deployments.Option{deployments.WithProgress(nil)}, wantErr: deployments.ErrInvalidOption},
+		{name: "zero timeout", client: r.client, load: load, opts: []deployments.Option{deployments.WithStepTimeouts(0, time.Minute)}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil clock", client: r.client, load: load, opts: []deployments.Option{deployments.WithClock(nil)}, wantErr: deployments.ErrInvalidOption},
+		{name: "pool region missing", client: r.client, load: load, opts: []deployments.Option{deployments.WithPoolLocation("AWS", "")}, wantErr: deployments.ErrInvalidOption},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, err := deployments.NewRunner(tt.client, tt.load, tt.opts...)
+			if !errors.Is(err, tt.wantErr) || (err == nil) != (run != nil) {
+				t.Fatalf("runner %v, err %v; want %v", run, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestStatementSettings(t *testing.T) {
+	r := newRig(t, nil)
+	f := fixture{}
+	p := plan(f.create("a"))
+	files := func(ref string) (string, map[string]string, error) {
+		sql, _, err := f.load(ref)
+		return sql, map[string]string{"sql.current-database": "from-file", "sql.state-ttl": "1 d"}, err
+	}
+	run, err := deployments.NewRunner(r.client, files, deployments.WithPrincipal("sa-deployer"),
+		deployments.WithProperties(map[string]string{"sql.current-catalog": "dev", "sql.current-database": "default"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployed(t, run, p)
+	st, err := r.client.GetStatement(ctxFor(t), naming.DML("a", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"sql.current-catalog": "dev", "sql.current-database": "from-file", "sql.state-ttl": "1 d"}
+	if diff := cmp.Diff(want, st.Spec.Properties); diff != "" || st.Spec.Principal != "sa-deployer" {
+		t.Errorf("principal %q; properties, the file's over the runner's (-want +got):\n%s", st.Spec.Principal, diff)
+	}
+	if _, ok := st.Metadata.Labels[deployments.LabelCommit]; ok || !maps.Equal(st.Metadata.Labels, map[string]string{
+		deployments.LabelTable: "a", deployments.LabelFingerprint: deployments.FingerprintLabel(p.Actions[0].Steps[1].Fingerprint),
+	}) {
+		t.Errorf("labels %v: want no commit label without a commit", st.Metadata.Labels)
+	}
+}
