@@ -14,6 +14,7 @@ import (
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
 	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/internal/openapitest"
 	"github.com/shiftleft/shiftleft/planner"
 )
 
@@ -495,5 +496,25 @@ func TestStatementSettings(t *testing.T) {
 		deployments.LabelTable: "a", deployments.LabelFingerprint: deployments.FingerprintLabel(p.Actions[0].Steps[1].Fingerprint),
 	}) {
 		t.Errorf("labels %v: want no commit label without a commit", st.Metadata.Labels)
+	}
+}
+
+func TestRunFollowsTheSpecs(t *testing.T) {
+	v := openapitest.New(t, openapitest.ConfluentSpecs(t)...)
+	r := newRig(t, v, emulator.Latency(5*time.Millisecond))
+	f := fixture{}
+	chainSetup(t, r, f)
+	p := plan(skip("a"), f.action(planner.Recreate, "b", "a"))
+	p.Actions[1].Pool = &planner.Pool{Create: &planner.NewPool{Name: "dev-b", MaxCFU: 5}}
+	deployed(t, runner(t, r.client, f, deployments.WithCommit("c2"), deployments.WithPoolLocation("AWS", "us-west-2")), p)
+	if _, err := deployments.ReadLive(ctxFor(t), r.client); err != nil {
+		t.Fatal(err)
+	}
+	// Every call the runner and ReadLive make was checked.
+	for _, op := range []string{"createSqlv1Statement", "getSqlv1Statement", "listSqlv1Statements", "deleteSqlv1Statement",
+		"createFcpmV2ComputePool", "getFcpmV2ComputePool", "listFcpmV2ComputePools"} {
+		if v.Covered()[op] == 0 {
+			t.Errorf("no %s exchange was validated; covered: %v", op, v.Covered())
+		}
 	}
 }
