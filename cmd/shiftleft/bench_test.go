@@ -21,7 +21,7 @@ func BenchmarkBuildAll(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				for _, args := range [][]string{{"table", "build-inventory", dir}, {"pipeline", "build-all-metadata", dir}} {
-					if code := run(args, io.Discard, io.Discard, func(string) string { return "" }); code != exitOK {
+					if code := run(args, nil, io.Discard, io.Discard, func(string) string { return "" }); code != exitOK {
 						b.Fatalf("%v: exit %d", args, code)
 					}
 				}

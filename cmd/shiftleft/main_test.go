@@ -18,7 +18,7 @@ type result struct {
 func shiftleft(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, &out, &errOut, func(k string) string { return env[k] })
+	code := run(args, nil, &out, &errOut, func(k string) string { return env[k] })
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 

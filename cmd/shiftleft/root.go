@@ -27,6 +27,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 // app carries what every command needs; tests build one with buffers.
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	log            *zap.Logger
@@ -34,8 +35,8 @@ type app struct {
 }
 
 // run executes the command line and returns the process exit code.
-func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	a := &app{stdout: stdout, stderr: stderr, getenv: getenv, log: zap.NewNop()}
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, log: zap.NewNop()}
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)

@@ -1,0 +1,506 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shiftleft/shiftleft/config"
+	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/pipeline"
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+// deployOptions are the flags of deploy, build-execution-plan and undeploy.
+type deployOptions struct {
+	tableName, productName, dir, tableListFile, excludeFile string
+	computePoolID                                           string
+	dmlOnly, force, forceAncestors                          bool
+	mayStartDescendants, crossProduct                       bool
+	maxParallel                                             int
+	dryRun, json, yes                                       bool
+	emulator, configFile                                    string
+}
+
+// targetFlags are the flags that say where statements go.
+func (o *deployOptions) targetFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&o.emulator, "emulator", "", "deploy to a shiftleft emulator at this URL instead of Confluent Cloud")
+	f.StringVar(&o.configFile, "config", "", "shift_left-style config.yaml (default $SL_CONFIG_FILE, $CONFIG_FILE or ./config.yaml)")
+	f.BoolVar(&o.json, "json", false, "print the plan and the result as JSON")
+}
+
+func (a *app) deployCmd(dryRun bool) *cobra.Command {
+	o := deployOptions{dryRun: dryRun}
+	use, short := "deploy", "Deploy tables and what they need, in parallel, safe to re-run"
+	if dryRun {
+		use, short = "build-execution-plan", "Show what deploy would do, without doing it"
+	}
+	cmd := &cobra.Command{
+		Use:   use + " [PIPELINES] (--table-name T | --product-name P | --dir D | --table-list-file-name F) | " + use + " [OPTIONS] TABLE_NAME INVENTORY_PATH",
+		Short: short,
+		Long: `Plan the deployment of the selected tables against what runs now, then run it:
+a table that does not exist is created after its missing ancestors (ancestors that
+already run are skipped, external topics never deployed); one that exists is
+recreated (drop, DDL, DML) when forced or when its DML is stateful, else its DML
+restarts; with --may-start-descendants the tables a stateful change impacts
+restart too. Independent tables deploy in parallel; statements carry the
+fingerprint of their SQL, so a re-run after a crash resumes without creating any
+statement twice. Exit 1 when a step fails.`,
+		Args: args(0, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.deploy(cmd.Context(), args, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.tableName, "table-name", "", "deploy this table (and what it needs)")
+	f.StringVar(&o.productName, "product-name", "", "deploy the tables of this product that do not run")
+	f.StringVar(&o.dir, "dir", "", "deploy the tables under this folder that do not run")
+	f.StringVar(&o.tableListFile, "table-list-file-name", "", "deploy the tables listed in this file, one per line")
+	f.StringVar(&o.excludeFile, "exclude-table-file-name", "", "never touch the tables listed in this file")
+	f.StringVar(&o.computePoolID, "compute-pool-id", "", "run every statement in this compute pool")
+	f.BoolVar(&o.dmlOnly, "dml-only", false, "deploy DML statements only: no table is dropped or created")
+	f.BoolVar(&o.force, "force", false, "drop and recreate the selected tables even when they run the same SQL")
+	f.BoolVar(&o.forceAncestors, "force-ancestors", false, "redeploy the ancestors that already run")
+	f.BoolVar(&o.mayStartDescendants, "may-start-descendants", false, "restart the descendants a stateful change impacts")
+	f.BoolVar(&o.crossProduct, "cross-product-deployment", false, "also restart descendants of other products")
+	f.IntVar(&o.maxParallel, "max-parallel", 8, "statements deployed at the same time")
+	if !dryRun {
+		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and stop")
+	}
+	o.targetFlags(cmd)
+	return cmd
+}
+
+func (a *app) undeployCmd() *cobra.Command {
+	var o deployOptions
+	cmd := &cobra.Command{
+		Use:   "undeploy [PIPELINES] --table-name T",
+		Short: "Drop a table and every table that depends on it, children first",
+		Args:  args(0, 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.tableName == "" {
+				return usagef("--table-name is required")
+			}
+			return a.undeploy(cmd.Context(), args, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.tableName, "table-name", "", "the table to undeploy, with its descendants")
+	f.BoolVar(&o.yes, "yes", false, "do not ask for confirmation")
+	f.IntVar(&o.maxParallel, "max-parallel", 8, "statements deleted at the same time")
+	o.targetFlags(cmd)
+	return cmd
+}
+
+// selection turns the positional arguments and selector flags into the
+// pipelines folder and the request. The seed's form is TABLE_NAME
+// INVENTORY_PATH; otherwise the only argument is the pipelines folder.
+func (a *app) selection(args []string, o deployOptions) (tree, []string, error) {
+	selectors := countTrue(o.tableName != "", o.productName != "", o.dir != "", o.tableListFile != "")
+	switch {
+	case len(args) == 2 && selectors > 0:
+		return tree{}, nil, usagef("TABLE_NAME INVENTORY_PATH cannot be combined with --table-name, --product-name, --dir or --table-list-file-name")
+	case len(args) == 2:
+		t, err := a.pipelinesArg(args, 1)
+		return t, []string{args[0]}, err
+	case selectors == 0 && len(args) == 1 && !isDir(args[0]):
+		t, err := a.pipelinesArg(nil, 0)
+		return t, []string{args[0]}, err
+	case selectors == 0:
+		return tree{}, nil, usagef("say what to deploy: --table-name, --product-name, --dir or --table-list-file-name")
+	case selectors > 1:
+		return tree{}, nil, usagef("--table-name, --product-name, --dir and --table-list-file-name are mutually exclusive")
+	}
+	t, err := a.pipelinesArg(args, 0)
+	return t, nil, err
+}
+
+func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error {
+	if o.maxParallel < 1 {
+		return usagef("--max-parallel must be at least 1")
+	}
+	t, named, err := a.selection(args, o)
+	if err != nil {
+		return err
+	}
+	g, err := a.load(t)
+	if err != nil {
+		return err
+	}
+	req, err := request(t, g, named, o)
+	if err != nil {
+		return err
+	}
+	exclude, err := readTableList(o.excludeFile)
+	if err != nil {
+		return err
+	}
+	cfg, target, client, err := a.connect(o)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	live, err := deployments.ReadLive(ctx, client)
+	if err != nil {
+		return fmt.Errorf("read what runs on %s: %w", target, err)
+	}
+	poolID := o.computePoolID
+	if poolID == "" {
+		poolID = cfg.Flink.ComputePoolID
+	}
+	plan, err := planner.Build(g, live, req, planner.Options{
+		ComputePoolID: poolID, DMLOnly: o.dmlOnly, Force: o.force, ForceAncestors: o.forceAncestors,
+		MayStartDescendants: o.mayStartDescendants, CrossProduct: o.crossProduct, Exclude: exclude,
+		AcceptedCommonProducts: cfg.App.AcceptedCommonProducts, Naming: naming(cfg),
+		MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
+	})
+	if err != nil {
+		return err
+	}
+	return a.execute(ctx, t, g, cfg, client, plan, o)
+}
+
+func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) error {
+	t, err := a.pipelinesArg(args, 0)
+	if err != nil {
+		return err
+	}
+	g, err := a.load(t)
+	if err != nil {
+		return err
+	}
+	cfg, target, client, err := a.connect(o)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	live, err := deployments.ReadLive(ctx, client)
+	if err != nil {
+		return fmt.Errorf("read what runs on %s: %w", target, err)
+	}
+	plan, err := planner.Undeploy(g, live, o.tableName, planner.Options{Naming: naming(cfg)})
+	if err != nil {
+		return err
+	}
+	if !o.yes && countWork(plan) > 0 {
+		a.printPlan(plan)
+		if !a.confirm(fmt.Sprintf("Drop %d tables on %s?", countWork(plan), target)) {
+			return fmt.Errorf("undeploy cancelled: nothing was dropped (pass --yes to skip this question)")
+		}
+		o.json = false
+	}
+	return a.execute(ctx, t, g, cfg, client, plan, o)
+}
+
+// confirm asks on the terminal; without one it refuses, so a script must
+// pass --yes.
+func (a *app) confirm(question string) bool {
+	if a.stdin == nil || !isTerminal(a.stdin) {
+		fmt.Fprintln(a.stderr, question+" (not asked: stdin is not a terminal)")
+		return false
+	}
+	fmt.Fprint(a.stdout, question+" [y/N] ")
+	answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	return strings.EqualFold(strings.TrimSpace(answer), "y") || strings.EqualFold(strings.TrimSpace(answer), "yes")
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// connect loads the configuration and builds the client of the target.
+func (a *app) connect(o deployOptions) (*config.Config, config.Target, *confluent.Client, error) {
+	path, explicit := o.configFile, o.configFile != ""
+	for _, env := range []string{"SL_CONFIG_FILE", "CONFIG_FILE"} {
+		if v := a.getenv(env); path == "" && v != "" {
+			path, explicit = v, true
+		}
+	}
+	if path == "" {
+		path = "config.yaml"
+	}
+	cfg, err := config.Load(path, explicit, a.getenv)
+	if err != nil {
+		return nil, config.Target{}, nil, err
+	}
+	cfg.Emulator = o.emulator
+	target, err := cfg.Target()
+	if err != nil {
+		return nil, config.Target{}, nil, err
+	}
+	client, err := confluent.New(
+		confluent.WithFlinkURL(target.FlinkURL),
+		confluent.WithCloudURL(target.CloudURL),
+		confluent.WithOrganization(target.OrganizationID),
+		confluent.WithEnvironment(target.EnvironmentID),
+		confluent.WithFlinkAPIKey(target.FlinkKey, target.FlinkSecret),
+		confluent.WithCloudAPIKey(target.CloudKey, target.CloudSecret),
+		confluent.WithLogger(a.log),
+		confluent.WithVersion(buildVersion()),
+	)
+	if err != nil {
+		return nil, config.Target{}, nil, err
+	}
+	return cfg, target, client, nil
+}
+
+func naming(cfg *config.Config) planner.Naming {
+	return planner.Naming{ClusterType: cfg.Kafka.ClusterType, Region: cfg.ConfluentCloud.Region}
+}
+
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
+}
+
+// request builds the planner's request from the selection; a table that is
+// not in the tree is an error before anything is read from the target.
+func request(t tree, g *pipeline.Graph, named []string, o deployOptions) (planner.Request, error) {
+	req, err := selectTables(t, g, named, o)
+	for _, n := range append(req.Tables, req.Ensure...) {
+		if _, terr := g.Table(n); terr != nil && err == nil {
+			err = fmt.Errorf("%w (pipelines folder %s)", terr, t.dir)
+		}
+	}
+	return req, err
+}
+
+func selectTables(t tree, g *pipeline.Graph, named []string, o deployOptions) (planner.Request, error) {
+	switch {
+	case len(named) > 0:
+		return planner.Request{Tables: named}, nil
+	case o.tableName != "":
+		return planner.Request{Tables: []string{o.tableName}}, nil
+	case o.tableListFile != "":
+		tables, err := readTableList(o.tableListFile)
+		if err == nil && len(tables) == 0 {
+			err = fmt.Errorf("%s lists no table", o.tableListFile)
+		}
+		return planner.Request{Tables: tables}, err
+	case o.productName != "":
+		var tables []string
+		for _, n := range g.Order() {
+			if tb, _ := g.Table(n); tb.Product == o.productName && !tb.External() {
+				tables = append(tables, n)
+			}
+		}
+		if len(tables) == 0 {
+			return planner.Request{}, fmt.Errorf("no table of product %s in %s", o.productName, t.dir)
+		}
+		return planner.Request{Ensure: tables}, nil
+	}
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		return planner.Request{}, err
+	}
+	rel, err := filepath.Rel(t.dir, dir)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return planner.Request{}, fmt.Errorf("--dir %s is not inside the pipelines folder %s", o.dir, t.dir)
+	}
+	prefix := filepath.ToSlash(filepath.Join(t.root, rel))
+	var tables []string
+	for _, n := range g.Order() {
+		if tb, _ := g.Table(n); !tb.External() && (tb.Folder == prefix || strings.HasPrefix(tb.Folder, prefix+"/")) {
+			tables = append(tables, n)
+		}
+	}
+	if len(tables) == 0 {
+		return planner.Request{}, fmt.Errorf("no table under %s", o.dir)
+	}
+	return planner.Request{Ensure: tables}, nil
+}
+
+// readTableList reads one table name per line; blank lines and # comments
+// are ignored.
+func readTableList(file string) ([]string, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var tables []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			tables = append(tables, line)
+		}
+	}
+	return tables, nil
+}
+
+// execute prints the plan, runs it unless it is a dry run, and prints the
+// result; a failed action makes the command fail.
+func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, cfg *config.Config, client *confluent.Client, plan *planner.Plan, o deployOptions) error {
+	if o.dryRun {
+		if o.json {
+			return a.printJSON(map[string]any{"plan": plan})
+		}
+		a.printPlan(plan)
+		return nil
+	}
+	if !o.json {
+		a.printPlan(plan)
+	}
+	opts := []deployments.Option{
+		deployments.WithMaxParallel(o.maxParallel),
+		deployments.WithLogger(a.log),
+		deployments.WithProperties(statementProperties(cfg)),
+		deployments.WithProgress(a.stderr),
+		deployments.WithPoolLocation(poolLocation(cfg)),
+	}
+	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
+		opts = append(opts, deployments.WithPrincipal(p))
+	}
+	runner, err := deployments.NewRunner(client, sqlLoader(t, g), opts...)
+	if err != nil {
+		return err
+	}
+	result, err := runner.Run(ctx, plan)
+	if err != nil && result == nil {
+		return err
+	}
+	if o.json {
+		if perr := a.printJSON(map[string]any{"plan": plan, "result": result}); perr != nil {
+			return perr
+		}
+	} else {
+		a.printResult(result)
+	}
+	if err != nil {
+		return err
+	}
+	if result.Failed() {
+		return fmt.Errorf("deployment failed: %d failed, %d blocked, %d cancelled", result.Totals.Failed, result.Totals.Blocked, result.Totals.Cancelled)
+	}
+	return nil
+}
+
+func statementProperties(cfg *config.Config) map[string]string {
+	props := map[string]string{}
+	if cfg.Flink.CatalogName != "" {
+		props["sql.current-catalog"] = cfg.Flink.CatalogName
+	}
+	if cfg.Flink.DatabaseName != "" {
+		props["sql.current-database"] = cfg.Flink.DatabaseName
+	}
+	return props
+}
+
+// poolLocation is where new compute pools go: the configured cloud and
+// region, shift_left's defaults otherwise.
+func poolLocation(cfg *config.Config) (string, string) {
+	cloud, region := strings.ToUpper(cfg.ConfluentCloud.CloudProvider), cfg.ConfluentCloud.CloudRegion
+	if cloud == "" {
+		cloud = "AWS"
+	}
+	if region == "" {
+		region = cfg.ConfluentCloud.Region
+	}
+	return cloud, region
+}
+
+// sqlLoader reads a step's SQL file from the tree; the statement properties
+// come from the .properties file the inventory read beside it.
+func sqlLoader(t tree, g *pipeline.Graph) deployments.Loader {
+	props := map[string]map[string]string{}
+	for _, n := range g.Order() {
+		tb, _ := g.Table(n)
+		props[tb.DDLRef], props[tb.DMLRef] = tb.DDLProperties, tb.DMLProperties
+	}
+	return func(ref string) (string, map[string]string, error) {
+		rel := strings.TrimPrefix(ref, t.root+"/")
+		data, err := os.ReadFile(filepath.Join(t.dir, filepath.FromSlash(rel)))
+		if err != nil {
+			return "", nil, err
+		}
+		return string(data), props[ref], nil
+	}
+}
+
+func countWork(p *planner.Plan) int {
+	n := 0
+	for _, a := range p.Actions {
+		if a.Kind != planner.Skip {
+			n++
+		}
+	}
+	return n
+}
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// printPlan shows the plan wave by wave, then what it skips and why.
+func (a *app) printPlan(p *planner.Plan) {
+	waves := p.Waves()
+	fmt.Fprintf(a.stdout, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), countWork(p), len(waves), len(p.Actions)-countWork(p))
+	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	for i := range waves {
+		fmt.Fprintf(w, "wave %d\n", i+1)
+		for _, act := range p.Actions {
+			if act.Kind != planner.Skip && act.Wave == i {
+				pool := ""
+				if act.Pool != nil {
+					pool = "pool " + act.Pool.ID
+					if act.Pool.Create != nil {
+						pool = "new pool " + act.Pool.Create.Name
+					}
+				}
+				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", act.Kind, act.Table, act.Reason, pool)
+			}
+		}
+	}
+	skipped := false
+	for _, act := range p.Actions {
+		if act.Kind == planner.Skip {
+			if !skipped {
+				fmt.Fprintln(w, "skipped")
+				skipped = true
+			}
+			fmt.Fprintf(w, "  %s\t%s\n", act.Table, act.Reason)
+		}
+	}
+	_ = w.Flush()
+}
+
+// printResult shows what each action did.
+func (a *app) printResult(r *deployments.Result) {
+	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TABLE\tACTION\tSTATUS\tPHASE\tDURATION\tDETAIL")
+	for _, act := range r.Actions {
+		if act.Status == deployments.StatusSkipped {
+			continue
+		}
+		detail := act.Error
+		if act.BlockedBy != "" {
+			detail = "not deployed: " + act.BlockedBy + " failed"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", act.Table, act.Action, act.Status, act.FinalPhase, act.Duration, detail)
+	}
+	_ = w.Flush()
+	fmt.Fprintf(a.stdout, "%s in %s: %d succeeded, %d failed, %d blocked, %d skipped\n", r.Status, r.Wall,
+		r.Totals.Succeeded, r.Totals.Failed, r.Totals.Blocked, r.Totals.Skipped)
+}
