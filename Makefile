@@ -30,7 +30,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-# Go benchmarks plus whole-process runs on generated trees (see README).
+# Go benchmarks, whole-process metadata builds on generated trees, and the
+# deploy makespan against the emulator (see README).
 bench:
 	go test -run '^$$' -bench . -benchmem $(PKGS)
 	go run ./internal/benchreport

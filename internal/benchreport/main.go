@@ -32,10 +32,18 @@ var targets = map[int]target{
 }
 
 func main() {
-	sizesFlag := flag.String("sizes", "1000,10000,100000", "comma-separated tree sizes in tables")
+	sizesFlag := flag.String("sizes", "1000,10000,100000", "comma-separated tree sizes in tables (empty: no metadata benchmark)")
 	runs := flag.Int("runs", 3, "runs per size (the best is kept) for trees under 100,000 tables")
+	deployTables := flag.Int("deploy-tables", 500, "tables of the deploy benchmark (0: none)")
+	latency := flag.Duration("latency", 200*time.Millisecond, "emulator latency per phase change in the deploy benchmark")
+	parallel := flag.Int("max-parallel", 16, "--max-parallel of the deploy benchmark; it is also run with 1 (shift_left's default) unless -serial=false")
+	serial := flag.Bool("serial", true, "also deploy one statement at a time, for comparison")
 	flag.Parse()
-	if err := run(*sizesFlag, *runs); err != nil {
+	parallels := []int{*parallel}
+	if *serial {
+		parallels = append(parallels, 1)
+	}
+	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
@@ -48,9 +56,12 @@ type measure struct {
 	missed                       []string
 }
 
-func run(sizesFlag string, runs int) error {
+func run(sizesFlag string, runs, deployTables int, latency time.Duration, parallels []int) error {
 	var sizes []int
 	for _, s := range strings.Split(sizesFlag, ",") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
 			return fmt.Errorf("bad size %q", s)
@@ -118,7 +129,15 @@ func run(sizesFlag string, runs int) error {
 		}
 		results = append(results, m)
 	}
-	return report(results)
+	if len(results) > 0 {
+		if err := report(results); err != nil {
+			return err
+		}
+	}
+	if deployTables > 0 {
+		return benchDeploy(bin, work, deployTables, latency, parallels)
+	}
+	return nil
 }
 
 func report(results []measure) error {
