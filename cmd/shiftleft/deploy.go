@@ -60,7 +60,7 @@ fingerprint of their SQL, so a re-run after a crash resumes without creating any
 statement twice. Exit 1 when a step fails.`,
 		Args: args(0, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.deploy(cmd.Context(), args, o)
+			return interruptible(cmd.Context(), func(ctx context.Context) error { return a.deploy(ctx, args, o) })
 		},
 	}
 	f := cmd.Flags()
@@ -93,7 +93,7 @@ func (a *app) undeployCmd() *cobra.Command {
 			if o.tableName == "" {
 				return usagef("--table-name is required")
 			}
-			return a.undeploy(cmd.Context(), args, o)
+			return interruptible(cmd.Context(), func(ctx context.Context) error { return a.undeploy(ctx, args, o) })
 		},
 	}
 	f := cmd.Flags()
@@ -147,21 +147,16 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	if err != nil {
 		return err
 	}
-	cfg, target, client, err := a.connect(o)
+	s, err := a.open(ctx, o)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	live, err := deployments.ReadLive(ctx, client)
-	if err != nil {
-		return fmt.Errorf("read what runs on %s: %w", target, err)
-	}
+	cfg := s.cfg
 	poolID := o.computePoolID
 	if poolID == "" {
 		poolID = cfg.Flink.ComputePoolID
 	}
-	plan, err := planner.Build(g, live, req, planner.Options{
+	plan, err := planner.Build(g, s.live, req, planner.Options{
 		ComputePoolID: poolID, DMLOnly: o.dmlOnly, Force: o.force, ForceAncestors: o.forceAncestors,
 		MayStartDescendants: o.mayStartDescendants, CrossProduct: o.crossProduct, Exclude: exclude,
 		AcceptedCommonProducts: cfg.App.AcceptedCommonProducts, Naming: naming(cfg),
@@ -170,7 +165,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	if err != nil {
 		return err
 	}
-	return a.execute(ctx, t, g, cfg, client, plan, o)
+	return a.execute(ctx, t, g, s, plan, o)
 }
 
 func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) error {
@@ -182,28 +177,51 @@ func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) erro
 	if err != nil {
 		return err
 	}
-	cfg, target, client, err := a.connect(o)
+	s, err := a.open(ctx, o)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	live, err := deployments.ReadLive(ctx, client)
-	if err != nil {
-		return fmt.Errorf("read what runs on %s: %w", target, err)
-	}
-	plan, err := planner.Undeploy(g, live, o.tableName, planner.Options{Naming: naming(cfg)})
+	plan, err := planner.Undeploy(g, s.live, o.tableName, planner.Options{Naming: naming(s.cfg)})
 	if err != nil {
 		return err
 	}
 	if !o.yes && countWork(plan) > 0 {
 		a.printPlan(plan)
-		if !a.confirm(fmt.Sprintf("Drop %d tables on %s?", countWork(plan), target)) {
+		if !a.confirm(fmt.Sprintf("Drop %d tables on %s?", countWork(plan), s.target)) {
 			return fmt.Errorf("undeploy cancelled: nothing was dropped (pass --yes to skip this question)")
 		}
 		o.json = false
 	}
-	return a.execute(ctx, t, g, cfg, client, plan, o)
+	return a.execute(ctx, t, g, s, plan, o)
+}
+
+// session is a connected target and what runs there.
+type session struct {
+	cfg    *config.Config
+	target config.Target
+	client *confluent.Client
+	live   planner.Live
+}
+
+// open connects to the target and reads its statements and pools.
+func (a *app) open(ctx context.Context, o deployOptions) (*session, error) {
+	cfg, target, client, err := a.connect(o)
+	if err != nil {
+		return nil, err
+	}
+	live, err := deployments.ReadLive(ctx, client)
+	if err != nil {
+		return nil, fmt.Errorf("read what runs on %s: %w", target, err)
+	}
+	return &session{cfg: cfg, target: target, client: client, live: live}, nil
+}
+
+// interruptible ends ctx on Ctrl-C or SIGTERM, so running steps stop cleanly
+// and the next run resumes.
+func interruptible(ctx context.Context, run func(context.Context) error) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx)
 }
 
 // confirm asks on the terminal; without one it refuses, so a script must
@@ -350,7 +368,8 @@ func readTableList(file string) ([]string, error) {
 
 // execute prints the plan, runs it unless it is a dry run, and prints the
 // result; a failed action makes the command fail.
-func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, cfg *config.Config, client *confluent.Client, plan *planner.Plan, o deployOptions) error {
+func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session, plan *planner.Plan, o deployOptions) error {
+	cfg := s.cfg
 	if o.dryRun {
 		if o.json {
 			return a.printJSON(map[string]any{"plan": plan})
@@ -371,7 +390,7 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, cfg *confi
 	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
 		opts = append(opts, deployments.WithPrincipal(p))
 	}
-	runner, err := deployments.NewRunner(client, sqlLoader(t, g), opts...)
+	runner, err := deployments.NewRunner(s.client, sqlLoader(t, g), opts...)
 	if err != nil {
 		return err
 	}
