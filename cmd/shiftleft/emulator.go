@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,9 +37,7 @@ routes (no auth): GET /_emulator/state, GET /_emulator/counters,
 POST /_emulator/reset, POST /_emulator/tables, POST /_emulator/faults.`,
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			return a.serveEmulator(ctx, o)
+			return interruptible(cmd.Context(), func(ctx context.Context) error { return a.serveEmulator(ctx, o) })
 		},
 	}
 	f := cmd.Flags()
