@@ -1,0 +1,110 @@
+// Package jobs owns the wire contract between the webhook and the workers:
+// the versioned Job record, and its life on NATS JetStream (a work-queue
+// stream of job messages, a durable consumer shared by every worker, key-value
+// buckets for job records, locks and the last deployed commit per branch).
+// It embeds nats-server by default. It is the only package besides
+// cmd/shiftleft that imports nats.go.
+package jobs
+
+import (
+	"errors"
+	"time"
+)
+
+// Version is the version of the Job JSON record; readers refuse newer ones.
+const Version = 1
+
+// Kind is what a job does.
+type Kind string
+
+const (
+	// KindDeploy deploys what a push to the deploy branch changed.
+	KindDeploy Kind = "deploy"
+	// KindPlan reports what a pull request would change, without deploying.
+	KindPlan Kind = "plan"
+)
+
+// Status is where a job is in its life.
+type Status string
+
+const (
+	StatusQueued     Status = "queued"
+	StatusRunning    Status = "running"
+	StatusSucceeded  Status = "succeeded"
+	StatusFailed     Status = "failed"
+	StatusSuperseded Status = "superseded"
+	// StatusDead: the job failed on every delivery; it is kept and can be
+	// replayed.
+	StatusDead Status = "dead"
+)
+
+// Finished reports whether the job will not run again by itself.
+func (s Status) Finished() bool {
+	switch s {
+	case StatusSucceeded, StatusFailed, StatusSuperseded, StatusDead:
+		return true
+	}
+	return false
+}
+
+// ErrInvalidJob: a job record that cannot be run (missing fields, unknown
+// kind, newer version). Workers terminate such messages instead of retrying.
+var ErrInvalidJob = errors.New("invalid job")
+
+// Job is one unit of work, as queued, stored and listed.
+type Job struct {
+	Version int    `json:"version"`
+	ID      string `json:"id"`
+	Kind    Kind   `json:"kind"`
+	Status  Status `json:"status"`
+	// Repo is owner/name; CloneURL where to fetch it (the event's
+	// repository.clone_url, or the configured mapping).
+	Repo     string `json:"repo"`
+	CloneURL string `json:"clone_url"`
+	// Ref is the pushed ref (refs/heads/main) or the pull request's head ref.
+	Ref string `json:"ref"`
+	// Before and After are the commits of a push; for a pull request, the
+	// base and head commits.
+	Before      string `json:"before"`
+	After       string `json:"after"`
+	PullRequest int    `json:"pull_request,omitempty"`
+	// DeliveryID is GitHub's X-GitHub-Delivery: the deduplication key.
+	DeliveryID string `json:"delivery_id"`
+	// ReplayOf is the id of the job a replay reruns.
+	ReplayOf string  `json:"replay_of,omitempty"`
+	Options  Options `json:"options"`
+	Attempts int     `json:"attempts"`
+
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Error      string     `json:"error,omitempty"`
+	// Summary is the one-line outcome posted as the commit status.
+	Summary string `json:"summary,omitempty"`
+	// Plan and Results are filled as the job runs.
+	Plan    []PlannedAction `json:"plan,omitempty"`
+	Results []TableResult   `json:"results,omitempty"`
+}
+
+// Options tune how a job deploys (replays may set them).
+type Options struct {
+	Force   bool `json:"force,omitempty"`
+	DMLOnly bool `json:"dml_only,omitempty"`
+}
+
+// PlannedAction is one line of a job's plan.
+type PlannedAction struct {
+	Table  string `json:"table"`
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+}
+
+// TableResult is what a deploy job did to one table.
+type TableResult struct {
+	Table    string `json:"table"`
+	Action   string `json:"action"`
+	Status   string `json:"status"`
+	Phase    string `json:"phase,omitempty"`
+	Duration string `json:"duration,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
