@@ -1,0 +1,216 @@
+package gitrepo
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"go.uber.org/zap"
+)
+
+// refSpecs are what a mirror fetches: every branch, and GitHub's pull
+// request heads so that a pull request from a fork is reachable (a server
+// without refs/pull simply matches nothing). Tags are not needed.
+var refSpecs = []config.RefSpec{
+	"+refs/heads/*:refs/heads/*",
+	"+refs/pull/*/head:refs/pull/*/head",
+}
+
+// Cache is a directory of bare mirrors, one per repository URL. Its methods
+// may be called from any number of goroutines; see the package comment for
+// sharing a directory.
+type Cache struct {
+	dir  string
+	opts options
+	log  *zap.Logger
+
+	mu sync.Mutex
+	// locks holds one lock per mirror directory, a channel so that waiting
+	// for it honours ctx.
+	locks map[string]chan struct{}
+}
+
+// NewCache returns a cache of mirrors in dir, created if needed. A bad
+// option, or an empty dir, is an error wrapping [ErrInvalidOption].
+func NewCache(dir string, opts ...Option) (*Cache, error) {
+	if dir == "" {
+		return nil, invalid("empty cache directory")
+	}
+	o := options{logger: zap.NewNop(), timeout: defaultTimeout}
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	// 0o700: the mirrors hold the code of private repositories.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create cache directory: %w", err)
+	}
+	return &Cache{dir: dir, opts: o, log: o.logger.Named("gitrepo"), locks: map[string]chan struct{}{}}, nil
+}
+
+// Fetch returns the mirror of repoURL (a local path, a file:// or an https
+// URL), cloned on first use, holding every commit of shas. It fetches the
+// branches and pull request heads only when one of them is missing, and
+// every time when no SHA is given. The all-zero SHA (the "before" of a new
+// branch) names no commit and is skipped.
+//
+// A commit still missing after the fetch is a [*CommitNotFoundError]
+// (matching [ErrCommitNotFound]); a malformed SHA is [ErrInvalidSHA]. When
+// ctx ends, or the cache's timeout, its error is returned as is.
+func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Repo, error) {
+	want := make([]plumbing.Hash, 0, len(shas))
+	for _, sha := range shas {
+		h, err := parseSHA(sha)
+		if err != nil {
+			return nil, err
+		}
+		if !h.IsZero() {
+			want = append(want, h)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.timeout)
+	defer cancel()
+	dir := filepath.Join(c.dir, mirrorName(repoURL))
+	unlock, err := c.lock(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	name := redact(repoURL)
+	log := c.log.With(zap.String("repo", name))
+	g, err := c.open(dir, repoURL, log)
+	if err != nil {
+		return nil, fmt.Errorf("open mirror of %s: %w", name, err)
+	}
+	r := &Repo{url: name, git: g}
+	if len(want) > 0 && r.check(want) == nil {
+		log.Debug("git fetch skipped: commits present", zap.Strings("shas", shas))
+		return r, nil
+	}
+	if err := c.fetch(ctx, g, repoURL, log); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("fetch %s: %w", name, err)
+	}
+	log.Info("git fetch", zap.Strings("shas", shas))
+	if err := r.check(want); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (c *Cache) lock(ctx context.Context, key string) (unlock func(), err error) {
+	c.mu.Lock()
+	l, ok := c.locks[key]
+	if !ok {
+		l = make(chan struct{}, 1)
+		c.locks[key] = l
+	}
+	c.mu.Unlock()
+	select {
+	case l <- struct{}{}:
+		return func() { <-l }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// open opens the mirror in dir, creating it on first use. A new mirror is
+// initialised in a temporary directory and renamed into place, so that a
+// crash never leaves a half-made one that would fail every later Fetch.
+func (c *Cache) open(dir, repoURL string, log *zap.Logger) (*git.Repository, error) {
+	g, err := git.PlainOpen(dir)
+	if !errors.Is(err, git.ErrRepositoryNotExists) {
+		return g, err
+	}
+	tmp, err := os.MkdirTemp(c.dir, ".init-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // nothing left to remove once renamed
+	if err := initMirror(tmp, repoURL); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, err
+	}
+	log.Info("git mirror created", zap.String("dir", dir))
+	return git.PlainOpen(dir)
+}
+
+// initMirror makes an empty bare repository whose origin is repoURL, with
+// the refspecs Fetch uses, so that git fetch run by hand does the same.
+func initMirror(dir, repoURL string) error {
+	g, err := git.PlainInit(dir, true)
+	if err != nil {
+		return err
+	}
+	_, err = g.CreateRemote(&config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{repoURL}, Fetch: refSpecs})
+	return err
+}
+
+func (c *Cache) fetch(ctx context.Context, g *git.Repository, repoURL string, log *zap.Logger) error {
+	start := time.Now()
+	err := g.FetchContext(ctx, &git.FetchOptions{
+		RefSpecs: refSpecs,
+		Tags:     git.NoTags,
+		Auth:     c.auth(repoURL),
+	})
+	log.Debug("git fetch done", zap.Duration("took", time.Since(start)), zap.Error(err))
+	if errors.Is(err, git.NoErrAlreadyUpToDate) || errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return nil
+	}
+	return err
+}
+
+// auth is the token as GitHub takes it, over https only: another scheme
+// would send it in clear text, or to something that is not GitHub.
+func (c *Cache) auth(repoURL string) transport.AuthMethod {
+	if c.opts.token == "" || !strings.HasPrefix(strings.ToLower(repoURL), "https://") {
+		return nil
+	}
+	return &githttp.BasicAuth{Username: "x-access-token", Password: c.opts.token}
+}
+
+// mirrorName is the directory of repoURL's mirror: a hash, so that any URL
+// (a path, a port, characters a file name cannot hold) maps to a distinct,
+// valid name.
+func mirrorName(repoURL string) string {
+	sum := sha256.Sum256([]byte(repoURL))
+	return hex.EncodeToString(sum[:16]) + ".git"
+}
+
+// redact removes credentials written in a URL (https://user:token@host/...,
+// or a token as the user name) before it reaches a log line or an error.
+func redact(repoURL string) string {
+	u, err := url.Parse(repoURL)
+	if err != nil || u.User == nil {
+		return repoURL
+	}
+	u.User = nil
+	return u.String()
+}
+
+// parseSHA checks that sha is a full commit SHA, before any I/O.
+func parseSHA(sha string) (plumbing.Hash, error) {
+	if !plumbing.IsHash(sha) {
+		return plumbing.ZeroHash, fmt.Errorf("%w: %q", ErrInvalidSHA, sha)
+	}
+	return plumbing.NewHash(sha), nil
+}

@@ -1,0 +1,11 @@
+// Package gitrepo gives the worker what it needs from git and hides go-git:
+// a cache of bare mirrors ([Cache]), one per repository URL, fetched only
+// when a wanted commit is missing.
+//
+// Local paths and file:// URLs are fetched by go-git through the git-upload-pack
+// binary (git must be on PATH); https is pure Go.
+//
+// One Cache serialises the operations on each mirror, so any number of
+// goroutines may share it. Two Caches, or two processes, must not share a
+// directory: nothing locks a mirror across them.
+package gitrepo

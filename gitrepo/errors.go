@@ -1,0 +1,33 @@
+package gitrepo
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrInvalidOption: an [Option] given to [NewCache] has a bad value, or
+	// the cache directory is missing.
+	ErrInvalidOption = errors.New("gitrepo: invalid option")
+	// ErrInvalidSHA: a commit SHA is not 40 hexadecimal digits; nothing was
+	// fetched or read.
+	ErrInvalidSHA = errors.New("gitrepo: invalid commit SHA")
+	// ErrCommitNotFound: a commit is not in the mirror, after fetching the
+	// branches and pull request heads for [Cache.Fetch]. The error is a
+	// [*CommitNotFoundError] naming the repository and the SHA.
+	ErrCommitNotFound = errors.New("gitrepo: commit not found")
+)
+
+// CommitNotFoundError is [ErrCommitNotFound] for one commit of one
+// repository.
+type CommitNotFoundError struct {
+	Repo string // the URL, credentials removed
+	SHA  string
+}
+
+func (e *CommitNotFoundError) Error() string {
+	return fmt.Sprintf("commit %s not found in %s", e.SHA, e.Repo)
+}
+
+// Is makes errors.Is(err, ErrCommitNotFound) true.
+func (e *CommitNotFoundError) Is(target error) bool { return target == ErrCommitNotFound }

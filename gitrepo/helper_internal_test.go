@@ -1,0 +1,136 @@
+package gitrepo
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+)
+
+// zeroSHA is the "before" of a push that creates a branch.
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+// epoch is the time of a source's first commit; each next one is a minute
+// later, so that commits are reproducible.
+var epoch = time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// source is a repository with a worktree that the tests commit to and
+// fetch from, the way atlantis' initializeRepo builds one.
+type source struct {
+	t       *testing.T
+	dir     string
+	git     *git.Repository
+	commits int
+}
+
+func newSource(t *testing.T) *source {
+	t.Helper()
+	dir := t.TempDir()
+	g, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &source{t: t, dir: dir, git: g}
+}
+
+// commit writes files (path: content) and removes paths on the current
+// branch, and returns the new commit's SHA.
+func (s *source) commit(files map[string]string, remove ...string) string {
+	s.t.Helper()
+	for p, content := range files {
+		full := filepath.Join(s.dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			s.t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	for _, p := range remove {
+		if err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(p))); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	wt, err := s.git.Worktree()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := wt.AddWithOptions(&git.AddOptions{All: true}); err != nil {
+		s.t.Fatal(err)
+	}
+	when := epoch.Add(time.Duration(s.commits) * time.Minute)
+	s.commits++
+	h, err := wt.Commit("commit "+when.Format(time.TimeOnly), &git.CommitOptions{
+		Author: &object.Signature{Name: "Test", Email: "test@example.com", When: when},
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return h.String()
+}
+
+// pullHead commits files on top of the current branch's head, reachable
+// only from refs/pull/<n>/head as GitHub keeps a pull request from a fork,
+// and returns its SHA; the branch does not move.
+func (s *source) pullHead(n string, files map[string]string) string {
+	s.t.Helper()
+	head, err := s.git.Head()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	wt, err := s.git.Worktree()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := wt.Checkout(&git.CheckoutOptions{Hash: head.Hash()}); err != nil {
+		s.t.Fatal(err)
+	}
+	sha := s.commit(files)
+	ref := plumbing.NewHashReference(plumbing.ReferenceName("refs/pull/"+n+"/head"), plumbing.NewHash(sha))
+	if err := s.git.Storer.SetReference(ref); err != nil {
+		s.t.Fatal(err)
+	}
+	if err := wt.Checkout(&git.CheckoutOptions{Branch: head.Name(), Force: true}); err != nil {
+		s.t.Fatal(err)
+	}
+	return sha
+}
+
+// newTestCache returns a cache in a temporary directory and the log it
+// writes, where the tests count fetches.
+func newTestCache(t *testing.T, opts ...Option) (*Cache, *observer.ObservedLogs) {
+	t.Helper()
+	core, logs := observer.New(zap.DebugLevel)
+	c, err := NewCache(t.TempDir(), append([]Option{WithLogger(zap.New(core))}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, logs
+}
+
+// count is how many times msg was logged.
+func count(logs *observer.ObservedLogs, msg string) int {
+	return logs.FilterMessage(msg).Len()
+}
+
+// fileURL is dir as a file:// URL.
+func fileURL(dir string) string {
+	return "file://" + filepath.ToSlash(dir)
+}
+
+// logged is every logged message with its fields, to look for a secret.
+func logged(logs *observer.ObservedLogs) string {
+	var b strings.Builder
+	for _, e := range logs.All() {
+		fmt.Fprintf(&b, "%s %v\n", e.Message, e.ContextMap())
+	}
+	return b.String()
+}
