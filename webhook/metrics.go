@@ -1,0 +1,85 @@
+package webhook
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the service's job metrics, defined here so that the webhook and
+// the worker register them on one registry, under one naming scheme. The
+// worker updates them; the webhook counts its deliveries apart (see
+// /metrics: shiftleft_webhooks_total).
+type Metrics struct {
+	// Jobs counts finished jobs by kind (deploy, plan) and result
+	// (succeeded, failed, superseded, dead).
+	Jobs *prometheus.CounterVec
+	// JobDuration observes how long a job ran, by kind, in seconds.
+	JobDuration *prometheus.HistogramVec
+	// StatementsDeployed counts Flink statements a deploy created.
+	StatementsDeployed prometheus.Counter
+	// ConfluentCalls counts Confluent API calls by HTTP status code, or
+	// "error" when no answer came.
+	ConfluentCalls *prometheus.CounterVec
+	// QueueDepth is the number of jobs waiting in the queue.
+	QueueDepth prometheus.Gauge
+}
+
+// NewMetrics registers the job metrics on reg. Calling it again on the same
+// registry returns the metrics already there, so components of one process
+// can each ask for them.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	return &Metrics{
+		Jobs: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shiftleft_jobs_total",
+			Help: "Finished jobs by kind and result.",
+		}, []string{"kind", "result"})),
+		JobDuration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "shiftleft_job_duration_seconds",
+			Help: "How long jobs ran, by kind.",
+			// A plan takes seconds; a deploy waits for statements to run,
+			// up to an hour or so.
+			Buckets: prometheus.ExponentialBuckets(0.5, 2, 14),
+		}, []string{"kind"})),
+		StatementsDeployed: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "shiftleft_statements_deployed_total",
+			Help: "Flink statements created by deploys.",
+		})),
+		ConfluentCalls: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shiftleft_confluent_api_calls_total",
+			Help: "Confluent API calls by HTTP status, or error when none came back.",
+		}, []string{"status"})),
+		QueueDepth: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "shiftleft_queue_depth",
+			Help: "Jobs waiting in the queue.",
+		})),
+	}
+}
+
+// newWebhookCounter counts deliveries by event and outcome. The event label
+// only takes the events the handler acts on, and "other": the header is
+// read before the signature is checked, so its raw value could grow the
+// series without bound.
+func newWebhookCounter(reg prometheus.Registerer) *prometheus.CounterVec {
+	return register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shiftleft_webhooks_total",
+		Help: "GitHub webhook deliveries by event and outcome.",
+	}, []string{"event", "outcome"}))
+}
+
+// register adds c to reg or returns the collector already registered in its
+// place. Any other failure (same name, other labels) is a programming error,
+// and panics as prometheus.MustRegister does.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
+	err := reg.Register(c)
+	if err == nil {
+		return c
+	}
+	var already prometheus.AlreadyRegisteredError
+	if errors.As(err, &already) {
+		if existing, ok := already.ExistingCollector.(C); ok {
+			return existing
+		}
+	}
+	panic(err)
+}
