@@ -97,7 +97,7 @@ func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Rep
 	if err != nil {
 		return nil, fmt.Errorf("open mirror of %s: %w", name, err)
 	}
-	r := &Repo{url: name, git: g}
+	r := &Repo{url: name, git: g, trees: map[plumbing.Hash][]entry{}}
 	if len(want) > 0 && r.check(want) == nil {
 		log.Debug("git fetch skipped: commits present", zap.Strings("shas", shas))
 		return r, nil

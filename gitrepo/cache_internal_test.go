@@ -44,7 +44,7 @@ func TestFetch(t *testing.T) {
 	src := newSource(t)
 	first := src.commit(map[string]string{"README.md": "hello\n"})
 	second := src.commit(map[string]string{"README.md": "hello again\n"})
-	pull := src.pullHead("7", map[string]string{"README.md": "from a fork\n"})
+	pull := src.pullHead("7", second, map[string]string{"README.md": "from a fork\n"})
 	unknown := strings.Repeat("ab", 20)
 
 	tests := []struct {
@@ -134,7 +134,7 @@ func TestFetchOnlyWhenMissing(t *testing.T) {
 			shas: func() []string { return []string{first} }, wantFetches: 1},
 		{name: "added later", shas: func() []string { return []string{first, later} }, wantFetches: 2},
 		{name: "both present", shas: func() []string { return []string{later, first} }, wantFetches: 2},
-		{name: "pull request head", change: func() { pull = src.pullHead("1", map[string]string{"b.sql": "3"}) },
+		{name: "pull request head", change: func() { pull = src.pullHead("1", later, map[string]string{"b.sql": "3"}) },
 			shas: func() []string { return []string{pull} }, wantFetches: 3},
 		{name: "no SHA always fetches", shas: func() []string { return nil }, wantFetches: 4},
 	}

@@ -1,11 +1,15 @@
 // Package gitrepo gives the worker what it needs from git and hides go-git:
 // a cache of bare mirrors ([Cache]), one per repository URL, fetched only
-// when a wanted commit is missing.
+// when a wanted commit is missing, and a commit's tree as an [io/fs.FS]
+// read straight from git objects ([Repo.Tree]), so that package inventory
+// scans a commit with the code that scans a directory.
 //
 // Local paths and file:// URLs are fetched by go-git through the git-upload-pack
 // binary (git must be on PATH); https is pure Go.
 //
 // One Cache serialises the operations on each mirror, so any number of
 // goroutines may share it. Two Caches, or two processes, must not share a
-// directory: nothing locks a mirror across them.
+// directory: nothing locks a mirror across them. A Repo, and its trees,
+// may be read by any number of goroutines, including while another Fetch
+// adds to the same mirror (a fetch only adds objects).
 package gitrepo

@@ -16,6 +16,15 @@ var (
 	// branches and pull request heads for [Cache.Fetch]. The error is a
 	// [*CommitNotFoundError] naming the repository and the SHA.
 	ErrCommitNotFound = errors.New("gitrepo: commit not found")
+	// ErrSymlink: a path of a [Repo.Tree] is, or goes through, a symbolic
+	// link, which is not followed (its target may be outside the tree).
+	ErrSymlink = errors.New("gitrepo: symbolic link not followed")
+)
+
+// Path errors of a tree, as os has them.
+var (
+	errIsDir  = errors.New("is a directory")
+	errNotDir = errors.New("not a directory")
 )
 
 // CommitNotFoundError is [ErrCommitNotFound] for one commit of one

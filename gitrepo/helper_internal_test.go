@@ -1,6 +1,7 @@
 package gitrepo
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -77,10 +78,10 @@ func (s *source) commit(files map[string]string, remove ...string) string {
 	return h.String()
 }
 
-// pullHead commits files on top of the current branch's head, reachable
-// only from refs/pull/<n>/head as GitHub keeps a pull request from a fork,
-// and returns its SHA; the branch does not move.
-func (s *source) pullHead(n string, files map[string]string) string {
+// pullHead commits files on top of commit base, reachable only from
+// refs/pull/<n>/head as GitHub keeps a pull request from a fork, and
+// returns its SHA; the branch does not move.
+func (s *source) pullHead(n, base string, files map[string]string) string {
 	s.t.Helper()
 	head, err := s.git.Head()
 	if err != nil {
@@ -90,7 +91,7 @@ func (s *source) pullHead(n string, files map[string]string) string {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if err := wt.Checkout(&git.CheckoutOptions{Hash: head.Hash()}); err != nil {
+	if err := wt.Checkout(&git.CheckoutOptions{Hash: plumbing.NewHash(base), Force: true}); err != nil {
 		s.t.Fatal(err)
 	}
 	sha := s.commit(files)
@@ -102,6 +103,63 @@ func (s *source) pullHead(n string, files map[string]string) string {
 		s.t.Fatal(err)
 	}
 	return sha
+}
+
+// history is a source with the commits that the tree, diff and ancestry
+// tests read, fetched into a Repo.
+type history struct {
+	repo  *Repo
+	cache *Cache
+	url   string
+	// c0 has a README only; c1 adds the pipelines folder; c2 modifies, adds
+	// and deletes in it and adds bin/run.sh; c3 makes run.sh executable and
+	// links pipelines/current to sources; pull branches off c1.
+	c0, c1, c2, c3, pull string
+}
+
+const (
+	srcDDL = "CREATE TABLE src (id STRING);\n"
+	srcDML = "INSERT INTO src SELECT 1;\n"
+)
+
+func newHistory(t *testing.T) *history {
+	t.Helper()
+	src := newSource(t)
+	h := &history{}
+	h.c0 = src.commit(map[string]string{"README.md": "# shop\n"})
+	h.c1 = src.commit(map[string]string{
+		"pipelines/sources/p/src/sql-scripts/ddl.src.sql": srcDDL,
+		"pipelines/sources/p/src/sql-scripts/dml.src.sql": srcDML,
+		"pipelines/x-y.txt": "a file that git sorts before the folder x\n",
+		"pipelines/x/z.txt": "z\n",
+	})
+	h.c2 = src.commit(map[string]string{
+		"pipelines/sources/p/src/sql-scripts/dml.src.sql": "INSERT INTO src SELECT 2;\n",
+		"pipelines/facts/p/fct/sql-scripts/ddl.fct.sql":   "CREATE TABLE fct (id STRING);\n",
+		"bin/run.sh": "#!/bin/sh\n",
+	}, "pipelines/x-y.txt")
+	if err := os.Chmod(filepath.Join(src.dir, "bin", "run.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("sources", filepath.Join(src.dir, "pipelines", "current")); err != nil {
+		t.Fatal(err)
+	}
+	h.c3 = src.commit(nil)
+	h.pull = src.pullHead("1", h.c1, map[string]string{"pipelines/x/z.txt": "z from a fork\n"})
+	h.cache, _ = newTestCache(t)
+	h.url = src.dir
+	h.repo = h.fetch(t)
+	return h
+}
+
+// fetch returns a new Repo of the history, with nothing read yet.
+func (h *history) fetch(t *testing.T) *Repo {
+	t.Helper()
+	r, err := h.cache.Fetch(context.Background(), h.url, h.c3, h.pull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // newTestCache returns a cache in a temporary directory and the log it

@@ -10,15 +10,20 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// Repo is a mirror as [Cache.Fetch] returned it. Its methods may be used
-// from any number of goroutines.
+// Repo is a mirror as [Cache.Fetch] returned it. Its methods, and the trees
+// it returns, may be used from any number of goroutines. It caches the
+// folders it reads: take a new one from Fetch for each job.
 type Repo struct {
 	url string // credentials removed
 
 	// mu serialises every use of git, whose storage reads packfiles
-	// through shared state and is not safe for concurrent use.
+	// through shared state and is not safe for concurrent use; it also
+	// guards trees.
 	mu  sync.Mutex
 	git *git.Repository
+	// trees caches decoded folders by tree hash, shared by every commit's
+	// FS: a folder unchanged between two commits is read once.
+	trees map[plumbing.Hash][]entry
 }
 
 // check returns an error for each commit of want not in the mirror.
