@@ -3,6 +3,7 @@ package gitrepo
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/go-git/go-git/v5"
@@ -50,4 +51,87 @@ func (r *Repo) commit(h plumbing.Hash) (*object.Commit, error) {
 		return nil, fmt.Errorf("read commit %s in %s: %w", h, r.url, err)
 	}
 	return c, nil
+}
+
+// ChangedPaths returns the paths, sorted, of the files that differ between
+// commits from and to: added, deleted or modified, a mode change included
+// (a rename is a deletion and an addition). from may be the all-zero SHA,
+// the "before" of a new branch: every file of to is then changed.
+func (r *Repo) ChangedPaths(from, to string) ([]string, error) {
+	fromHash, err := parseSHA(from)
+	if err != nil {
+		return nil, err
+	}
+	toHash, err := parseSHA(to)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	toTree, err := r.tree(toHash)
+	if err != nil {
+		return nil, err
+	}
+	var fromTree *object.Tree // nil is the empty tree
+	if !fromHash.IsZero() {
+		if fromTree, err = r.tree(fromHash); err != nil {
+			return nil, err
+		}
+	}
+	changes, err := object.DiffTree(fromTree, toTree)
+	if err != nil {
+		return nil, fmt.Errorf("diff %s..%s in %s: %w", from, to, r.url, err)
+	}
+	var paths []string
+	for _, ch := range changes {
+		// An addition has only a To, a deletion only a From.
+		for _, p := range []string{ch.From.Name, ch.To.Name} {
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	slices.Sort(paths)
+	return slices.Compact(paths), nil
+}
+
+// IsAncestor reports whether commit a is an ancestor of commit b; a commit
+// is its own ancestor, as for git merge-base --is-ancestor.
+func (r *Repo) IsAncestor(a, b string) (bool, error) {
+	aHash, err := parseSHA(a)
+	if err != nil {
+		return false, err
+	}
+	bHash, err := parseSHA(b)
+	if err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ac, err := r.commit(aHash)
+	if err != nil {
+		return false, err
+	}
+	bc, err := r.commit(bHash)
+	if err != nil {
+		return false, err
+	}
+	ok, err := ac.IsAncestor(bc)
+	if err != nil {
+		return false, fmt.Errorf("history of %s in %s: %w", b, r.url, err)
+	}
+	return ok, nil
+}
+
+// tree reads a commit's tree; caller holds r.mu.
+func (r *Repo) tree(h plumbing.Hash) (*object.Tree, error) {
+	c, err := r.commit(h)
+	if err != nil {
+		return nil, err
+	}
+	t, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read tree of %s in %s: %w", h, r.url, err)
+	}
+	return t, nil
 }
