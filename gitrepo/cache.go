@@ -102,13 +102,14 @@ func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Rep
 		log.Debug("git fetch skipped: commits present", zap.Strings("shas", shas))
 		return r, nil
 	}
-	if err := c.fetch(ctx, g, repoURL, log); err != nil {
+	start := time.Now()
+	if err := c.fetch(ctx, g, repoURL); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("fetch %s: %w", name, err)
 	}
-	log.Info("git fetch", zap.Strings("shas", shas))
+	log.Info("git fetch", zap.Strings("shas", shas), zap.Duration("took", time.Since(start)))
 	if err := r.check(want); err != nil {
 		return nil, err
 	}
@@ -165,14 +166,14 @@ func initMirror(dir, repoURL string) error {
 	return err
 }
 
-func (c *Cache) fetch(ctx context.Context, g *git.Repository, repoURL string, log *zap.Logger) error {
-	start := time.Now()
+// fetch updates the mirror; a mirror already up to date, or a repository
+// without any commit yet, is not an error.
+func (c *Cache) fetch(ctx context.Context, g *git.Repository, repoURL string) error {
 	err := g.FetchContext(ctx, &git.FetchOptions{
 		RefSpecs: refSpecs,
 		Tags:     git.NoTags,
 		Auth:     c.auth(repoURL),
 	})
-	log.Debug("git fetch done", zap.Duration("took", time.Since(start)), zap.Error(err))
 	if errors.Is(err, git.NoErrAlreadyUpToDate) || errors.Is(err, transport.ErrEmptyRemoteRepository) {
 		return nil
 	}

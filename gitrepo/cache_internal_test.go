@@ -106,8 +106,8 @@ func TestCommitNotFoundNamesRepoAndSHA(t *testing.T) {
 	if !errors.As(err, &nf) {
 		t.Fatalf("Fetch: %v, want a *CommitNotFoundError", err)
 	}
-	if nf.SHA != unknown || nf.Repo != url {
-		t.Errorf("error names %s in %s, want %s in %s", nf.SHA, nf.Repo, unknown, url)
+	if nf.SHA != unknown || nf.URL != url {
+		t.Errorf("error names %s in %s, want %s in %s", nf.SHA, nf.URL, unknown, url)
 	}
 	if msg := err.Error(); !strings.Contains(msg, unknown) || !strings.Contains(msg, url) {
 		t.Errorf("message %q does not name the commit and the repository", msg)

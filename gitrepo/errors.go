@@ -3,39 +3,47 @@ package gitrepo
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 )
 
 var (
 	// ErrInvalidOption: an [Option] given to [NewCache] has a bad value, or
-	// the cache directory is missing.
+	// the cache directory is "".
 	ErrInvalidOption = errors.New("gitrepo: invalid option")
 	// ErrInvalidSHA: a commit SHA is not 40 hexadecimal digits; nothing was
 	// fetched or read.
 	ErrInvalidSHA = errors.New("gitrepo: invalid commit SHA")
-	// ErrCommitNotFound: a commit is not in the mirror, after fetching the
-	// branches and pull request heads for [Cache.Fetch]. The error is a
-	// [*CommitNotFoundError] naming the repository and the SHA.
+	// ErrCommitNotFound: a commit is not in the mirror ([Cache.Fetch]: even
+	// after fetching the branches and pull request heads), or the SHA names
+	// another kind of object. The error is a [*CommitNotFoundError] naming
+	// the repository and the SHA.
 	ErrCommitNotFound = errors.New("gitrepo: commit not found")
 	// ErrSymlink: a path of a [Repo.Tree] is, or goes through, a symbolic
 	// link, which is not followed (its target may be outside the tree).
 	ErrSymlink = errors.New("gitrepo: symbolic link not followed")
 )
 
-// Path errors of a tree, as os has them.
-var (
-	errIsDir  = errors.New("is a directory")
-	errNotDir = errors.New("not a directory")
-)
+// errIsDir: a file operation on a folder of a tree.
+var errIsDir = errors.New("is a directory")
+
+// errNotDir: a path that should be a folder is a file. It matches
+// fs.ErrNotExist, as in fstest.MapFS: no such folder exists.
+var errNotDir error = notDirError{}
+
+type notDirError struct{}
+
+func (notDirError) Error() string        { return "not a directory" }
+func (notDirError) Is(target error) bool { return target == fs.ErrNotExist }
 
 // CommitNotFoundError is [ErrCommitNotFound] for one commit of one
 // repository.
 type CommitNotFoundError struct {
-	Repo string // the URL, credentials removed
-	SHA  string
+	URL string // credentials removed
+	SHA string
 }
 
 func (e *CommitNotFoundError) Error() string {
-	return fmt.Sprintf("commit %s not found in %s", e.SHA, e.Repo)
+	return fmt.Sprintf("commit %s not found in %s", e.SHA, e.URL)
 }
 
 // Is makes errors.Is(err, ErrCommitNotFound) true.

@@ -45,7 +45,7 @@ func (r *Repo) check(want []plumbing.Hash) error {
 func (r *Repo) commit(h plumbing.Hash) (*object.Commit, error) {
 	c, err := r.git.CommitObject(h)
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return nil, &CommitNotFoundError{Repo: r.url, SHA: h.String()}
+		return nil, &CommitNotFoundError{URL: r.url, SHA: h.String()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s in %s: %w", h, r.url, err)

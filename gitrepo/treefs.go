@@ -40,7 +40,7 @@ func (r *Repo) Tree(sha, subdir string) (fs.FS, error) {
 	fsys := &treeFS{repo: r, root: entry{name: ".", mode: filemode.Dir, hash: c.TreeHash}, modTime: c.Committer.When}
 	e, err := fsys.lookup("open", subdir)
 	if err == nil && !e.isDir() {
-		err = &fs.PathError{Op: "open", Path: subdir, Err: fmt.Errorf("%w: %w", errNotDir, fs.ErrNotExist)}
+		err = &fs.PathError{Op: "open", Path: subdir, Err: errNotDir}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tree of %s in %s: %w", sha, r.url, err)
@@ -67,56 +67,6 @@ type treeFS struct {
 	modTime time.Time
 }
 
-// entries returns the entries of folder e sorted by name, as fs.ReadDir
-// has them (git sorts a folder as if its name ended in "/"); caller holds
-// r.mu.
-func (r *Repo) entries(e entry) ([]entry, error) {
-	if e.mode == filemode.Submodule {
-		return nil, nil // its commit is in another repository
-	}
-	if es, ok := r.trees[e.hash]; ok {
-		return es, nil
-	}
-	t, err := r.git.TreeObject(e.hash)
-	if err != nil {
-		return nil, err
-	}
-	es := make([]entry, len(t.Entries))
-	for i, te := range t.Entries {
-		es[i] = entry{name: te.Name, mode: te.Mode, hash: te.Hash}
-	}
-	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	r.trees[e.hash] = es
-	return es, nil
-}
-
-// blob reads a file's content; caller holds r.mu.
-func (r *Repo) blob(h plumbing.Hash) ([]byte, error) {
-	b, err := r.git.BlobObject(h)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := b.Reader()
-	if err != nil {
-		return nil, err
-	}
-	defer rd.Close()
-	data := make([]byte, b.Size)
-	if _, err := io.ReadFull(rd, data); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
-// blobSize is a file's size without its content; caller holds r.mu.
-func (r *Repo) blobSize(h plumbing.Hash) (int64, error) {
-	b, err := r.git.BlobObject(h)
-	if err != nil {
-		return 0, err
-	}
-	return b.Size, nil
-}
-
 // lookup finds name, a path valid for fs.FS; caller holds repo.mu.
 func (f *treeFS) lookup(op, name string) (entry, error) {
 	if !fs.ValidPath(name) {
@@ -128,7 +78,7 @@ func (f *treeFS) lookup(op, name string) (entry, error) {
 	}
 	for part := range strings.SplitSeq(name, "/") {
 		if !e.isDir() {
-			return entry{}, &fs.PathError{Op: op, Path: name, Err: fmt.Errorf("%w: %w", errNotDir, fs.ErrNotExist)}
+			return entry{}, &fs.PathError{Op: op, Path: name, Err: errNotDir}
 		}
 		entries, err := f.repo.entries(e)
 		if err != nil {
@@ -314,4 +264,54 @@ func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
 	out := d.entries[:n:n]
 	d.entries = d.entries[n:]
 	return out, nil
+}
+
+// entries returns the entries of folder e sorted by name, as fs.ReadDir
+// has them (git sorts a folder as if its name ended in "/"); caller holds
+// r.mu.
+func (r *Repo) entries(e entry) ([]entry, error) {
+	if e.mode == filemode.Submodule {
+		return nil, nil // its commit is in another repository
+	}
+	if es, ok := r.trees[e.hash]; ok {
+		return es, nil
+	}
+	t, err := r.git.TreeObject(e.hash)
+	if err != nil {
+		return nil, err
+	}
+	es := make([]entry, len(t.Entries))
+	for i, te := range t.Entries {
+		es[i] = entry{name: te.Name, mode: te.Mode, hash: te.Hash}
+	}
+	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.name, b.name) })
+	r.trees[e.hash] = es
+	return es, nil
+}
+
+// blob reads a file's content; caller holds r.mu.
+func (r *Repo) blob(h plumbing.Hash) ([]byte, error) {
+	b, err := r.git.BlobObject(h)
+	if err != nil {
+		return nil, err
+	}
+	rd, err := b.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	data := make([]byte, b.Size)
+	if _, err := io.ReadFull(rd, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// blobSize is a file's size without its content; caller holds r.mu.
+func (r *Repo) blobSize(h plumbing.Hash) (int64, error) {
+	b, err := r.git.BlobObject(h)
+	if err != nil {
+		return 0, err
+	}
+	return b.Size, nil
 }
