@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -274,6 +275,47 @@ func TestProbes(t *testing.T) {
 			got := serve(t, h, httptest.NewRequest(http.MethodGet, tt.path, nil))
 			if got.code != tt.code || got.body.Status != tt.status || got.body.Reason != tt.reason {
 				t.Errorf("%d %+v, want %d %s %q", got.code, got.body, tt.code, tt.status, tt.reason)
+			}
+		})
+	}
+}
+
+// TestOverHTTP serves the handler on a real listener: routes, methods, and
+// a body over the limit cut short by the server.
+func TestOverHTTP(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 4 << 10
+	srv := httptest.NewServer(newHandler(t, cfg, &recorder{}))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   []byte // sent signed, as a push
+		code   int
+	}{
+		{"push", http.MethodPost, "/webhooks/github", pushBody(testRepo, "refs/heads/main", shaHead), 202},
+		{"too large", http.MethodPost, "/webhooks/github", pushOf7KB(), 413},
+		{"GET on the webhook", http.MethodGet, "/webhooks/github", nil, 405},
+		{"unknown path", http.MethodPost, "/events", nil, 404},
+		{"metrics", http.MethodGet, "/metrics", nil, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := http.NewRequest(tt.method, srv.URL+tt.path, bytes.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.body != nil {
+				setGitHubHeaders(r, "push", "d-1", sign(testSecret, tt.body))
+			}
+			resp, err := srv.Client().Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.code {
+				t.Errorf("%s %s: %d, want %d", tt.method, tt.path, resp.StatusCode, tt.code)
 			}
 		})
 	}

@@ -81,12 +81,21 @@ func sign(secret string, body []byte) string {
 
 // delivery is a signed webhook request as GitHub sends it.
 func delivery(event, id string, body []byte) *http.Request {
+	return request(event, id, body, sign(testSecret, body))
+}
+
+// request is a webhook request with the given signature.
+func request(event, id string, body []byte, signature string) *http.Request {
 	r := httptest.NewRequest(http.MethodPost, "/webhooks/github", bytes.NewReader(body))
+	setGitHubHeaders(r, event, id, signature)
+	return r
+}
+
+func setGitHubHeaders(r *http.Request, event, id, signature string) {
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("X-GitHub-Event", event)
 	r.Header.Set("X-GitHub-Delivery", id)
-	r.Header.Set("X-Hub-Signature-256", sign(testSecret, body))
-	return r
+	r.Header.Set("X-Hub-Signature-256", signature)
 }
 
 // answer is a handler's answer, its JSON body decoded.
