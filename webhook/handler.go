@@ -21,7 +21,8 @@ const (
 	// publishTimeout keeps a stuck queue from outlasting GitHub, which gives
 	// up on a delivery after 10 s: the 503 must reach it first.
 	publishTimeout = 8 * time.Second
-	// retryAfter (seconds) goes with every 503.
+	// retryAfter (seconds) goes with every 503, for a proxy or a script
+	// that redelivers failed deliveries.
 	retryAfter = "30"
 )
 
@@ -32,7 +33,8 @@ type Publisher interface {
 	// the job has there (the handler leaves j.ID empty). When the queue
 	// already holds a job for j.DeliveryID, Publish queues nothing and
 	// returns that job's id with duplicate true. An error means the job may
-	// not be queued: the handler answers 503 so that GitHub delivers again.
+	// not be queued: the handler answers 503, which GitHub shows as a failed
+	// delivery to redeliver (GitHub itself does not retry).
 	Publish(ctx context.Context, j *jobs.Job) (jobID string, duplicate bool, err error)
 }
 
