@@ -27,7 +27,8 @@ const (
 )
 
 // Publisher queues jobs durably. The webhook depends on this one method
-// only; package jobs implements it on JetStream.
+// only; the wiring adapts the JetStream queue of package jobs to it (that
+// queue reports a duplicate as an error naming the first job).
 type Publisher interface {
 	// Publish returns once the queue has acknowledged the job, with the id
 	// the job has there (the handler leaves j.ID empty). When the queue
