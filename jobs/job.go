@@ -7,7 +7,8 @@
 package jobs
 
 import (
-	"errors"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -47,10 +48,6 @@ func (s Status) Finished() bool {
 	return false
 }
 
-// ErrInvalidJob: a job record that cannot be run (missing fields, unknown
-// kind, newer version). Workers terminate such messages instead of retrying.
-var ErrInvalidJob = errors.New("invalid job")
-
 // Job is one unit of work, as queued, stored and listed.
 type Job struct {
 	Version int    `json:"version"`
@@ -84,6 +81,49 @@ type Job struct {
 	// Plan and Results are filled as the job runs.
 	Plan    []PlannedAction `json:"plan,omitempty"`
 	Results []TableResult   `json:"results,omitempty"`
+
+	// revision is the KV revision the record was read at: [Queue.Update]
+	// writes only if the record is still at it (compare-and-set).
+	revision uint64
+}
+
+// Validate reports, wrapped in [ErrInvalidJob], every field that keeps the
+// job from running.
+func (j *Job) Validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	switch {
+	case j.Version < 1:
+		add("version %d", j.Version)
+	case j.Version > Version:
+		add("version %d is newer than %d", j.Version, Version)
+	}
+	if !nameRe.MatchString(j.ID) {
+		add("id %q: letters, digits, - and _ only", j.ID)
+	}
+	switch j.Kind {
+	case KindDeploy:
+	case KindPlan:
+		if j.PullRequest <= 0 {
+			add("a plan job needs a pull request number")
+		}
+	default:
+		add("unknown kind %q", j.Kind)
+	}
+	if owner, name, ok := strings.Cut(j.Repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		add("repo %q is not owner/name", j.Repo)
+	}
+	for _, f := range []struct{ name, value string }{
+		{"clone_url", j.CloneURL}, {"ref", j.Ref}, {"after", j.After}, {"delivery_id", j.DeliveryID},
+	} {
+		if f.value == "" {
+			add("no %s", f.name)
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w %q: %s", ErrInvalidJob, j.ID, strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // Options tune how a job deploys (replays may set them).
