@@ -92,7 +92,7 @@ func describe(d inventory.Definition) string {
 // topics dashed.
 func (r *Report) DOT() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(r.root))
+	fmt.Fprintf(&b, "digraph %s {\n", dotQuote(r.title))
 	b.WriteString("  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n")
 	for _, n := range r.Nodes {
 		t := r.g.inv.Tables[n]
@@ -106,7 +106,7 @@ func (r *Report) DOT() string {
 			attrs = append(attrs, `fillcolor="#fff2cc"`)
 		}
 		attrs = append(attrs, "style="+dotQuote(style))
-		if n == r.root {
+		if r.roots[n] {
 			attrs = append(attrs, "penwidth=2.5")
 		}
 		fmt.Fprintf(&b, "  %s [%s];\n", dotQuote(n), strings.Join(attrs, ", "))
@@ -153,8 +153,14 @@ func (r *Report) Mermaid() string {
 	for _, e := range r.Edges {
 		fmt.Fprintf(&b, "  %s --> %s\n", ids[e[0]], ids[e[1]])
 	}
+	var roots []string
+	for _, n := range r.Nodes {
+		if r.roots[n] {
+			roots = append(roots, ids[n])
+		}
+	}
 	b.WriteString("  classDef root stroke-width:3px\n")
-	fmt.Fprintf(&b, "  class %s root\n", ids[r.root])
+	fmt.Fprintf(&b, "  class %s root\n", strings.Join(roots, ","))
 	if len(stateful) > 0 {
 		b.WriteString("  classDef stateful fill:#fff2cc\n")
 		fmt.Fprintf(&b, "  class %s stateful\n", strings.Join(stateful, ","))

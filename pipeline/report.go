@@ -24,8 +24,11 @@ type Report struct {
 	Nodes []string
 	Edges [][2]string
 
-	root string
-	g    *Graph
+	// roots are the tables the report is about, drawn bold; title names the
+	// graph.
+	roots map[string]bool
+	title string
+	g     *Graph
 }
 
 // Report builds the report of one table.
@@ -34,7 +37,7 @@ func (g *Graph) Report(name string, opts ReportOptions) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{root: name, g: g}
+	r := &Report{roots: map[string]bool{name: true}, title: name, g: g}
 	r.Tree = inventory.Entry(t)
 	r.Tree.Parents = g.expand(t.Parents, func(n string) []string { return g.inv.Tables[n].Parents }, true)
 
@@ -81,4 +84,31 @@ func (g *Graph) expand(names []string, next func(string) []string, up bool) []in
 		out = append(out, d)
 	}
 	return out
+}
+
+// Impact is the report of a change: the given tables, drawn bold, with their
+// parents and the edges between them, for a pull request's graph. Tree is
+// left empty.
+func (g *Graph) Impact(title string, tables []string) (*Report, error) {
+	r := &Report{roots: map[string]bool{}, title: title, g: g}
+	members := map[string]bool{}
+	for _, n := range tables {
+		t, err := g.Table(n)
+		if err != nil {
+			return nil, err
+		}
+		r.roots[n], members[n] = true, true
+		for _, p := range t.Parents {
+			members[p] = true
+		}
+	}
+	r.Nodes = g.inOrder(members)
+	for _, child := range r.Nodes {
+		for _, p := range g.inv.Tables[child].Parents {
+			if members[p] && r.roots[child] {
+				r.Edges = append(r.Edges, [2]string{p, child})
+			}
+		}
+	}
+	return r, nil
 }

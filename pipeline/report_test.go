@@ -122,3 +122,22 @@ func TestReportSubgraph(t *testing.T) {
 		t.Errorf("DOT misses an edge:\n%s", dot)
 	}
 }
+
+func TestImpact(t *testing.T) {
+	g := examples(t)
+	r, err := g.Impact("change", []string{"int_sales_orders_usd", "sales_fct_daily_revenue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"src_sales_fx_rates", "src_sales_orders", "int_sales_orders_usd", "sales_fct_daily_revenue"}
+	if strings.Join(r.Nodes, " ") != strings.Join(want, " ") {
+		t.Errorf("nodes %v, want %v", r.Nodes, want)
+	}
+	m := r.Mermaid()
+	if !strings.Contains(m, "class n2,n3 root") || strings.Count(m, "-->") != 3 {
+		t.Errorf("mermaid:\n%s", m)
+	}
+	if _, err := g.Impact("x", []string{"nope"}); err == nil {
+		t.Error("unknown table accepted")
+	}
+}

@@ -1,0 +1,310 @@
+package jobs
+
+import (
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
+)
+
+// Names and defaults of the wire contract, shared by every webhook and
+// worker process on one NATS system.
+const (
+	// DefaultStream is the work-queue stream of job messages.
+	DefaultStream = "SHIFTLEFT_JOBS"
+	// DefaultSubjectPrefix: a job of kind k is published on <prefix>.<k>,
+	// e.g. shiftleft.jobs.deploy.
+	DefaultSubjectPrefix = "shiftleft.jobs"
+	// DefaultConsumer is the durable pull consumer every worker shares.
+	DefaultConsumer = "shiftleft-workers"
+	// DefaultJobsBucket holds job records and the delivery-id index.
+	DefaultJobsBucket = "shiftleft-jobs"
+	// DefaultLocksBucket holds one lock per repo and environment.
+	DefaultLocksBucket = "shiftleft-locks"
+	// DefaultDeployedBucket holds the last deployed commit per repo and branch.
+	DefaultDeployedBucket = "shiftleft-deployed"
+
+	// DefaultAckWait: a worker that neither settles a job nor calls
+	// InProgress for this long is presumed dead and the job is redelivered.
+	DefaultAckWait = 2 * time.Minute
+	// DefaultMaxDeliver: runs of a job before it is marked dead.
+	DefaultMaxDeliver = 5
+	// DefaultDuplicateWindow: how long JetStream remembers a delivery id.
+	// GitHub's automatic redeliveries come within minutes; the KV index
+	// catches later manual ones.
+	DefaultDuplicateWindow = 10 * time.Minute
+)
+
+// DefaultBackoff is the wait before each retry of a failed job: the first
+// retry after 10 s, the second after a minute, then every 5 minutes.
+func DefaultBackoff() []time.Duration {
+	return []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}
+}
+
+// Option configures a [Queue]; a bad value makes [NewQueue] fail with an
+// error wrapping [ErrInvalidOption].
+type Option func(*options) error
+
+type options struct {
+	stream, subjectPrefix, consumer         string
+	jobsBucket, locksBucket, deployedBucket string
+	ackWait                                 time.Duration
+	maxDeliver                              int
+	backoff                                 []time.Duration
+	maxAckPending                           int // 0: Consume's concurrency
+	duplicates                              time.Duration
+	replicas                                int
+	logger                                  *zap.Logger
+}
+
+func newOptions(opts []Option) (*options, error) {
+	o := &options{
+		stream:         DefaultStream,
+		subjectPrefix:  DefaultSubjectPrefix,
+		consumer:       DefaultConsumer,
+		jobsBucket:     DefaultJobsBucket,
+		locksBucket:    DefaultLocksBucket,
+		deployedBucket: DefaultDeployedBucket,
+		ackWait:        DefaultAckWait,
+		maxDeliver:     DefaultMaxDeliver,
+		backoff:        DefaultBackoff(),
+		duplicates:     DefaultDuplicateWindow,
+		replicas:       1,
+		logger:         zap.NewNop(),
+	}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// subjectRe: dot-separated tokens of name characters, no wildcards.
+var subjectRe = regexp.MustCompile(`^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$`)
+
+// WithStream sets the stream name and the subject prefix its jobs are
+// published under; two queues on one NATS system need both distinct.
+func WithStream(name, subjectPrefix string) Option {
+	return func(o *options) error {
+		if !nameRe.MatchString(name) {
+			return invalidOption("stream name %q", name)
+		}
+		if !subjectRe.MatchString(subjectPrefix) {
+			return invalidOption("subject prefix %q: dot-separated tokens without wildcards", subjectPrefix)
+		}
+		o.stream, o.subjectPrefix = name, subjectPrefix
+		return nil
+	}
+}
+
+// WithConsumer sets the durable consumer's name.
+func WithConsumer(name string) Option {
+	return func(o *options) error {
+		if !nameRe.MatchString(name) {
+			return invalidOption("consumer name %q", name)
+		}
+		o.consumer = name
+		return nil
+	}
+}
+
+// WithBuckets sets the KV bucket names for job records, locks and deployed
+// commits; they must differ.
+func WithBuckets(jobs, locks, deployed string) Option {
+	return func(o *options) error {
+		for _, b := range []string{jobs, locks, deployed} {
+			if !nameRe.MatchString(b) {
+				return invalidOption("bucket name %q", b)
+			}
+		}
+		if jobs == locks || jobs == deployed || locks == deployed {
+			return invalidOption("bucket names %q, %q, %q must differ", jobs, locks, deployed)
+		}
+		o.jobsBucket, o.locksBucket, o.deployedBucket = jobs, locks, deployed
+		return nil
+	}
+}
+
+// WithAckWait sets how long a delivered job may go without being settled or
+// marked in progress before it is redelivered (default [DefaultAckWait]).
+// [Delivery.KeepAlive] marks it every third of that.
+func WithAckWait(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return invalidOption("ack wait %s", d)
+		}
+		o.ackWait = d
+		return nil
+	}
+}
+
+// WithMaxDeliver sets how many times a job runs before it is marked dead
+// (default [DefaultMaxDeliver]).
+func WithMaxDeliver(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return invalidOption("max deliver %d", n)
+		}
+		o.maxDeliver = n
+		return nil
+	}
+}
+
+// WithBackoff sets the wait before each retry of a job whose handler failed:
+// the nth retry waits delays[n-1], the last delay repeating (default
+// [DefaultBackoff]).
+func WithBackoff(delays ...time.Duration) Option {
+	return func(o *options) error {
+		if len(delays) == 0 {
+			return invalidOption("backoff needs at least one delay")
+		}
+		for _, d := range delays {
+			if d <= 0 {
+				return invalidOption("backoff delay %s", d)
+			}
+		}
+		o.backoff = slices.Clone(delays)
+		return nil
+	}
+}
+
+// WithMaxAckPending caps the jobs in flight across every worker sharing the
+// consumer. By default Consume sets it to its own concurrency, right for a
+// single worker; with several, give the sum of their concurrencies.
+func WithMaxAckPending(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return invalidOption("max ack pending %d", n)
+		}
+		o.maxAckPending = n
+		return nil
+	}
+}
+
+// WithDuplicateWindow sets how long the stream remembers a message id
+// (default [DefaultDuplicateWindow]).
+func WithDuplicateWindow(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return invalidOption("duplicate window %s", d)
+		}
+		o.duplicates = d
+		return nil
+	}
+}
+
+// WithReplicas sets the replicas of the stream and buckets on a NATS
+// cluster (default 1; 3 survives the loss of a server).
+func WithReplicas(n int) Option {
+	return func(o *options) error {
+		if n < 1 || n > 5 {
+			return invalidOption("replicas %d: 1 to 5", n)
+		}
+		o.replicas = n
+		return nil
+	}
+}
+
+// WithLogger sets the logger (default: none).
+func WithLogger(l *zap.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return invalidOption("nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// ServerOption configures [StartEmbedded].
+type ServerOption func(*serverOptions) error
+
+type serverOptions struct {
+	listen string // host:port; "" for in-process only
+	logger *zap.Logger
+}
+
+func newServerOptions(opts []ServerOption) (*serverOptions, error) {
+	o := &serverOptions{logger: zap.NewNop()}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// WithListen makes the embedded server accept TCP clients on addr
+// (host:port; port 0 picks a free one, e.g. "127.0.0.1:0").
+func WithListen(addr string) ServerOption {
+	return func(o *serverOptions) error {
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return invalidOption("listen address %q: %v", addr, err)
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return invalidOption("listen address %q: bad port", addr)
+		}
+		o.listen = addr
+		return nil
+	}
+}
+
+// WithServerLogger routes the embedded server's log to l (default: none).
+func WithServerLogger(l *zap.Logger) ServerOption {
+	return func(o *serverOptions) error {
+		if l == nil {
+			return invalidOption("nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// ConnectOption configures [Connect] and [Server.Connect].
+type ConnectOption func(*connectOptions) error
+
+type connectOptions struct {
+	name   string
+	logger *zap.Logger
+	nats   []nats.Option
+}
+
+// WithClientName names the connection as the server lists it
+// (default "shiftleft").
+func WithClientName(name string) ConnectOption {
+	return func(o *connectOptions) error {
+		if strings.TrimSpace(name) == "" {
+			return invalidOption("empty client name")
+		}
+		o.name = name
+		return nil
+	}
+}
+
+// WithConnectLogger logs disconnections, reconnections and asynchronous
+// errors to l (default: none).
+func WithConnectLogger(l *zap.Logger) ConnectOption {
+	return func(o *connectOptions) error {
+		if l == nil {
+			return invalidOption("nil logger")
+		}
+		o.logger = l
+		return nil
+	}
+}
+
+// WithNATSOptions passes options to nats.Connect after shiftleft's own, for
+// what an external cluster needs: credentials, TLS, timeouts.
+func WithNATSOptions(opts ...nats.Option) ConnectOption {
+	return func(o *connectOptions) error {
+		o.nats = append(o.nats, opts...)
+		return nil
+	}
+}

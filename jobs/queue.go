@@ -1,0 +1,106 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+)
+
+// limitMarkerTTL keeps the marker JetStream leaves when a lock's TTL removes
+// it; per-key TTLs need it set on the bucket.
+const limitMarkerTTL = time.Minute
+
+// deployedHistory keeps the previous deployed commits of a branch, for an
+// operator looking at `nats kv history`.
+const deployedHistory = 10
+
+// Queue is the job queue on JetStream: a work-queue stream of job messages,
+// a durable consumer shared by every worker, and KV buckets for job records,
+// locks and deployed commits. It is safe for concurrent use; the connection
+// stays the caller's to close.
+type Queue struct {
+	opts     *options
+	js       jetstream.JetStream
+	stream   jetstream.Stream
+	records  jetstream.KeyValue
+	locks    jetstream.KeyValue
+	deployed jetstream.KeyValue
+	log      *zap.Logger
+	holder   string // this process, as lock values name it
+}
+
+// NewQueue creates (or updates to this configuration) the stream and the KV
+// buckets, so every process can start first.
+func NewQueue(ctx context.Context, nc *nats.Conn, opts ...Option) (*Queue, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if nc == nil {
+		return nil, invalidArgument("nil NATS connection")
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	q := &Queue{opts: o, js: js, log: o.logger, holder: processName()}
+	q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        o.stream,
+		Description: "shiftleft jobs: a message per queued job, removed once acknowledged",
+		Subjects:    []string{o.subjectPrefix + ".*"},
+		Retention:   jetstream.WorkQueuePolicy,
+		Storage:     jetstream.FileStorage,
+		Duplicates:  o.duplicates,
+		Replicas:    o.replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", o.stream, err)
+	}
+	for _, b := range []struct {
+		kv  *jetstream.KeyValue
+		cfg jetstream.KeyValueConfig
+	}{
+		{&q.records, jetstream.KeyValueConfig{Bucket: o.jobsBucket, History: 1,
+			Description: "shiftleft job records (job.<id>) and delivery ids (delivery.<id>)"}},
+		{&q.locks, jetstream.KeyValueConfig{Bucket: o.locksBucket, History: 1, LimitMarkerTTL: limitMarkerTTL,
+			Description: "shiftleft locks, one per repo and environment, each with its TTL"}},
+		{&q.deployed, jetstream.KeyValueConfig{Bucket: o.deployedBucket, History: deployedHistory,
+			Description: "shiftleft last deployed commit per repo and branch"}},
+	} {
+		b.cfg.Storage = jetstream.FileStorage
+		b.cfg.Replicas = o.replicas
+		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {
+			return nil, fmt.Errorf("create bucket %s: %w", b.cfg.Bucket, err)
+		}
+	}
+	return q, nil
+}
+
+// Pending counts the jobs in the stream: waiting, running, or waiting for a
+// retry. A work queue drops a job once it is acknowledged, so this is the
+// queue depth to export as a metric.
+func (q *Queue) Pending(ctx context.Context) (int, error) {
+	info, err := q.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("stream %s info: %w", q.opts.stream, err)
+	}
+	return int(info.State.Msgs), nil
+}
+
+func (q *Queue) subject(k Kind) string { return q.opts.subjectPrefix + "." + string(k) }
+
+// processName identifies this process in lock values, for an operator
+// wondering who holds a lock.
+func processName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid())
+}
