@@ -390,7 +390,7 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session
 	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
 		opts = append(opts, deployments.WithPrincipal(p))
 	}
-	runner, err := deployments.NewRunner(s.client, sqlLoader(t, g), opts...)
+	runner, err := deployments.NewRunner(s.client, deployments.TreeLoader(os.DirFS(t.dir), g.Inventory()), opts...)
 	if err != nil {
 		return err
 	}
@@ -436,24 +436,6 @@ func poolLocation(cfg *config.Config) (string, string) {
 		region = cfg.ConfluentCloud.Region
 	}
 	return cloud, region
-}
-
-// sqlLoader reads a step's SQL file from the tree; the statement properties
-// come from the .properties file the inventory read beside it.
-func sqlLoader(t tree, g *pipeline.Graph) deployments.Loader {
-	props := map[string]map[string]string{}
-	for _, n := range g.Order() {
-		tb, _ := g.Table(n)
-		props[tb.DDLRef], props[tb.DMLRef] = tb.DDLProperties, tb.DMLProperties
-	}
-	return func(ref string) (string, map[string]string, error) {
-		rel := strings.TrimPrefix(ref, t.root+"/")
-		data, err := os.ReadFile(filepath.Join(t.dir, filepath.FromSlash(rel)))
-		if err != nil {
-			return "", nil, err
-		}
-		return string(data), props[ref], nil
-	}
 }
 
 func countWork(p *planner.Plan) int {
