@@ -80,6 +80,12 @@ func (b *builder) start(req Request) error {
 		if t.External() {
 			return fmt.Errorf("%w: %s is an external topic", ErrNotDeployable, t.Name)
 		}
+		if t.Name == inventory.NoTable {
+			// Reported, never deployed: its DDL creates nothing Confluent
+			// Cloud runs (CREATE MATERIALIZED TABLE).
+			b.set(t.Name, Skip, RoleStart, "its DDL creates no table Confluent Cloud runs ("+t.DDLRef+")")
+			continue
+		}
 		b.products[t.Product] = true
 		kind, reason := s.decide(t, b.state(t))
 		b.set(t.Name, kind, RoleStart, reason)

@@ -466,3 +466,14 @@ func TestUndeploy(t *testing.T) {
 		t.Errorf("mid: after %v steps %v", mid.After, stepKinds(mid))
 	}
 }
+
+func TestNoTableIsReportedNotDeployed(t *testing.T) {
+	g := chain(t, inventory.NoTable+":", "src:")
+	p, err := planner.Build(g, planner.Live{}, planner.Request{Changes: []planner.Change{{Table: inventory.NoTable, New: true}, {Table: "src", New: true}}}, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(p); got[inventory.NoTable] != planner.Skip || got["src"] != planner.Create {
+		t.Errorf("kinds %v", got)
+	}
+}
