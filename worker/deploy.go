@@ -1,0 +1,208 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/githubstatus"
+	"github.com/shiftleft/shiftleft/gitrepo"
+	"github.com/shiftleft/shiftleft/jobs"
+)
+
+// deploy runs a push to the deploy branch: one deploy per repository and
+// environment at a time, from the last deployed commit (else the push's
+// before) to the pushed one.
+func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
+	branch := strings.TrimPrefix(j.Ref, "refs/heads/")
+	lock, err := w.lock(ctx, j.Repo+"@"+w.target.Environment)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lock.Release(context.Background()) }()
+	ctx, stopRefresh := w.keepLock(ctx, lock, log)
+	defer stopRefresh()
+
+	deployed, hasDeployed, err := w.q.DeployedCommit(ctx, j.Repo, branch)
+	if err != nil {
+		return err
+	}
+	repo, err := w.git.Fetch(ctx, j.CloneURL, nonZero(j.Before, j.After, deployed)...)
+	if errors.Is(err, gitrepo.ErrCommitNotFound) {
+		return permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	base := j.Before
+	if hasDeployed {
+		if deployed == j.After {
+			j.Summary = "already deployed: " + short(j.After)
+			return w.status(ctx, j, githubstatus.StateSuccess)
+		}
+		older, err := repo.IsAncestor(j.After, deployed)
+		if err != nil {
+			return err
+		}
+		if older {
+			// A newer commit is deployed already: deploying this one would
+			// roll it back.
+			j.Status, j.Summary = jobs.StatusSuperseded, "superseded: "+short(deployed)+" is deployed and newer"
+			log.Info("job superseded", zap.String("deployed", deployed))
+			return nil
+		}
+		base = deployed
+	}
+
+	c, err := w.planChange(ctx, repo, base, j.After, j.Options)
+	if err != nil {
+		if errors.Is(err, jobs.ErrInvalidJob) {
+			j.Summary = "cannot plan: " + err.Error()
+			_ = w.status(ctx, j, githubstatus.StateFailure)
+		}
+		return err
+	}
+	j.Plan = planned(c)
+	if err := w.q.Update(ctx, j); err != nil {
+		return err
+	}
+	work := countWork(c)
+	j.Summary = fmt.Sprintf("deploying %d tables", work)
+	if err := w.status(ctx, j, githubstatus.StatePending); err != nil {
+		return err
+	}
+
+	runner, err := deployments.NewRunner(w.target.Client, deployments.TreeLoader(c.head.tree, c.head.inv),
+		append([]deployments.Option{deployments.WithCommit(j.After), deployments.WithLogger(log),
+			deployments.WithMaxParallel(w.cfg.MaxParallel)}, w.target.Runner...)...)
+	if err != nil {
+		return permanent(err)
+	}
+	result, err := runner.Run(ctx, c.plan)
+	if result == nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		// The plan or the options were refused before anything ran.
+		return permanent(err)
+	}
+	j.Results = results(result)
+	if err != nil {
+		// Cancelled (the worker stops): hand the job back; the next
+		// delivery resumes where this one stopped.
+		return err
+	}
+	if result.Failed() {
+		j.Status = jobs.StatusFailed
+		j.Error = firstError(result)
+		j.Summary = fmt.Sprintf("%d failed, %d blocked, %d deployed", result.Totals.Failed, result.Totals.Blocked, result.Totals.Succeeded)
+		log.Warn("deploy failed", zap.String("error", j.Error))
+		return w.status(ctx, j, githubstatus.StateFailure)
+	}
+	if err := w.q.SetDeployedCommit(ctx, j.Repo, branch, j.After); err != nil {
+		return err
+	}
+	j.Summary = fmt.Sprintf("%d tables deployed, %d unchanged", result.Totals.Succeeded, result.Totals.Skipped)
+	if len(c.diff.Deleted) > 0 {
+		j.Summary += fmt.Sprintf(", %d deleted (not dropped)", len(c.diff.Deleted))
+	}
+	return w.status(ctx, j, githubstatus.StateSuccess)
+}
+
+// lock takes the repository's deploy lock, waiting for another worker's
+// deploy to finish rather than spending the job's deliveries on retries.
+func (w *Worker) lock(ctx context.Context, key string) (*jobs.Lock, error) {
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.LockWait)
+	defer cancel()
+	for {
+		lock, err := w.q.Lock(ctx, key, w.cfg.LockTTL)
+		if !errors.Is(err, jobs.ErrLocked) {
+			return lock, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("deploy lock %s: %w", key, err)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// keepLock refreshes the lock while the deploy runs; losing it cancels the
+// deploy, since another worker may have taken it.
+func (w *Worker) keepLock(ctx context.Context, lock *jobs.Lock, log *zap.Logger) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(w.cfg.LockTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := lock.Refresh(ctx); err != nil && ctx.Err() == nil {
+					log.Error("deploy lock lost; stopping", zap.Error(err))
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() { close(done); cancel() }
+}
+
+// status posts the job's summary as the commit status.
+func (w *Worker) status(ctx context.Context, j *jobs.Job, state githubstatus.State) error {
+	err := w.gh.SetStatus(ctx, githubstatus.Status{Repo: j.Repo, SHA: j.After, State: state, Description: j.Summary})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		// A status GitHub did not take is no reason to deploy again.
+		w.log.Warn("commit status not posted", zap.String("job_id", j.ID), zap.Error(err))
+	}
+	return nil
+}
+
+func nonZero(shas ...string) []string {
+	var out []string
+	for _, s := range shas {
+		if !isZero(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func countWork(c *change) int {
+	n := 0
+	for _, a := range c.plan.Actions {
+		if a.Kind != "skip" {
+			n++
+		}
+	}
+	return n
+}
+
+func results(r *deployments.Result) []jobs.TableResult {
+	var out []jobs.TableResult
+	for _, a := range r.Actions {
+		if a.Status == deployments.StatusSkipped {
+			continue
+		}
+		out = append(out, jobs.TableResult{Table: a.Table, Action: string(a.Action), Status: string(a.Status),
+			Phase: string(a.FinalPhase), Duration: a.Duration.String(), Error: a.Error})
+	}
+	return out
+}
+
+func firstError(r *deployments.Result) string {
+	for _, a := range r.Actions {
+		if a.Status == deployments.StatusFailed {
+			return a.Table + ": " + a.Error
+		}
+	}
+	return ""
+}

@@ -1,0 +1,252 @@
+// Package worker runs jobs: for a push to the deploy branch it fetches the
+// commit, builds the pipelines' inventory at the last deployed commit and at
+// the pushed one, plans what changed with the deploy rules, deploys, and
+// reports a commit status; for a pull request it plans the same way without
+// deploying and keeps one comment on the pull request up to date.
+//
+// It speaks JetStream's vocabulary through package jobs: a returned nil
+// acknowledges, an error wrapping jobs.ErrInvalidJob terminates, any other
+// error hands the job back for a later retry.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/githubstatus"
+	"github.com/shiftleft/shiftleft/gitrepo"
+	"github.com/shiftleft/shiftleft/inventory"
+	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/pipeline"
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+// Queue is what the worker needs of the job queue.
+type Queue interface {
+	Update(ctx context.Context, j *jobs.Job) error
+	Lock(ctx context.Context, key string, ttl time.Duration) (*jobs.Lock, error)
+	DeployedCommit(ctx context.Context, repo, branch string) (string, bool, error)
+	SetDeployedCommit(ctx context.Context, repo, branch, sha string) error
+}
+
+// Git fetches repositories.
+type Git interface {
+	Fetch(ctx context.Context, url string, shas ...string) (*gitrepo.Repo, error)
+}
+
+// Target is where statements go: a Confluent Cloud environment or an
+// emulator.
+type Target struct {
+	// Client talks to the environment.
+	Client deployments.Client
+	// Environment names the environment in lock keys.
+	Environment string
+	// Plan are the deploy options that come from configuration (compute
+	// pool, naming, common products, CFU ratio); the worker adds the rest.
+	Plan planner.Options
+	// Runner options (principal, statement properties, pool location...).
+	Runner []deployments.Option
+	// DeclareTables, when set, declares Kafka topics before a deploy: an
+	// in-process emulator has no topic until told.
+	DeclareTables func(ctx context.Context, tables []string) error
+}
+
+// Config tunes the worker.
+type Config struct {
+	// PipelinesPath is the pipelines folder in the repository.
+	PipelinesPath string
+	// DeployBranch is the branch whose pushes deploy.
+	DeployBranch string
+	// LockTTL bounds how long a crashed worker's lock blocks others.
+	LockTTL time.Duration
+	// LockWait bounds how long a job waits for another deploy of its repo.
+	LockWait time.Duration
+	// MaxParallel statements at once per deploy.
+	MaxParallel int
+}
+
+func (c Config) withDefaults() Config {
+	if c.PipelinesPath == "" {
+		c.PipelinesPath = "pipelines"
+	}
+	if c.DeployBranch == "" {
+		c.DeployBranch = "main"
+	}
+	if c.LockTTL <= 0 {
+		c.LockTTL = 2 * time.Minute
+	}
+	if c.LockWait <= 0 {
+		c.LockWait = 30 * time.Minute
+	}
+	if c.MaxParallel <= 0 {
+		c.MaxParallel = 8
+	}
+	return c
+}
+
+// Worker runs jobs. It is safe for concurrent use: package jobs calls Handle
+// from several goroutines.
+type Worker struct {
+	q      Queue
+	git    Git
+	gh     githubstatus.Reporter
+	target Target
+	cfg    Config
+	log    *zap.Logger
+}
+
+// New returns a worker; log may be nil.
+func New(q Queue, git Git, gh githubstatus.Reporter, target Target, cfg Config, log *zap.Logger) (*Worker, error) {
+	if q == nil || git == nil || gh == nil || target.Client == nil {
+		return nil, errors.New("worker: a queue, a git cache, a GitHub reporter and a target client are required")
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Worker{q: q, git: git, gh: gh, target: target, cfg: cfg.withDefaults(), log: log.Named("worker")}, nil
+}
+
+// Handle runs one delivery of a job.
+func (w *Worker) Handle(ctx context.Context, d *jobs.Delivery) error {
+	j := d.Job
+	log := w.log.With(zap.String("job_id", j.ID), zap.String("delivery_id", j.DeliveryID),
+		zap.String("repo", j.Repo), zap.String("sha", j.After), zap.String("kind", string(j.Kind)))
+	stop := d.KeepAlive(ctx)
+	defer stop()
+	switch j.Kind {
+	case jobs.KindDeploy:
+		return w.deploy(ctx, j, log)
+	case jobs.KindPlan:
+		return w.plan(ctx, j, log)
+	}
+	return fmt.Errorf("%w: unknown kind %q", jobs.ErrInvalidJob, j.Kind)
+}
+
+// permanent marks an error no retry can fix (broken SQL, a cycle, a commit
+// that no longer exists): the job fails at once.
+func permanent(err error) error { return fmt.Errorf("%w: %w", jobs.ErrInvalidJob, err) }
+
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+func isZero(sha string) bool { return sha == "" || strings.Trim(sha, "0") == "" }
+
+// snapshot is the pipelines tree of one commit.
+type snapshot struct {
+	tree     fs.FS
+	inv      *inventory.Inventory
+	warnings []inventory.Warning
+}
+
+// snapshotAt builds the inventory of the pipelines folder at sha; a commit
+// without the folder has an empty inventory.
+func (w *Worker) snapshotAt(repo *gitrepo.Repo, sha string) (*snapshot, error) {
+	root := path.Base(w.cfg.PipelinesPath)
+	empty := &snapshot{inv: &inventory.Inventory{Root: root, Tables: map[string]*inventory.Table{}}}
+	if isZero(sha) {
+		return empty, nil
+	}
+	tree, err := repo.Tree(sha, w.cfg.PipelinesPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return empty, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	inv, warnings, err := inventory.Build(tree, inventory.Options{Root: root})
+	if err != nil {
+		return nil, fmt.Errorf("pipelines at %s: %w", short(sha), err)
+	}
+	return &snapshot{tree: tree, inv: inv, warnings: warnings}, nil
+}
+
+// change is what a job plans: the diff between two commits and the plan
+// against what runs now.
+type change struct {
+	head  *snapshot
+	graph *pipeline.Graph
+	diff  planner.Diff
+	plan  *planner.Plan
+}
+
+// planChange diffs base and head and plans the changed tables and the
+// descendants they impact, against what runs now.
+func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head string, opts jobs.Options) (*change, error) {
+	baseSnap, err := w.snapshotAt(repo, base)
+	if err != nil {
+		// The deployed commit's SQL no longer builds: compare with nothing,
+		// which plans every table; those already running are skipped.
+		w.log.Warn("base commit does not build; planning every table", zap.String("base", base), zap.Error(err))
+		baseSnap = &snapshot{}
+	}
+	headSnap, err := w.snapshotAt(repo, head)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	g, err := pipeline.New(headSnap.inv)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	c := &change{head: headSnap, graph: g, diff: planner.Compare(baseSnap.inv, headSnap.inv)}
+	if err := w.declareTopics(ctx, headSnap.inv); err != nil {
+		return nil, err
+	}
+	live, err := deployments.ReadLive(ctx, w.target.Client)
+	if err != nil {
+		return nil, fmt.Errorf("read what runs: %w", err)
+	}
+	o := w.target.Plan
+	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
+	c.plan, err = planner.Build(g, live, planner.Request{Changes: c.diff.Changes}, o)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	return c, nil
+}
+
+// declareTopics tells an in-process emulator about the Kafka topics the
+// pipelines read: they exist outside the pipelines.
+func (w *Worker) declareTopics(ctx context.Context, inv *inventory.Inventory) error {
+	if w.target.DeclareTables == nil {
+		return nil
+	}
+	var topics []string
+	for _, n := range inv.Names() {
+		if inv.Tables[n].External() {
+			topics = append(topics, n)
+		}
+	}
+	if len(topics) == 0 {
+		return nil
+	}
+	return w.target.DeclareTables(ctx, topics)
+}
+
+// planned turns a plan into the job record's lines: every action that does
+// work, and the deleted tables, which are reported, not dropped.
+func planned(c *change) []jobs.PlannedAction {
+	var out []jobs.PlannedAction
+	for _, a := range c.plan.Actions {
+		if a.Kind != planner.Skip {
+			out = append(out, jobs.PlannedAction{Table: a.Table, Action: string(a.Kind), Reason: a.Reason})
+		}
+	}
+	for _, n := range c.diff.Deleted {
+		out = append(out, jobs.PlannedAction{Table: n, Action: "deleted", Reason: "removed from the repository; not dropped (pruning is off)"})
+	}
+	return out
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
