@@ -1,0 +1,132 @@
+// Package opsapi is the operators' HTTP API of the service: list jobs, show
+// one, replay one. Every call needs the bearer token given at start,
+// compared in constant time; without a token the API is off.
+package opsapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/jobs"
+)
+
+// Store is what the API needs of the job queue.
+type Store interface {
+	List(ctx context.Context, f jobs.Filter) ([]*jobs.Job, error)
+	Get(ctx context.Context, id string) (*jobs.Job, error)
+	Replay(ctx context.Context, id string, opts jobs.Options) (*jobs.Job, error)
+}
+
+// Handler serves /api/jobs.
+type Handler struct {
+	store Store
+	token string
+	log   *zap.Logger
+	mux   *http.ServeMux
+}
+
+// New returns the API; an empty token turns it off (every call answers 503
+// saying how to turn it on).
+func New(store Store, token string, log *zap.Logger) *Handler {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	h := &Handler{store: store, token: token, log: log.Named("opsapi"), mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /api/jobs", h.list)
+	h.mux.HandleFunc("GET /api/jobs/{id}", h.get)
+	h.mux.HandleFunc("POST /api/jobs/{id}/replay", h.replay)
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.token == "" {
+		writeError(w, http.StatusServiceUnavailable, "the ops API is off: set SL_OPS_TOKEN")
+		return
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="shiftleft"`)
+		writeError(w, http.StatusUnauthorized, "a valid bearer token is required")
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := jobs.Filter{Repo: q.Get("repo"), Kind: jobs.Kind(q.Get("kind")), Status: jobs.Status(q.Get("status")), Limit: 50}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, http.StatusBadRequest, "limit must be between 1 and 1000")
+			return
+		}
+		f.Limit = n
+	}
+	list, err := h.store.List(r.Context(), f)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	if list == nil {
+		list = []*jobs.Job{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": list})
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	j, err := h.store.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, j)
+}
+
+func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
+	var opts jobs.Options
+	if r.ContentLength != 0 {
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&opts); err != nil {
+			writeError(w, http.StatusBadRequest, "body must be {\"force\": bool, \"dml_only\": bool}: "+err.Error())
+			return
+		}
+	}
+	j, err := h.store.Replay(r.Context(), r.PathValue("id"), opts)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	h.log.Info("job replayed", zap.String("job_id", j.ID), zap.String("replay_of", j.ReplayOf))
+	writeJSON(w, http.StatusAccepted, j)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, jobs.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, jobs.ErrJobActive):
+		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, jobs.ErrInvalidArgument):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		h.log.Error("ops API", zap.Error(err))
+		writeError(w, http.StatusServiceUnavailable, "the job store is unavailable")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, reason string) {
+	writeJSON(w, status, map[string]string{"status": "error", "reason": reason})
+}

@@ -1,0 +1,94 @@
+package opsapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/opsapi"
+)
+
+func TestOpsAPI(t *testing.T) {
+	srv, err := jobs.StartEmbedded(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	nc, err := srv.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx := context.Background()
+	q, err := jobs.NewQueue(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := func(delivery string) *jobs.Job {
+		j := &jobs.Job{Version: jobs.Version, Kind: jobs.KindDeploy, Status: jobs.StatusQueued, Repo: "acme/flink",
+			CloneURL: "/tmp/x", Ref: "refs/heads/main", After: strings.Repeat("a", 40), DeliveryID: delivery, CreatedAt: time.Now().UTC()}
+		if err := q.Publish(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	done := publish("d-1")
+	rec, err := q.Get(ctx, done.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Status = jobs.StatusSucceeded
+	if err := q.Update(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	active := publish("d-2")
+
+	api := httptest.NewServer(opsapi.New(q, "ops-token", nil))
+	t.Cleanup(api.Close)
+	off := httptest.NewServer(opsapi.New(q, "", nil))
+	t.Cleanup(off.Close)
+
+	tests := []struct {
+		name, method, url, token, body string
+		want                           int
+		has                            string
+	}{
+		{"off without a token", "GET", off.URL + "/api/jobs", "ops-token", "", 503, "SL_OPS_TOKEN"},
+		{"no token", "GET", api.URL + "/api/jobs", "", "", 401, "bearer token"},
+		{"wrong token", "GET", api.URL + "/api/jobs", "ops-tokeN", "", 401, "bearer token"},
+		{"list", "GET", api.URL + "/api/jobs?repo=acme/flink", "ops-token", "", 200, done.ID},
+		{"list by status", "GET", api.URL + "/api/jobs?status=succeeded", "ops-token", "", 200, `"status":"succeeded"`},
+		{"bad limit", "GET", api.URL + "/api/jobs?limit=0", "ops-token", "", 400, "limit"},
+		{"show", "GET", api.URL + "/api/jobs/" + done.ID, "ops-token", "", 200, `"delivery_id":"d-1"`},
+		{"show unknown", "GET", api.URL + "/api/jobs/01J0000000000000000000000X", "ops-token", "", 404, "not found"},
+		{"replay", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "ops-token", `{"force": true}`, 202, `"replay_of":"` + done.ID},
+		{"replay of an active job", "POST", api.URL + "/api/jobs/" + active.ID + "/replay", "ops-token", "", 409, "still queued"},
+		{"replay with a bad body", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "ops-token", `{"force": "yes"}`, 400, "force"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(tt.method, tt.url, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.token)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var body json.RawMessage
+			_ = json.NewDecoder(res.Body).Decode(&body)
+			if res.StatusCode != tt.want || !strings.Contains(string(body), tt.has) {
+				t.Errorf("%d %s, want %d with %q", res.StatusCode, body, tt.want, tt.has)
+			}
+		})
+	}
+}
