@@ -54,9 +54,32 @@ type Config struct {
 	App struct {
 		AcceptedCommonProducts []string `yaml:"accepted_common_products"`
 	} `yaml:"app"`
+	Service Service `yaml:"service"`
 	// Emulator, when set, is the URL of a shiftleft emulator to deploy to
 	// instead of Confluent Cloud (--emulator).
 	Emulator string `yaml:"-"`
+}
+
+// Service is the `service` section: how `shiftleft serve`, `webhook` and
+// `worker` run. Command-line flags override it. Its secrets come from the
+// environment only (SL_WEBHOOK_SECRET, SL_GITHUB_TOKEN, SL_OPS_TOKEN).
+type Service struct {
+	Addr          string            `yaml:"addr"`
+	DataDir       string            `yaml:"data_dir"`
+	NATSURL       string            `yaml:"nats_url"`
+	NATSListen    string            `yaml:"nats_listen"`
+	Workers       int               `yaml:"workers"`
+	MaxParallel   int               `yaml:"max_parallel"`
+	DeployBranch  string            `yaml:"deploy_branch"`
+	AllowRepos    []string          `yaml:"allow_repos"`
+	CloneURLs     map[string]string `yaml:"clone_urls"`
+	PipelinesPath string            `yaml:"pipelines_path"`
+	GitHubAPIURL  string            `yaml:"github_api_url"`
+	EmulatorAddr  string            `yaml:"emulator_addr"`
+
+	WebhookSecret string `yaml:"-"`
+	GitHubToken   string `yaml:"-"`
+	OpsToken      string `yaml:"-"`
 }
 
 // Load reads the file (none when path is ""; a missing default file is
@@ -100,6 +123,9 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	set(&c.ConfluentCloud.EnvironmentID, "SL_FLINK_ENV_ID")
 	set(&c.ConfluentCloud.ServiceAccountID, "SL_CONFLUENT_PRINCIPAL_ID")
 	set(&c.Flink.URL, "SL_FLINK_URL")
+	set(&c.Service.WebhookSecret, "SL_WEBHOOK_SECRET")
+	set(&c.Service.GitHubToken, "SL_GITHUB_TOKEN")
+	set(&c.Service.OpsToken, "SL_OPS_TOKEN")
 	if v := getenv("SL_FLINK_MAX_CFU"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil {
 			c.Flink.MaxCFU = n
@@ -124,6 +150,22 @@ func (c *Config) applyDefaults() {
 	}
 	if c.App.AcceptedCommonProducts == nil {
 		c.App.AcceptedCommonProducts = []string{"common", "seeds"}
+	}
+	s := &c.Service
+	for _, d := range []struct {
+		dst *string
+		def string
+	}{{&s.Addr, "127.0.0.1:8080"}, {&s.DataDir, ".shiftleft"}, {&s.NATSListen, "127.0.0.1:4222"},
+		{&s.DeployBranch, "main"}, {&s.PipelinesPath, "pipelines"}, {&s.EmulatorAddr, "127.0.0.1:8081"}} {
+		if *d.dst == "" {
+			*d.dst = d.def
+		}
+	}
+	if s.Workers <= 0 {
+		s.Workers = 2
+	}
+	if s.MaxParallel <= 0 {
+		s.MaxParallel = 8
 	}
 }
 

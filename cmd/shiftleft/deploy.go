@@ -247,16 +247,7 @@ func isTerminal(r io.Reader) bool {
 
 // connect loads the configuration and builds the client of the target.
 func (a *app) connect(o deployOptions) (*config.Config, config.Target, *confluent.Client, error) {
-	path, explicit := o.configFile, o.configFile != ""
-	for _, env := range []string{"SL_CONFIG_FILE", "CONFIG_FILE"} {
-		if v := a.getenv(env); path == "" && v != "" {
-			path, explicit = v, true
-		}
-	}
-	if path == "" {
-		path = "config.yaml"
-	}
-	cfg, err := config.Load(path, explicit, a.getenv)
+	cfg, err := a.loadConfig(o.configFile)
 	if err != nil {
 		return nil, config.Target{}, nil, err
 	}

@@ -1,0 +1,388 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/config"
+	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/confluent/emulator"
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/githubstatus"
+	"github.com/shiftleft/shiftleft/gitrepo"
+	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/opsapi"
+	"github.com/shiftleft/shiftleft/planner"
+	"github.com/shiftleft/shiftleft/webhook"
+	"github.com/shiftleft/shiftleft/worker"
+)
+
+// serviceFlags are the settings of serve, webhook and worker; a flag set on
+// the command line wins over the config file's service section.
+type serviceFlags struct {
+	configFile                                                                                  string
+	addr, dataDir, natsURL, natsListen, deployBranch, pipelinesPath, githubAPIURL, emulatorAddr string
+	workers, maxParallel                                                                        int
+	allowRepos                                                                                  []string
+	cloneURLs                                                                                   map[string]string
+	grace                                                                                       time.Duration
+}
+
+func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.configFile, "config", "", "config.yaml with a service section (default $SL_CONFIG_FILE, $CONFIG_FILE or ./config.yaml)")
+	fl.StringVar(&f.dataDir, "data-dir", "", "where the embedded NATS store, git mirrors and emulator state live (default .shiftleft)")
+	fl.StringVar(&f.natsURL, "nats-url", "", "connect to this NATS server or cluster instead of embedding one")
+	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
+	if http {
+		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
+		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
+		fl.StringSliceVar(&f.allowRepos, "allow-repo", nil, "repository OWNER/NAME whose webhooks are accepted (repeatable; nothing is allowed unless listed)")
+		fl.StringToStringVar(&f.cloneURLs, "clone-url", nil, "OWNER/NAME=URL: clone this repository from URL instead of the event's clone_url")
+	}
+	if work {
+		fl.IntVar(&f.workers, "workers", 0, "jobs run at the same time by this process (default 2)")
+		fl.IntVar(&f.maxParallel, "max-parallel", 0, "statements deployed at the same time per job (default 8)")
+		fl.StringVar(&f.pipelinesPath, "pipelines-path", "", "pipelines folder in the repository (default pipelines)")
+		fl.StringVar(&f.githubAPIURL, "github-api-url", "", "GitHub API base URL (default https://api.github.com/)")
+		fl.StringVar(&f.emulatorAddr, "emulator-addr", "", "where the in-process emulator listens when no Confluent Cloud target is configured (default 127.0.0.1:8081)")
+	}
+	if http && work {
+		fl.StringVar(&f.natsListen, "nats-listen", "", "address the embedded NATS server listens on, for separate webhook and worker processes and `shiftleft jobs` (default 127.0.0.1:4222; \"none\" to stay in-process)")
+	}
+}
+
+// settings loads the config file and applies the flags over its service
+// section.
+func (a *app) settings(f serviceFlags) (*config.Config, error) {
+	cfg, err := a.loadConfig(f.configFile)
+	if err != nil {
+		return nil, err
+	}
+	s := &cfg.Service
+	for _, o := range []struct {
+		dst *string
+		v   string
+	}{{&s.Addr, f.addr}, {&s.DataDir, f.dataDir}, {&s.NATSURL, f.natsURL},
+		{&s.NATSListen, f.natsListen}, {&s.DeployBranch, f.deployBranch}, {&s.PipelinesPath, f.pipelinesPath},
+		{&s.GitHubAPIURL, f.githubAPIURL}, {&s.EmulatorAddr, f.emulatorAddr}} {
+		if o.v != "" {
+			*o.dst = o.v
+		}
+	}
+	if f.workers > 0 {
+		s.Workers = f.workers
+	}
+	if f.maxParallel > 0 {
+		s.MaxParallel = f.maxParallel
+	}
+	if len(f.allowRepos) > 0 {
+		s.AllowRepos = f.allowRepos
+	}
+	for k, v := range f.cloneURLs {
+		if s.CloneURLs == nil {
+			s.CloneURLs = map[string]string{}
+		}
+		s.CloneURLs[k] = v
+	}
+	return cfg, nil
+}
+
+// loadConfig reads the config file given, or $SL_CONFIG_FILE, $CONFIG_FILE,
+// or ./config.yaml when it exists.
+func (a *app) loadConfig(path string) (*config.Config, error) {
+	explicit := path != ""
+	for _, env := range []string{"SL_CONFIG_FILE", "CONFIG_FILE"} {
+		if v := a.getenv(env); path == "" && v != "" {
+			path, explicit = v, true
+		}
+	}
+	if path == "" {
+		path = "config.yaml"
+	}
+	return config.Load(path, explicit, a.getenv)
+}
+
+// service is the running parts of shiftleft's service; any may be nil when
+// a process runs only some of them.
+type service struct {
+	log      *zap.Logger
+	nats     *jobs.Server
+	nc       *nats.Conn
+	queue    *jobs.Queue
+	consumer *jobs.Consumer
+	emulator *emulator.Emulator
+	servers  []*http.Server
+	// URL is where the webhook and ops API answer; EmulatorURL the
+	// in-process emulator's.
+	URL, EmulatorURL string
+}
+
+// startParts says which parts a process runs.
+type startParts struct{ http, work bool }
+
+// start runs the parts of the service this process hosts.
+func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (*service, error) {
+	s := &service{log: a.log}
+	ok := false
+	defer func() {
+		if !ok {
+			s.stop(context.Background())
+		}
+	}()
+	sc := cfg.Service
+	if err := s.connect(ctx, sc, parts); err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	metrics := webhook.NewMetrics(reg)
+	var handler http.Handler
+	if parts.http {
+		wh, err := webhook.New(webhook.Config{Secret: sc.WebhookSecret, DeployBranch: sc.DeployBranch, Repos: sc.AllowRepos,
+			CloneURLs: sc.CloneURLs, Logger: a.log, Registry: reg}, publisher{s.queue},
+			webhook.WithReadiness(func(context.Context) error {
+				if !s.nc.IsConnected() {
+					return errors.New("NATS is not connected")
+				}
+				return nil
+			}))
+		if err != nil {
+			return nil, err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/api/", opsapi.New(s.queue, sc.OpsToken, a.log))
+		mux.Handle("/", wh)
+		handler = mux
+	}
+	if parts.work {
+		if err := s.startWorkers(ctx, a, cfg, metrics); err != nil {
+			return nil, err
+		}
+	}
+	if handler != nil {
+		url, err := s.serve(sc.Addr, handler)
+		if err != nil {
+			return nil, err
+		}
+		s.URL = url
+	}
+	ok = true
+	return s, nil
+}
+
+// connect embeds a NATS server (unless a URL is given) and opens the queue.
+func (s *service) connect(ctx context.Context, sc config.Service, parts startParts) error {
+	var err error
+	if sc.NATSURL != "" {
+		s.nc, err = jobs.Connect(sc.NATSURL, jobs.WithConnectLogger(s.log))
+	} else {
+		var opts []jobs.ServerOption
+		if listen := sc.NATSListen; parts.http && parts.work && listen != "none" {
+			opts = append(opts, jobs.WithListen(listen))
+		}
+		opts = append(opts, jobs.WithServerLogger(s.log))
+		if s.nats, err = jobs.StartEmbedded(filepath.Join(sc.DataDir, "nats"), opts...); err != nil {
+			return fmt.Errorf("embedded NATS: %w", err)
+		}
+		s.nc, err = s.nats.Connect(jobs.WithConnectLogger(s.log))
+	}
+	if err != nil {
+		return fmt.Errorf("NATS: %w", err)
+	}
+	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithMaxAckPending(max(sc.Workers, 1)))
+	return err
+}
+
+// startWorkers wires the worker to its target and starts consuming.
+func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, metrics *webhook.Metrics) error {
+	sc := cfg.Service
+	target, err := s.target(cfg)
+	if err != nil {
+		return err
+	}
+	ghOpts := []githubstatus.Option{githubstatus.WithLogger(a.log), githubstatus.WithToken(sc.GitHubToken)}
+	if sc.GitHubAPIURL != "" {
+		ghOpts = append(ghOpts, githubstatus.WithBaseURL(sc.GitHubAPIURL))
+	}
+	gh, err := githubstatus.New(ghOpts...)
+	if err != nil {
+		return err
+	}
+	gitOpts := []gitrepo.Option{gitrepo.WithLogger(a.log)}
+	if sc.GitHubToken != "" {
+		gitOpts = append(gitOpts, gitrepo.WithToken(sc.GitHubToken))
+	}
+	cache, err := gitrepo.NewCache(filepath.Join(sc.DataDir, "git"), gitOpts...)
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(s.queue, cache, gh, target, worker.Config{PipelinesPath: sc.PipelinesPath,
+		DeployBranch: sc.DeployBranch, MaxParallel: sc.MaxParallel}, a.log)
+	if err != nil {
+		return err
+	}
+	s.consumer, err = s.queue.Consume(ctx, measured(w.Handle, metrics), sc.Workers)
+	return err
+}
+
+// measured counts jobs by kind and result, and times them.
+func measured(h jobs.Handler, m *webhook.Metrics) jobs.Handler {
+	return func(ctx context.Context, d *jobs.Delivery) error {
+		start := time.Now()
+		err := h(ctx, d)
+		result := "succeeded"
+		switch {
+		case err != nil:
+			result = "error"
+		case d.Job.Status.Finished():
+			result = string(d.Job.Status)
+		}
+		m.Jobs.WithLabelValues(string(d.Job.Kind), result).Inc()
+		m.JobDuration.WithLabelValues(string(d.Job.Kind)).Observe(time.Since(start).Seconds())
+		return err
+	}
+}
+
+// target is Confluent Cloud when configured, else an in-process emulator.
+func (s *service) target(cfg *config.Config) (worker.Target, error) {
+	t, err := cfg.Target()
+	declare := func(context.Context, []string) error { return nil }
+	switch {
+	case errors.Is(err, config.ErrNoTarget) && cfg.Emulator == "":
+		emu, eerr := emulator.New(emulator.Logger(s.log), emulator.StateFile(filepath.Join(cfg.Service.DataDir, "emulator.json")))
+		if eerr != nil {
+			return worker.Target{}, eerr
+		}
+		s.emulator = emu
+		url, serr := s.serve(cfg.Service.EmulatorAddr, emu)
+		if serr != nil {
+			return worker.Target{}, serr
+		}
+		s.EmulatorURL = url
+		s.log.Info("no Confluent Cloud target configured: deploying to the in-process emulator", zap.String("url", url))
+		cfg.Emulator = url
+		if t, err = cfg.Target(); err != nil {
+			return worker.Target{}, err
+		}
+		declare = func(_ context.Context, tables []string) error { return emu.AddTables(t.EnvironmentID, tables...) }
+	case err != nil:
+		return worker.Target{}, err
+	}
+	client, err := confluent.New(confluent.WithFlinkURL(t.FlinkURL), confluent.WithCloudURL(t.CloudURL),
+		confluent.WithOrganization(t.OrganizationID), confluent.WithEnvironment(t.EnvironmentID),
+		confluent.WithFlinkAPIKey(t.FlinkKey, t.FlinkSecret), confluent.WithCloudAPIKey(t.CloudKey, t.CloudSecret),
+		confluent.WithLogger(s.log), confluent.WithVersion(buildVersion()))
+	if err != nil {
+		return worker.Target{}, err
+	}
+	runner := []deployments.Option{deployments.WithProperties(statementProperties(cfg)), deployments.WithPoolLocation(poolLocation(cfg))}
+	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
+		runner = append(runner, deployments.WithPrincipal(p))
+	}
+	return worker.Target{
+		Client:      client,
+		Environment: t.EnvironmentID,
+		Plan: planner.Options{ComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
+			Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU},
+		Runner:        runner,
+		DeclareTables: declare,
+	}, nil
+}
+
+// serve listens on addr and serves h in the background; it returns the URL.
+func (s *service) serve(addr string, h http.Handler) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("HTTP server", zap.Error(err))
+		}
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// stop stops taking webhooks, lets jobs in flight finish until ctx ends
+// (then hands them back), and closes NATS.
+func (s *service) stop(ctx context.Context) {
+	for _, srv := range s.servers {
+		_ = srv.Shutdown(ctx)
+	}
+	if s.consumer != nil {
+		s.consumer.Stop(ctx)
+	}
+	if s.emulator != nil {
+		_ = s.emulator.Close()
+	}
+	if s.nc != nil {
+		s.nc.Close()
+	}
+	if s.nats != nil {
+		s.nats.Shutdown()
+	}
+}
+
+// publisher adapts the queue to the webhook's Publisher.
+type publisher struct{ q *jobs.Queue }
+
+func (p publisher) Publish(ctx context.Context, j *jobs.Job) (string, bool, error) {
+	err := p.q.Publish(ctx, j)
+	var dup *jobs.DuplicateError
+	switch {
+	case errors.As(err, &dup):
+		return dup.JobID, true, nil
+	case err != nil:
+		return "", false, err
+	}
+	return j.ID, false, nil
+}
+
+// runService starts the parts, prints where they answer, and runs until a
+// signal; then stops within the grace period.
+func (a *app) runService(ctx context.Context, f serviceFlags, parts startParts) error {
+	cfg, err := a.settings(f)
+	if err != nil {
+		return err
+	}
+	if parts.http && cfg.Service.WebhookSecret == "" {
+		return usagef("SL_WEBHOOK_SECRET is not set: the webhook refuses to run without a secret")
+	}
+	s, err := a.start(ctx, cfg, parts)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	if s.URL != "" {
+		lines = append(lines, "webhook and ops API on "+s.URL+" (POST /webhooks/github, GET /api/jobs, /healthz, /readyz, /metrics)")
+	}
+	if s.nats != nil && s.nats.ClientURL() != "" {
+		lines = append(lines, "NATS on "+s.nats.ClientURL())
+	}
+	if s.EmulatorURL != "" {
+		lines = append(lines, "Confluent Cloud emulator on "+s.EmulatorURL)
+	}
+	if parts.work {
+		lines = append(lines, fmt.Sprintf("%d workers", cfg.Service.Workers))
+	}
+	fmt.Fprintln(a.stdout, "shiftleft "+strings.Join(lines, "; "))
+	<-ctx.Done()
+	a.log.Info("stopping", zap.Duration("grace", f.grace))
+	stop, cancel := context.WithTimeout(context.Background(), f.grace)
+	defer cancel()
+	s.stop(stop)
+	return nil
+}
