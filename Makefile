@@ -7,16 +7,21 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 EXAMPLE  := examples/pipelines
 PKGS     := ./...
 
-.PHONY: all build run test lint bench fuzz docker clean
+.PHONY: all build run report test lint bench fuzz docker clean
 
 all: build
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/shiftleft
 
-# The main job on the embedded defaults: inventory and metadata of the sample
-# pipelines, then a report of one of its sinks.
+# The main job on the embedded defaults: the service (embedded NATS, the
+# Confluent Cloud emulator) deploys the sample pipelines from a signed git
+# push, then redeploys what a change to one table impacts.
 run: build
+	$(BIN) demo $(EXAMPLE)
+
+# The metadata of the sample pipelines and a report of one of its sinks.
+report: build
 	$(BIN) table build-inventory $(EXAMPLE)
 	$(BIN) pipeline build-all-metadata $(EXAMPLE)
 	$(BIN) pipeline report sales_mv_top_customers $(EXAMPLE)

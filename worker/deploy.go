@@ -107,7 +107,10 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	if err := w.q.SetDeployedCommit(ctx, j.Repo, branch, j.After); err != nil {
 		return err
 	}
-	j.Summary = fmt.Sprintf("%d tables deployed, %d unchanged", result.Totals.Succeeded, result.Totals.Skipped)
+	j.Summary = fmt.Sprintf("%d tables deployed", result.Totals.Succeeded)
+	if n := unchanged(c); n > 0 {
+		j.Summary += fmt.Sprintf(", %d running unchanged", n)
+	}
 	if len(c.diff.Deleted) > 0 {
 		j.Summary += fmt.Sprintf(", %d deleted (not dropped)", len(c.diff.Deleted))
 	}
@@ -180,6 +183,18 @@ func countWork(c *change) int {
 	n := 0
 	for _, a := range c.plan.Actions {
 		if a.Kind != "skip" {
+			n++
+		}
+	}
+	return n
+}
+
+// unchanged counts the plan's tables left alone because they run, external
+// topics aside.
+func unchanged(c *change) int {
+	n := 0
+	for _, a := range c.plan.Actions {
+		if t := c.head.inv.Tables[a.Table]; a.Kind == "skip" && t != nil && !t.External() {
 			n++
 		}
 	}

@@ -83,6 +83,7 @@ pipeline_definition.json in shift_left's format.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(a.tableCmd(), a.pipelineCmd(), a.emulatorCmd(), a.jobsCmd(), a.devCmd(), a.versionCmd())
 	root.AddCommand(a.serveCmds()...)
+	root.AddCommand(a.demoCmd())
 	return root
 }
 

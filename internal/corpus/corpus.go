@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/shiftleft/shiftleft/internal/files"
 )
 
 // Dir returns the absolute path of a folder under the shared directory,
@@ -56,25 +58,7 @@ func moduleRoot() (string, error) {
 // writable, so a test can change a copy of read-only reference data.
 func CopyTree(t testing.TB, src, dst string) {
 	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
+	if err := files.CopyDir(src, dst); err != nil {
 		t.Fatalf("copy %s: %v", src, err)
 	}
 }
