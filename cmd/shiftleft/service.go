@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -33,6 +35,7 @@ import (
 type serviceFlags struct {
 	configFile                                                                                  string
 	addr, dataDir, natsURL, natsListen, deployBranch, pipelinesPath, githubAPIURL, emulatorAddr string
+	emulator                                                                                    string
 	workers, maxParallel                                                                        int
 	allowRepos                                                                                  []string
 	cloneURLs                                                                                   map[string]string
@@ -57,6 +60,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.StringVar(&f.pipelinesPath, "pipelines-path", "", "pipelines folder in the repository (default pipelines)")
 		fl.StringVar(&f.githubAPIURL, "github-api-url", "", "GitHub API base URL (default https://api.github.com/)")
 		fl.StringVar(&f.emulatorAddr, "emulator-addr", "", "where the in-process emulator listens when no Confluent Cloud target is configured (default 127.0.0.1:8081)")
+		fl.StringVar(&f.emulator, "emulator", "", "deploy to the shiftleft emulator at this URL (shared by several workers) instead of Confluent Cloud")
 	}
 	if http && work {
 		fl.StringVar(&f.natsListen, "nats-listen", "", "address the embedded NATS server listens on, for separate webhook and worker processes and `shiftleft jobs` (default 127.0.0.1:4222; \"none\" to stay in-process)")
@@ -90,6 +94,7 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	if len(f.allowRepos) > 0 {
 		s.AllowRepos = f.allowRepos
 	}
+	cfg.Emulator = f.emulator
 	for k, v := range f.cloneURLs {
 		if s.CloneURLs == nil {
 			s.CloneURLs = map[string]string{}
@@ -278,6 +283,10 @@ func (s *service) target(cfg *config.Config) (worker.Target, error) {
 		declare = func(_ context.Context, tables []string) error { return emu.AddTables(t.EnvironmentID, tables...) }
 	case err != nil:
 		return worker.Target{}, err
+	case t.Emulator:
+		declare = func(ctx context.Context, tables []string) error {
+			return declareTopics(ctx, t.FlinkURL, t.EnvironmentID, tables)
+		}
 	}
 	client, err := confluent.New(confluent.WithFlinkURL(t.FlinkURL), confluent.WithCloudURL(t.CloudURL),
 		confluent.WithOrganization(t.OrganizationID), confluent.WithEnvironment(t.EnvironmentID),
@@ -298,6 +307,29 @@ func (s *service) target(cfg *config.Config) (worker.Target, error) {
 		Runner:        runner,
 		DeclareTables: declare,
 	}, nil
+}
+
+// declareTopics tells an emulator shared by several processes about the
+// Kafka topics the pipelines read, through its admin route.
+func declareTopics(ctx context.Context, url, env string, tables []string) error {
+	body, err := json.Marshal(map[string]any{"environment_id": env, "tables": tables})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/_emulator/tables", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("declare topics in the emulator: %w", err)
+	}
+	res.Body.Close()
+	if res.StatusCode >= 300 {
+		return fmt.Errorf("declare topics in the emulator: %s", res.Status)
+	}
+	return nil
 }
 
 // serve listens on addr and serves h in the background; it returns the URL.
