@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -76,6 +77,9 @@ type Service struct {
 	PipelinesPath string            `yaml:"pipelines_path"`
 	GitHubAPIURL  string            `yaml:"github_api_url"`
 	EmulatorAddr  string            `yaml:"emulator_addr"`
+	// AckWait is how long a job's worker may be silent before the job is
+	// redelivered to another (workers heartbeat while they deploy).
+	AckWait time.Duration `yaml:"ack_wait"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`
@@ -166,6 +170,9 @@ func (c *Config) applyDefaults() {
 	}
 	if s.MaxParallel <= 0 {
 		s.MaxParallel = 8
+	}
+	if s.AckWait <= 0 {
+		s.AckWait = 2 * time.Minute
 	}
 }
 

@@ -80,9 +80,9 @@ func (a *app) demo(ctx context.Context, src string, keep bool) error {
 		return err
 	}
 	secret := randomHex(16)
-	cfg.Service = config.Service{Addr: "127.0.0.1:0", DataDir: filepath.Join(tmp, "data"), NATSListen: "none", Workers: 2,
-		MaxParallel: 8, DeployBranch: "main", AllowRepos: []string{demoRepo}, CloneURLs: map[string]string{demoRepo: repo.bare},
-		PipelinesPath: "pipelines", EmulatorAddr: "127.0.0.1:0", WebhookSecret: secret}
+	sc := &cfg.Service
+	sc.Addr, sc.EmulatorAddr, sc.NATSListen, sc.DataDir = "127.0.0.1:0", "127.0.0.1:0", "none", filepath.Join(tmp, "data")
+	sc.AllowRepos, sc.CloneURLs, sc.WebhookSecret = []string{demoRepo}, map[string]string{demoRepo: repo.bare}, secret
 	svc, err := a.start(ctx, cfg, startParts{http: true, work: true})
 	if err != nil {
 		return err

@@ -39,7 +39,7 @@ type serviceFlags struct {
 	workers, maxParallel                                                                        int
 	allowRepos                                                                                  []string
 	cloneURLs                                                                                   map[string]string
-	grace                                                                                       time.Duration
+	grace, ackWait                                                                              time.Duration
 }
 
 func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
@@ -48,6 +48,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 	fl.StringVar(&f.dataDir, "data-dir", "", "where the embedded NATS store, git mirrors and emulator state live (default .shiftleft)")
 	fl.StringVar(&f.natsURL, "nats-url", "", "connect to this NATS server or cluster instead of embedding one")
 	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
+	fl.DurationVar(&f.ackWait, "ack-wait", 0, "how long a silent worker keeps a job before it goes to another (default 2m)")
 	if http {
 		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
 		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
@@ -95,6 +96,9 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 		s.AllowRepos = f.allowRepos
 	}
 	cfg.Emulator = f.emulator
+	if f.ackWait > 0 {
+		s.AckWait = f.ackWait
+	}
 	for k, v := range f.cloneURLs {
 		if s.CloneURLs == nil {
 			s.CloneURLs = map[string]string{}
@@ -205,7 +209,7 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 	if err != nil {
 		return fmt.Errorf("NATS: %w", err)
 	}
-	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithMaxAckPending(max(sc.Workers, 1)))
+	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithMaxAckPending(max(sc.Workers, 1)), jobs.WithAckWait(sc.AckWait))
 	return err
 }
 
