@@ -236,8 +236,9 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	if err != nil {
 		return err
 	}
+	// A crashed worker's lock expires as its job goes back to the queue.
 	w, err := worker.New(s.queue, cache, gh, target, worker.Config{PipelinesPath: sc.PipelinesPath,
-		DeployBranch: sc.DeployBranch, MaxParallel: sc.MaxParallel}, a.log)
+		DeployBranch: sc.DeployBranch, MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait}, a.log)
 	if err != nil {
 		return err
 	}
