@@ -18,7 +18,6 @@ import (
 	"github.com/shiftleft/shiftleft/gitrepo"
 	"github.com/shiftleft/shiftleft/internal/corpus"
 	"github.com/shiftleft/shiftleft/jobs"
-	"github.com/shiftleft/shiftleft/planner"
 	"github.com/shiftleft/shiftleft/worker"
 )
 
@@ -81,7 +80,11 @@ type service struct {
 	client *confluent.Client
 }
 
-func newService(t *testing.T, workers int) *service {
+func newService(t *testing.T, workers int) *service { return newServiceWith(t, workers, 1, nil) }
+
+// newServiceWith starts consumers workers, each running jobs at a time, with
+// the target client optionally wrapped.
+func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments.Client) deployments.Client) *service {
 	t.Helper()
 	srv, err := jobs.StartEmbedded(t.TempDir())
 	must(t, err)
@@ -101,49 +104,63 @@ func newService(t *testing.T, workers int) *service {
 		confluent.WithOrganization(config.EmulatorOrganization), confluent.WithEnvironment(config.EmulatorEnvironment),
 		confluent.WithFlinkAPIKey("key", "secret"), confluent.WithCloudAPIKey("key", "secret"))
 	must(t, err)
+	var target deployments.Client = client
+	if wrap != nil {
+		target = wrap(client)
+	}
 
 	gh := newGitHub(t)
 	reporter, err := githubstatus.New(githubstatus.WithBaseURL(gh.URL+"/"), githubstatus.WithToken("gh-test-token"))
 	must(t, err)
-	cache, err := gitrepo.NewCache(t.TempDir())
-	must(t, err)
-	target := worker.Target{
-		Client:      client,
-		Environment: config.EmulatorEnvironment,
-		Plan:        planner.Options{},
-		Runner:      []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
-		DeclareTables: func(_ context.Context, tables []string) error {
-			return emu.AddTables(config.EmulatorEnvironment, tables...)
-		},
+	for range consumers {
+		cache, err := gitrepo.NewCache(t.TempDir())
+		must(t, err)
+		w, err := worker.New(q, cache, reporter, worker.Target{
+			Client:      target,
+			Environment: config.EmulatorEnvironment,
+			Runner:      []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
+			DeclareTables: func(_ context.Context, tables []string) error {
+				return emu.AddTables(config.EmulatorEnvironment, tables...)
+			},
+		}, worker.Config{LockTTL: 5 * time.Second}, nil)
+		must(t, err)
+		consumer, err := q.Consume(ctx, w.Handle, jobsEach)
+		must(t, err)
+		t.Cleanup(func() {
+			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			consumer.Stop(stop)
+		})
 	}
-	w, err := worker.New(q, cache, reporter, target, worker.Config{}, nil)
-	must(t, err)
-	consumer, err := q.Consume(ctx, w.Handle, workers)
-	must(t, err)
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		consumer.Stop(stop)
-	})
 	return &service{q: q, emu: emu, gh: gh, client: client}
+}
+
+func mkdirWrite(path, content string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(content), 0o644)
 }
 
 // run publishes a job and waits until it is finished.
 func (s *service) run(t *testing.T, j *jobs.Job) *jobs.Job {
 	t.Helper()
-	ctx := context.Background()
 	j.Version, j.Status, j.CreatedAt = jobs.Version, jobs.StatusQueued, time.Now().UTC()
-	must(t, s.q.Publish(ctx, j))
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		got, err := s.q.Get(ctx, j.ID)
+	must(t, s.q.Publish(context.Background(), j))
+	return s.wait(t, j.ID)
+}
+
+// wait returns the job once it is finished.
+func (s *service) wait(t *testing.T, id string) *jobs.Job {
+	t.Helper()
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		got, err := s.q.Get(context.Background(), id)
 		must(t, err)
 		if got.Status.Finished() {
 			return got
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("job %s did not finish", j.ID)
+	t.Fatalf("job %s did not finish", id)
 	return nil
 }
 
