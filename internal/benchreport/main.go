@@ -6,6 +6,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -38,12 +39,14 @@ func main() {
 	latency := flag.Duration("latency", 200*time.Millisecond, "emulator latency per phase change in the deploy benchmark")
 	parallel := flag.Int("max-parallel", 16, "--max-parallel of the deploy benchmark; it is also run with 1 (shift_left's default) unless -serial=false")
 	serial := flag.Bool("serial", true, "also deploy one statement at a time, for comparison")
+	ingest := flag.Duration("ingest", 5*time.Second, "how long to post webhooks in the ingest benchmark (0: none)")
+	clients := flag.Int("clients", 32, "concurrent webhook clients in the ingest benchmark")
 	flag.Parse()
 	parallels := []int{*parallel}
 	if *serial {
 		parallels = append(parallels, 1)
 	}
-	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels); err != nil {
+	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels, *ingest, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
@@ -56,7 +59,7 @@ type measure struct {
 	missed                       []string
 }
 
-func run(sizesFlag string, runs, deployTables int, latency time.Duration, parallels []int) error {
+func run(sizesFlag string, runs, deployTables int, latency time.Duration, parallels []int, ingest time.Duration, clients int) error {
 	var sizes []int
 	for _, s := range strings.Split(sizesFlag, ",") {
 		if strings.TrimSpace(s) == "" {
@@ -134,10 +137,14 @@ func run(sizesFlag string, runs, deployTables int, latency time.Duration, parall
 			return err
 		}
 	}
-	if deployTables > 0 {
-		return benchDeploy(bin, work, deployTables, latency, parallels)
+	var errs []error
+	if ingest > 0 {
+		errs = append(errs, benchIngest(bin, work, ingest, clients))
 	}
-	return nil
+	if deployTables > 0 {
+		errs = append(errs, benchDeploy(bin, work, deployTables, latency, parallels))
+	}
+	return errors.Join(errs...)
 }
 
 func report(results []measure) error {

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shiftleft/shiftleft/jobs"
+)
+
+// Ingest targets on a 2-core machine.
+const (
+	minIngestRate = 5000.0
+	maxIngestP99  = 20 * time.Millisecond
+)
+
+// benchIngest posts signed 7 KB push webhooks to a `shiftleft webhook`
+// process (embedded JetStream, durable enqueue before the 202) from
+// concurrent clients, and measures a raw JetStream publish of the same size
+// in the same run for comparison.
+func benchIngest(bin, work string, duration time.Duration, clients int) error {
+	secret := randomHex(16)
+	cmd := exec.Command(bin, "webhook", "--data-dir", filepath.Join(work, "ingest"), "--addr", "127.0.0.1:0",
+		"--allow-repo", "bench/pipelines")
+	cmd.Env = append(os.Environ(), "SL_WEBHOOK_SECRET="+secret)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("webhook process: %w", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	url := strings.Fields(line[strings.Index(line, "http://"):])[0] + "/webhooks/github"
+
+	payload := pushPayload(7 << 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(payload)
+	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+
+	var (
+		accepted atomic.Int64
+		mu       sync.Mutex
+		lat      []time.Duration
+		wg       sync.WaitGroup
+		failure  atomic.Value
+	)
+	deadline := time.Now().Add(duration)
+	for c := range clients {
+		wg.Go(func() {
+			var mine []time.Duration
+			for i := 0; time.Now().Before(deadline); i++ {
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-GitHub-Event", "push")
+				req.Header.Set("X-GitHub-Delivery", fmt.Sprintf("bench-%d-%d", c, i))
+				req.Header.Set("X-Hub-Signature-256", signature)
+				start := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					failure.Store(err.Error())
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mine = append(mine, time.Since(start))
+				if res.StatusCode != http.StatusAccepted {
+					failure.Store(res.Status)
+					return
+				}
+				accepted.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if f := failure.Load(); f != nil {
+		return fmt.Errorf("webhook ingest: %v", f)
+	}
+	slices.Sort(lat)
+	rate := float64(accepted.Load()) / duration.Seconds()
+	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+
+	raw, err := rawPublishRate(filepath.Join(work, "raw"), len(payload), duration, clients)
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	fmt.Printf("| signed %d KB push webhooks, %d clients | accepted/s | p50 | p99 | target |\n", len(payload)>>10, clients)
+	fmt.Println("|---|---:|---:|---:|---|")
+	status := "met"
+	if rate < minIngestRate || p99 > maxIngestP99 {
+		status = "MISSED"
+	}
+	fmt.Printf("| webhook -> durable JetStream enqueue -> 202 | %.0f | %.1fms | %.1fms | %s (>= %.0f/s, p99 < %s) |\n",
+		rate, ms(p50), ms(p99), status, minIngestRate, maxIngestP99)
+	fmt.Printf("| raw JetStream publish, same size, same run | %.0f | | | |\n", raw)
+	if status != "met" {
+		return fmt.Errorf("webhook ingest target missed")
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// rawPublishRate is how many size-byte messages an embedded JetStream
+// acknowledges per second from concurrent synchronous publishers.
+func rawPublishRate(dir string, size int, duration time.Duration, publishers int) (float64, error) {
+	srv, err := jobs.StartEmbedded(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect()
+	if err != nil {
+		return 0, err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return 0, err
+	}
+	ctx := context.Background()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "BENCH", Subjects: []string{"bench.>"},
+		Storage: jetstream.FileStorage, Retention: jetstream.WorkQueuePolicy}); err != nil {
+		return 0, err
+	}
+	msg := make([]byte, size)
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(duration)
+	for range publishers {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if _, err := js.Publish(ctx, "bench.raw", msg); err == nil {
+					sent.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(sent.Load()) / duration.Seconds(), nil
+}
+
+// pushPayload is a push event to the deploy branch of about size bytes, the
+// size of GitHub's own push payloads.
+func pushPayload(size int) []byte {
+	ev := map[string]any{
+		"ref": "refs/heads/main", "before": strings.Repeat("1", 40), "after": strings.Repeat("2", 40),
+		"repository": map[string]any{"name": "pipelines", "full_name": "bench/pipelines",
+			"clone_url": "https://github.com/bench/pipelines.git", "owner": map[string]any{"login": "bench", "name": "bench"}},
+		"pusher": map[string]any{"name": "bench", "email": "bench@example.com"},
+	}
+	var commits []map[string]any
+	for {
+		data, _ := json.Marshal(ev)
+		if len(data) >= size {
+			return data
+		}
+		commits = append(commits, map[string]any{"id": randomHex(20), "message": "change a pipeline",
+			"modified": []string{"pipelines/facts/p1/fct_orders/sql-scripts/dml.p1_fct_orders.sql"},
+			"author":   map[string]any{"name": "bench", "email": "bench@example.com"}})
+		ev["commits"] = commits
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
