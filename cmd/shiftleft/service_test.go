@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,4 +216,137 @@ func TestWorkerKilledMidDeploy(t *testing.T) {
 		}
 	}
 	t.Logf("killed after %d creates; %d in all after the redelivery (attempt %d)", killedAt, total(tg.creates()), got.Attempts)
+}
+
+// TestEveryGitHubExampleThroughTheService posts every example payload of
+// GitHub's own webhook documentation, signed, through the service into
+// JetStream: never a 500, a job exactly for pushes to the deploy branch and
+// pull requests opened, synchronized or reopened.
+func TestEveryGitHubExampleThroughTheService(t *testing.T) {
+	root := corpus.Dir(t, "corpus", "github-webhooks")
+	files, err := filepath.Glob(filepath.Join(root, "*", "*.json"))
+	must(t, err)
+	repos := map[string]bool{}
+	for _, f := range files {
+		var ev struct {
+			Repository *struct {
+				FullName string `json:"full_name"`
+			}
+		}
+		data, err := os.ReadFile(f)
+		must(t, err)
+		if json.Unmarshal(data, &ev) == nil && ev.Repository != nil {
+			repos[ev.Repository.FullName] = true
+		}
+	}
+	var allowed []string
+	for r := range repos {
+		allowed = append(allowed, r)
+	}
+	a, logs := observed(t)
+	cfg := serviceConfig(t, "", allowed...)
+	cfg.Service.DeployBranch = "master"
+	ctx := context.Background()
+	svc, err := a.start(ctx, cfg, startParts{http: true})
+	must(t, err)
+	defer svc.stop(ctx)
+
+	queued := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		must(t, err)
+		event := filepath.Base(filepath.Dir(f))
+		rel, _ := filepath.Rel(root, f)
+		code, body := post(t, svc.URL, event, "delivery-"+rel, testSecret, data)
+		switch {
+		case code >= 500:
+			t.Errorf("%s: %d %s", rel, code, body)
+		case event == "ping" && code != http.StatusOK:
+			t.Errorf("%s: ping answered %d", rel, code)
+		case strings.Contains(body, `"queued"`):
+			queued++
+			if event != "push" && event != "pull_request" {
+				t.Errorf("%s: a %s event queued a job", rel, event)
+			}
+		}
+	}
+	list, err := svc.queue.List(ctx, jobs.Filter{Limit: 1000})
+	must(t, err)
+	if len(list) != queued || queued == 0 {
+		t.Errorf("%d jobs queued for %d queued answers", len(list), queued)
+	}
+	noSecretIn(t, logs, testSecret, testOpsToken, testGHToken)
+}
+
+// TestSignedPushDeploysAndReportsSuccess is the whole loop through the
+// service: a signed push of shift_left's sample pipelines, the worker
+// deploys every table to the in-process emulator, and the GitHub server
+// records a success status for the commit.
+func TestSignedPushDeploysAndReportsSuccess(t *testing.T) {
+	src := corpus.Dir(t, "corpus", "shift_left", "pipelines")
+	work, bare := filepath.Join(t.TempDir(), "work"), filepath.Join(t.TempDir(), "origin.git")
+	must(t, os.MkdirAll(work, 0o755))
+	g := &demoGit{work: work, bare: bare}
+	must(t, g.init(src))
+	sha, err := g.commit("pipelines")
+	must(t, err)
+
+	var mu sync.Mutex
+	states := map[string]string{}
+	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+testGHToken {
+			http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
+			return
+		}
+		var body struct{ State string }
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		states[r.URL.Path] = body.State
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":1}`))
+	}))
+	defer gh.Close()
+
+	a, logs := observed(t)
+	cfg := serviceConfig(t, "", "acme/flink")
+	cfg.Service.CloneURLs = map[string]string{"acme/flink": bare}
+	cfg.Service.GitHubAPIURL = gh.URL + "/"
+	ctx := context.Background()
+	svc, err := a.start(ctx, cfg, startParts{http: true, work: true})
+	must(t, err)
+	defer svc.stop(ctx)
+
+	payload, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": sha,
+		"repository": map[string]any{"name": "flink", "full_name": "acme/flink", "clone_url": "https://github.com/acme/flink.git",
+			"owner": map[string]any{"login": "acme", "name": "acme"}}})
+	code, body := post(t, svc.URL, "push", "push-1", testSecret, payload)
+	var answer struct {
+		JobID string `json:"job_id"`
+	}
+	if code != http.StatusAccepted || json.Unmarshal([]byte(body), &answer) != nil {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	j, err := waitJob(ctx, svc.queue, answer.JobID)
+	must(t, err)
+	if j.Status != jobs.StatusSucceeded {
+		t.Fatalf("job %s: %s", j.Status, j.Error)
+	}
+	mu.Lock()
+	state := states["/repos/acme/flink/statuses/"+sha]
+	mu.Unlock()
+	if state != "success" {
+		t.Errorf("GitHub got status %q for %s, want success (statuses %v)", state, sha, states)
+	}
+	created := svc.emulator.Counters().Creates
+	dmls := 0
+	for name := range created {
+		if strings.Contains(name, "-dml-") {
+			dmls++
+		}
+	}
+	if dmls != 37 {
+		t.Errorf("%d DML statements deployed, want 37 (every table with a DML)", dmls)
+	}
+	noSecretIn(t, logs, testSecret, testOpsToken, testGHToken)
 }
