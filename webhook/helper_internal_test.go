@@ -3,9 +3,6 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -73,11 +70,7 @@ func newHandler(t testing.TB, cfg Config, pub Publisher, opts ...Option) *Handle
 }
 
 // sign computes X-Hub-Signature-256 as GitHub does.
-func sign(secret string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
+func sign(secret string, body []byte) string { return Sign(secret, body) }
 
 // delivery is a signed webhook request as GitHub sends it.
 func delivery(event, id string, body []byte) *http.Request {

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"github.com/shiftleft/shiftleft/config"
 	"github.com/shiftleft/shiftleft/internal/files"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/webhook"
 )
 
 func (a *app) demoCmd() *cobra.Command {
@@ -128,8 +127,6 @@ func (a *app) demoPush(ctx context.Context, svc *service, secret, before, after 
 		"pusher":      map[string]any{"name": "demo"},
 		"head_commit": map[string]any{"id": after, "message": "demo"},
 	})
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, svc.URL+"/webhooks/github", bytes.NewReader(payload))
 	if err != nil {
 		return err
@@ -137,7 +134,7 @@ func (a *app) demoPush(ctx context.Context, svc *service, secret, before, after 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-GitHub-Event", "push")
 	req.Header.Set("X-GitHub-Delivery", randomHex(16))
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Hub-Signature-256", webhook.Sign(secret, payload))
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -26,6 +23,7 @@ import (
 	"github.com/shiftleft/shiftleft/internal/corpus"
 	"github.com/shiftleft/shiftleft/internal/pipelinegen"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/webhook"
 )
 
 const (
@@ -56,14 +54,12 @@ func observed(t *testing.T) (*app, *observer.ObservedLogs) {
 // post sends a webhook signed as GitHub signs it.
 func post(t *testing.T, url, event, delivery, secret string, payload []byte) (int, string) {
 	t.Helper()
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
 	req, err := http.NewRequest(http.MethodPost, url+"/webhooks/github", bytes.NewReader(payload))
 	must(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-GitHub-Event", event)
 	req.Header.Set("X-GitHub-Delivery", delivery)
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header.Set("X-Hub-Signature-256", webhook.Sign(secret, payload))
 	res, err := http.DefaultClient.Do(req)
 	must(t, err)
 	defer res.Body.Close()

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -24,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/webhook"
 )
 
 // Ingest targets on a 2-core machine.
@@ -61,9 +60,7 @@ func benchIngest(bin, work string, duration time.Duration, clients int) error {
 	url := strings.Fields(line[strings.Index(line, "http://"):])[0] + "/webhooks/github"
 
 	payload := pushPayload(7 << 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(payload)
-	signature := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	signature := webhook.Sign(secret, payload)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 
 	var (
