@@ -477,3 +477,10 @@ func TestNoTableIsReportedNotDeployed(t *testing.T) {
 		t.Errorf("kinds %v", got)
 	}
 }
+
+func TestPlanWork(t *testing.T) {
+	p := &planner.Plan{Actions: []planner.Action{{Kind: planner.Skip}, {Kind: planner.Create}, {Kind: planner.Recreate}, {Kind: planner.Skip}}}
+	if p.Work() != 2 {
+		t.Errorf("Work() = %d, want 2", p.Work())
+	}
+}

@@ -103,6 +103,17 @@ func (p *Plan) Waves() [][]string {
 	return waves
 }
 
+// Work counts the actions that do something (all but skips).
+func (p *Plan) Work() int {
+	n := 0
+	for _, a := range p.Actions {
+		if a.Kind != Skip {
+			n++
+		}
+	}
+	return n
+}
+
 // Action returns the action of a table.
 func (p *Plan) Action(table string) (Action, bool) {
 	for _, a := range p.Actions {

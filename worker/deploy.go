@@ -13,6 +13,7 @@ import (
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/planner"
 )
 
 // deploy runs a push to the deploy branch: one deploy per repository and
@@ -71,8 +72,7 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	if err := w.q.Update(ctx, j); err != nil {
 		return err
 	}
-	work := countWork(c)
-	j.Summary = fmt.Sprintf("deploying %d tables", work)
+	j.Summary = fmt.Sprintf("deploying %d tables", c.plan.Work())
 	if err := w.status(ctx, j, githubstatus.StatePending); err != nil {
 		return err
 	}
@@ -179,22 +179,12 @@ func nonZero(shas ...string) []string {
 	return out
 }
 
-func countWork(c *change) int {
-	n := 0
-	for _, a := range c.plan.Actions {
-		if a.Kind != "skip" {
-			n++
-		}
-	}
-	return n
-}
-
 // unchanged counts the plan's tables left alone because they run, external
 // topics aside.
 func unchanged(c *change) int {
 	n := 0
 	for _, a := range c.plan.Actions {
-		if t := c.head.inv.Tables[a.Table]; a.Kind == "skip" && t != nil && !t.External() {
+		if t := c.head.inv.Tables[a.Table]; a.Kind == planner.Skip && t != nil && !t.External() {
 			n++
 		}
 	}

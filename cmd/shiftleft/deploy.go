@@ -185,9 +185,9 @@ func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) erro
 	if err != nil {
 		return err
 	}
-	if !o.yes && countWork(plan) > 0 {
+	if !o.yes && plan.Work() > 0 {
 		a.printPlan(plan)
-		if !a.confirm(fmt.Sprintf("Drop %d tables on %s?", countWork(plan), s.target)) {
+		if !a.confirm(fmt.Sprintf("Drop %d tables on %s?", plan.Work(), s.target)) {
 			return fmt.Errorf("undeploy cancelled: nothing was dropped (pass --yes to skip this question)")
 		}
 		o.json = false
@@ -429,16 +429,6 @@ func poolLocation(cfg *config.Config) (string, string) {
 	return cloud, region
 }
 
-func countWork(p *planner.Plan) int {
-	n := 0
-	for _, a := range p.Actions {
-		if a.Kind != planner.Skip {
-			n++
-		}
-	}
-	return n
-}
-
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
@@ -448,7 +438,7 @@ func (a *app) printJSON(v any) error {
 // printPlan shows the plan wave by wave, then what it skips and why.
 func (a *app) printPlan(p *planner.Plan) {
 	waves := p.Waves()
-	fmt.Fprintf(a.stdout, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), countWork(p), len(waves), len(p.Actions)-countWork(p))
+	fmt.Fprintf(a.stdout, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), p.Work(), len(waves), len(p.Actions)-p.Work())
 	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	for i := range waves {
 		fmt.Fprintf(w, "wave %d\n", i+1)
