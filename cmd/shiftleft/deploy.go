@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/config"
 	"github.com/shiftleft/shiftleft/confluent"
@@ -256,20 +257,35 @@ func (a *app) connect(o deployOptions) (*config.Config, config.Target, *confluen
 	if err != nil {
 		return nil, config.Target{}, nil, err
 	}
-	client, err := confluent.New(
-		confluent.WithFlinkURL(target.FlinkURL),
-		confluent.WithCloudURL(target.CloudURL),
-		confluent.WithOrganization(target.OrganizationID),
-		confluent.WithEnvironment(target.EnvironmentID),
-		confluent.WithFlinkAPIKey(target.FlinkKey, target.FlinkSecret),
-		confluent.WithCloudAPIKey(target.CloudKey, target.CloudSecret),
-		confluent.WithLogger(a.log),
-		confluent.WithVersion(buildVersion()),
-	)
+	client, err := clientOf(target, a.log)
 	if err != nil {
 		return nil, config.Target{}, nil, err
 	}
 	return cfg, target, client, nil
+}
+
+// clientOf is the client of a deployment target.
+func clientOf(t config.Target, log *zap.Logger) (*confluent.Client, error) {
+	return confluent.New(
+		confluent.WithFlinkURL(t.FlinkURL),
+		confluent.WithCloudURL(t.CloudURL),
+		confluent.WithOrganization(t.OrganizationID),
+		confluent.WithEnvironment(t.EnvironmentID),
+		confluent.WithFlinkAPIKey(t.FlinkKey, t.FlinkSecret),
+		confluent.WithCloudAPIKey(t.CloudKey, t.CloudSecret),
+		confluent.WithLogger(log),
+		confluent.WithVersion(buildVersion()),
+	)
+}
+
+// runnerOptions are the deployment options the configuration sets: the
+// statements' default properties and principal, where new pools go.
+func runnerOptions(cfg *config.Config) []deployments.Option {
+	opts := []deployments.Option{deployments.WithProperties(statementProperties(cfg)), deployments.WithPoolLocation(poolLocation(cfg))}
+	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
+		opts = append(opts, deployments.WithPrincipal(p))
+	}
+	return opts
 }
 
 func naming(cfg *config.Config) planner.Naming {
@@ -371,16 +387,8 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session
 	if !o.json {
 		a.printPlan(plan)
 	}
-	opts := []deployments.Option{
-		deployments.WithMaxParallel(o.maxParallel),
-		deployments.WithLogger(a.log),
-		deployments.WithProperties(statementProperties(cfg)),
-		deployments.WithProgress(a.stderr),
-		deployments.WithPoolLocation(poolLocation(cfg)),
-	}
-	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
-		opts = append(opts, deployments.WithPrincipal(p))
-	}
+	opts := append(runnerOptions(cfg), deployments.WithMaxParallel(o.maxParallel),
+		deployments.WithLogger(a.log), deployments.WithProgress(a.stderr))
 	runner, err := deployments.NewRunner(s.client, deployments.TreeLoader(os.DirFS(t.dir), g.Inventory()), opts...)
 	if err != nil {
 		return err

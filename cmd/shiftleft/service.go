@@ -18,9 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/config"
-	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
-	"github.com/shiftleft/shiftleft/deployments"
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
 	"github.com/shiftleft/shiftleft/jobs"
@@ -293,23 +291,16 @@ func (s *service) target(cfg *config.Config) (worker.Target, error) {
 			return declareTopics(ctx, t.FlinkURL, t.EnvironmentID, tables)
 		}
 	}
-	client, err := confluent.New(confluent.WithFlinkURL(t.FlinkURL), confluent.WithCloudURL(t.CloudURL),
-		confluent.WithOrganization(t.OrganizationID), confluent.WithEnvironment(t.EnvironmentID),
-		confluent.WithFlinkAPIKey(t.FlinkKey, t.FlinkSecret), confluent.WithCloudAPIKey(t.CloudKey, t.CloudSecret),
-		confluent.WithLogger(s.log), confluent.WithVersion(buildVersion()))
+	client, err := clientOf(t, s.log)
 	if err != nil {
 		return worker.Target{}, err
-	}
-	runner := []deployments.Option{deployments.WithProperties(statementProperties(cfg)), deployments.WithPoolLocation(poolLocation(cfg))}
-	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
-		runner = append(runner, deployments.WithPrincipal(p))
 	}
 	return worker.Target{
 		Client:      client,
 		Environment: t.EnvironmentID,
 		Plan: planner.Options{ComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
 			Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU},
-		Runner:        runner,
+		Runner:        runnerOptions(cfg),
 		DeclareTables: declare,
 	}, nil
 }
