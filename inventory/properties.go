@@ -1,7 +1,8 @@
 package inventory
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -27,13 +28,8 @@ func parseProperties(content string) map[string]string {
 // canonicalProperties writes properties sorted by key, so the fingerprint does
 // not depend on their order or on comments.
 func canonicalProperties(props map[string]string) string {
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
 		b.WriteString(k)
 		b.WriteByte('=')
 		b.WriteString(props[k])

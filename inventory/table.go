@@ -1,7 +1,8 @@
 package inventory
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/shiftleft/shiftleft/flinksql"
 )
@@ -86,12 +87,7 @@ type Inventory struct {
 
 // Names returns the table names, sorted.
 func (inv *Inventory) Names() []string {
-	names := make([]string, 0, len(inv.Tables))
-	for n := range inv.Tables {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(inv.Tables))
 }
 
 // Warning is something odd in the tree that does not stop the build.
