@@ -36,6 +36,9 @@ type app struct {
 
 // run executes the command line and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	// The logger and the deploy progress write from many goroutines: one lock
+	// per stream keeps their lines whole.
+	stdout, stderr = zapcore.Lock(zapcore.AddSync(stdout)), zapcore.Lock(zapcore.AddSync(stderr))
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, log: zap.NewNop()}
 	root := a.rootCmd()
 	root.SetArgs(args)
