@@ -13,11 +13,11 @@ func BenchmarkClientAgainstEmulator(b *testing.B) {
 	b.Run("get", func(b *testing.B) {
 		r := newRig(b, nil)
 		ctx := ctxFor(b)
-		_, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: "dml-bench", SQL: "SET 'a' = 'b'"})
+		_, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: "dml-bench", SQL: "SET 'a' = 'b'"})
 		must(b, err)
 		b.ResetTimer()
 		for b.Loop() {
-			if _, err := r.client.GetStatement(ctx, "dml-bench"); err != nil {
+			if _, err := r.Client.GetStatement(ctx, "dml-bench"); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -30,7 +30,7 @@ func BenchmarkClientAgainstEmulator(b *testing.B) {
 		b.ResetTimer()
 		for b.Loop() {
 			i++
-			if _, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: fmt.Sprintf("ddl-t%d", i),
+			if _, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: fmt.Sprintf("ddl-t%d", i),
 				SQL: fmt.Sprintf("CREATE TABLE t%d (id STRING)", i)}); err != nil {
 				b.Fatal(err)
 			}

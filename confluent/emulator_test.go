@@ -7,66 +7,33 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
+	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/internal/openapitest"
 )
 
 // The client against the emulator over real HTTP: the contract both sides
-// must keep. Organization ids are UUIDs, as the specs require.
+// must keep.
 const (
-	org         = "3f1c2a9e-7b4d-4e8a-9c61-2d5e8f0a4b17"
-	env         = "env-it1"
-	flinkKey    = "FLINKKEY12345678"
-	flinkSecret = "flink-secret-0123456789abcdef"
+	org         = emulatortest.Organization
+	env         = emulatortest.Environment
+	flinkKey    = emulatortest.FlinkKey
+	flinkSecret = emulatortest.FlinkSecret
 )
 
 // rig is a client wired to a fresh emulator.
-type rig struct {
-	client *confluent.Client
-	emu    *emulator.Emulator
-	url    string
-	http   *http.Client
-}
+type rig struct{ *emulatortest.Rig }
 
 // newRig starts an emulator; with a validator, every exchange goes through
 // it and is checked against the specs when the test ends.
 func newRig(t testing.TB, v *openapitest.Validator, opts ...emulator.Option) *rig {
 	t.Helper()
-	emu, err := emulator.New(append([]emulator.Option{emulator.Seed(7)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(func() {
-		srv.Close()
-		_ = emu.Close()
-	})
-	hc := &http.Client{}
-	if v != nil {
-		hc.Transport = v.RoundTripper(nil)
-		t.Cleanup(func() { v.Check(t) })
-	}
-	client, err := confluent.New(
-		confluent.WithFlinkURL(srv.URL),
-		confluent.WithCloudURL(srv.URL),
-		confluent.WithOrganization(org),
-		confluent.WithEnvironment(env),
-		confluent.WithFlinkAPIKey(flinkKey, flinkSecret),
-		confluent.WithCloudAPIKey("CLOUDKEY12345678", "cloud-secret-0123456789abcdef"),
-		confluent.WithHTTPClient(hc),
-		confluent.WithRetry(confluent.RetryPolicy{MaxAttempts: 12, BaseDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond}),
-		confluent.WithPollInterval(time.Millisecond, 20*time.Millisecond),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &rig{client: client, emu: emu, url: srv.URL, http: hc}
+	return &rig{emulatortest.Start(t, v, append([]emulator.Option{emulator.Seed(7)}, opts...)...)}
 }
 
 func ctxFor(t testing.TB) context.Context {
@@ -79,10 +46,10 @@ func ctxFor(t testing.TB) context.Context {
 func (r *rig) run(t testing.TB, name, sql string, pool string, want ...confluent.Phase) (*confluent.Statement, error) {
 	t.Helper()
 	ctx := ctxFor(t)
-	if _, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: name, SQL: sql, ComputePoolID: pool}); err != nil {
+	if _, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: name, SQL: sql, ComputePoolID: pool}); err != nil {
 		t.Fatalf("create %s: %v", name, err)
 	}
-	return r.client.WaitForPhase(ctx, name, want...)
+	return r.Client.WaitForPhase(ctx, name, want...)
 }
 
 func (r *rig) mustRun(t testing.TB, name, sql, pool string, want confluent.Phase) {
@@ -126,7 +93,7 @@ func TestFlinkRulesThroughTheClient(t *testing.T) {
 		}},
 		{"pool full: PENDING, then RUNNING when another statement is deleted", func(t *testing.T, r *rig) {
 			ctx := ctxFor(t)
-			pool, err := r.client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-small", Cloud: "AWS", Region: "us-west-2", MaxCFU: 2})
+			pool, err := r.Client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-small", Cloud: "AWS", Region: "us-west-2", MaxCFU: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,31 +103,31 @@ func TestFlinkRulesThroughTheClient(t *testing.T) {
 				r.mustRun(t, "dml-"+n, "INSERT INTO "+n+" SELECT id FROM src", pool.ID, confluent.PhaseRunning)
 			}
 			r.mustRun(t, "ddl-three", "CREATE TABLE three (id STRING)", pool.ID, confluent.PhaseCompleted)
-			if _, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: "dml-three", SQL: "INSERT INTO three SELECT id FROM src", ComputePoolID: pool.ID}); err != nil {
+			if _, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: "dml-three", SQL: "INSERT INTO three SELECT id FROM src", ComputePoolID: pool.ID}); err != nil {
 				t.Fatal(err)
 			}
 			short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 			defer cancel()
-			if _, err := r.client.WaitForPhase(short, "dml-three", confluent.PhaseRunning); !errors.Is(err, context.DeadlineExceeded) {
+			if _, err := r.Client.WaitForPhase(short, "dml-three", confluent.PhaseRunning); !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("dml-three should wait for CFU: %v", err)
 			}
-			st, err := r.client.GetStatement(ctx, "dml-three")
+			st, err := r.Client.GetStatement(ctx, "dml-three")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if st.Status.Phase != confluent.PhasePending || !strings.Contains(st.Status.Detail, "CFU") {
 				t.Errorf("dml-three: %s %q, want PENDING for lack of CFU", st.Status.Phase, st.Status.Detail)
 			}
-			if p, err := r.client.GetComputePool(ctx, pool.ID); err != nil || p.Status.CurrentCFU != 2 {
+			if p, err := r.Client.GetComputePool(ctx, pool.ID); err != nil || p.Status.CurrentCFU != 2 {
 				t.Errorf("pool: %+v, %v; want current_cfu 2", p, err)
 			}
-			if err := r.client.DeleteStatement(ctx, "dml-one"); err != nil {
+			if err := r.Client.DeleteStatement(ctx, "dml-one"); err != nil {
 				t.Fatal(err)
 			}
-			if err := r.client.WaitForDeletion(ctx, "dml-one"); err != nil {
+			if err := r.Client.WaitForDeletion(ctx, "dml-one"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := r.client.WaitForPhase(ctx, "dml-three", confluent.PhaseRunning); err != nil {
+			if _, err := r.Client.WaitForPhase(ctx, "dml-three", confluent.PhaseRunning); err != nil {
 				t.Errorf("dml-three after a CFU freed: %v", err)
 			}
 		}},
@@ -169,7 +136,7 @@ func TestFlinkRulesThroughTheClient(t *testing.T) {
 			r.mustRun(t, "ddl-mid", "CREATE TABLE mid (id STRING)", "", confluent.PhaseCompleted)
 			r.mustRun(t, "dml-mid", "INSERT INTO mid SELECT id FROM src", "", confluent.PhaseRunning)
 			r.mustRun(t, "drop-src", "DROP TABLE src", "", confluent.PhaseCompleted)
-			st, err := r.client.WaitForPhase(ctxFor(t), "dml-mid", confluent.PhaseFailed)
+			st, err := r.Client.WaitForPhase(ctxFor(t), "dml-mid", confluent.PhaseFailed)
 			if err != nil || !strings.Contains(st.Status.Detail, "src") {
 				t.Errorf("reader of a dropped table: %+v, %v", st.Status, err)
 			}
@@ -179,17 +146,17 @@ func TestFlinkRulesThroughTheClient(t *testing.T) {
 			r.mustRun(t, "ddl-src", "CREATE TABLE src (id STRING)", "", confluent.PhaseCompleted)
 			r.mustRun(t, "ddl-out", "CREATE TABLE out_t (id STRING)", "", confluent.PhaseCompleted)
 			r.mustRun(t, "dml-out", "INSERT INTO out_t SELECT id FROM src", "", confluent.PhaseRunning)
-			if err := r.client.StopStatement(ctx, "dml-out"); err != nil {
+			if err := r.Client.StopStatement(ctx, "dml-out"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := r.client.WaitForPhase(ctx, "dml-out", confluent.PhaseStopped); err != nil {
+			if _, err := r.Client.WaitForPhase(ctx, "dml-out", confluent.PhaseStopped); err != nil {
 				t.Fatal(err)
 			}
 			r.mustRun(t, "drop-src", "DROP TABLE src", "", confluent.PhaseCompleted)
-			if err := r.client.ResumeStatement(ctx, "dml-out", ""); err != nil {
+			if err := r.Client.ResumeStatement(ctx, "dml-out", ""); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := r.client.WaitForPhase(ctx, "dml-out", confluent.PhaseRunning); err == nil || !strings.Contains(err.Error(), "src") {
+			if _, err := r.Client.WaitForPhase(ctx, "dml-out", confluent.PhaseRunning); err == nil || !strings.Contains(err.Error(), "src") {
 				t.Errorf("resume without its source: %v", err)
 			}
 		}},
@@ -209,7 +176,7 @@ func TestEveryRouteConformsToTheSpecs(t *testing.T) {
 	v := openapitest.New(t, openapitest.ConfluentSpecs(t)...)
 	r := newRig(t, v, emulator.ExternalTables([]string{"raw_orders"}))
 	ctx := ctxFor(t)
-	c := r.client
+	c := r.Client
 
 	pool, err := c.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-usw2-orders", Cloud: "AWS", Region: "us-west-2", MaxCFU: 5})
 	must(t, err)
@@ -260,12 +227,12 @@ func TestEveryRouteConformsToTheSpecs(t *testing.T) {
 	}
 
 	// Routes the client has no method for.
-	stmt := r.url + "/sql/v1/organizations/" + org + "/environments/" + env + "/statements/dev-usw2-dml-orders"
+	stmt := r.URL + "/sql/v1/organizations/" + org + "/environments/" + env + "/statements/dev-usw2-dml-orders"
 	r.raw(t, "PATCH", stmt, "application/json-patch+json", `[{"op":"REPLACE","path":"/spec/stopped","value":true}]`, http.StatusOK)
 	r.raw(t, "GET", stmt+"/results", "", "", http.StatusOK)
-	r.raw(t, "PATCH", r.url+"/fcpm/v2/compute-pools/"+pool.ID, "application/json",
+	r.raw(t, "PATCH", r.URL+"/fcpm/v2/compute-pools/"+pool.ID, "application/json",
 		`{"spec":{"display_name":"dev-usw2-orders-2","environment":{"id":"`+env+`"}}}`, http.StatusOK)
-	r.raw(t, "GET", r.url+"/fcpm/v2/regions?cloud=AWS&region_name=us-west-2", "", "", http.StatusOK)
+	r.raw(t, "GET", r.URL+"/fcpm/v2/regions?cloud=AWS&region_name=us-west-2", "", "", http.StatusOK)
 
 	for _, name := range []string{"dev-usw2-dml-orders", "dev-usw2-dml-broken", "dev-usw2-ddl-orders"} {
 		must(t, c.DeleteStatement(ctx, name))
@@ -299,7 +266,7 @@ func (r *rig) raw(t *testing.T, method, url, contentType, body string, want int)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(flinkKey, flinkSecret)
-	res, err := r.http.Do(req)
+	res, err := r.HTTP.Do(req)
 	must(t, err)
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
@@ -320,26 +287,26 @@ func must(t testing.TB, err error) {
 // deletes all succeed and no statement is created twice.
 func TestFaultsNoStatementCreatedTwice(t *testing.T) {
 	r := newRig(t, nil)
-	must(t, r.emu.SetFaults(emulator.Faults{ErrorRate: 0.2, LostResponseRate: 0.1}))
+	must(t, r.Emulator.SetFaults(emulator.Faults{ErrorRate: 0.2, LostResponseRate: 0.1}))
 	ctx := ctxFor(t)
 	const rounds = 50 // four operations each
 	for i := range rounds {
 		name := fmt.Sprintf("dev-usw2-ddl-t%03d", i)
-		if _, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: name, SQL: fmt.Sprintf("CREATE TABLE t%03d (id STRING)", i),
+		if _, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: name, SQL: fmt.Sprintf("CREATE TABLE t%03d (id STRING)", i),
 			Labels: map[string]string{"round": fmt.Sprint(i % 5)}}); err != nil {
 			t.Fatalf("create %s: %v", name, err)
 		}
-		if _, err := r.client.GetStatement(ctx, name); err != nil {
+		if _, err := r.Client.GetStatement(ctx, name); err != nil {
 			t.Fatalf("get %s: %v", name, err)
 		}
-		if _, err := r.client.ListStatements(ctx, confluent.ListOptions{LabelSelector: "round=" + fmt.Sprint(i%5)}); err != nil {
+		if _, err := r.Client.ListStatements(ctx, confluent.ListOptions{LabelSelector: "round=" + fmt.Sprint(i%5)}); err != nil {
 			t.Fatalf("list: %v", err)
 		}
-		if err := r.client.DeleteStatement(ctx, name); err != nil {
+		if err := r.Client.DeleteStatement(ctx, name); err != nil {
 			t.Fatalf("delete %s: %v", name, err)
 		}
 	}
-	counters := r.emu.Counters()
+	counters := r.Emulator.Counters()
 	if len(counters.Creates) != rounds {
 		t.Errorf("%d statements created, want %d", len(counters.Creates), rounds)
 	}
@@ -356,8 +323,8 @@ func TestFaultsNoStatementCreatedTwice(t *testing.T) {
 	if sent <= 4*rounds {
 		t.Errorf("%d requests for %d operations: no fault was injected", sent, 4*rounds)
 	}
-	must(t, r.emu.SetFaults(emulator.Faults{}))
-	left, err := r.client.ListStatements(ctx, confluent.ListOptions{})
+	must(t, r.Emulator.SetFaults(emulator.Faults{}))
+	left, err := r.Client.ListStatements(ctx, confluent.ListOptions{})
 	must(t, err)
 	if len(left) != 0 {
 		t.Errorf("%d statements left after deleting them all", len(left))
@@ -369,10 +336,10 @@ func TestPagingGivesEveryStatementOnce(t *testing.T) {
 	r := newRig(t, nil)
 	ctx := ctxFor(t)
 	for i := range 250 {
-		_, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: fmt.Sprintf("s-%03d", i), SQL: "SET 'table.local-time-zone' = 'UTC'"})
+		_, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: fmt.Sprintf("s-%03d", i), SQL: "SET 'table.local-time-zone' = 'UTC'"})
 		must(t, err)
 	}
-	listed, err := r.client.ListStatements(ctx, confluent.ListOptions{})
+	listed, err := r.Client.ListStatements(ctx, confluent.ListOptions{})
 	must(t, err)
 	seen := map[string]int{}
 	for _, st := range listed {
@@ -381,14 +348,14 @@ func TestPagingGivesEveryStatementOnce(t *testing.T) {
 	if len(listed) != 250 || len(seen) != 250 {
 		t.Errorf("listed %d statements, %d distinct; want 250 each", len(listed), len(seen))
 	}
-	if got := r.emu.Counters().Requests["GET /sql/v1/organizations/{org}/environments/{env}/statements"]; got != 3 {
+	if got := r.Emulator.Counters().Requests["GET /sql/v1/organizations/{org}/environments/{env}/statements"]; got != 3 {
 		t.Errorf("%d list requests, want 3 pages of at most 100", got)
 	}
 }
 
 func TestCredentialsStayOutOfErrors(t *testing.T) {
 	r := newRig(t, nil, emulator.Credentials("other-key-0000000", "other-secret-000000000"))
-	_, err := r.client.GetStatement(ctxFor(t), "anything")
+	_, err := r.Client.GetStatement(ctxFor(t), "anything")
 	if !errors.Is(err, confluent.ErrUnauthorized) {
 		t.Fatalf("err = %v, want ErrUnauthorized", err)
 	}

@@ -31,23 +31,23 @@ func TestReadLive(t *testing.T) {
 	}
 	r := newRig(t, nil)
 	ctx := ctxFor(t)
-	pool, err := r.client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-live", Cloud: "AWS", Region: "us-west-2", MaxCFU: 5})
+	pool, err := r.Client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-live", Cloud: "AWS", Region: "us-west-2", MaxCFU: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := planner.Live{Statements: map[string]planner.Statement{}}
 	for _, tt := range tests {
-		if _, err := r.client.CreateStatement(ctx, confluent.StatementRequest{Name: tt.name, SQL: tt.sql, ComputePoolID: pool.ID, Labels: tt.labels}); err != nil {
+		if _, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: tt.name, SQL: tt.sql, ComputePoolID: pool.ID, Labels: tt.labels}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.client.WaitForPhase(ctx, tt.name, tt.phase); err != nil {
+		if _, err := r.Client.WaitForPhase(ctx, tt.name, tt.phase); err != nil {
 			t.Fatal(err)
 		}
 		want.Statements[tt.name] = planner.Statement{Name: tt.name, Phase: string(tt.phase), ComputePoolID: pool.ID, Fingerprint: tt.fingerprint}
 	}
 	// The pool is PROVISIONED once a statement ran in it; dml-t takes a CFU.
 	want.Pools = []planner.ComputePool{{ID: pool.ID, Name: "dev-live", Phase: confluent.PoolProvisioned, CurrentCFU: 1, MaxCFU: 5}}
-	got, err := deployments.ReadLive(ctx, r.client)
+	got, err := deployments.ReadLive(ctx, r.Client)
 	if err != nil {
 		t.Fatal(err)
 	}

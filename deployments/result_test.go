@@ -28,11 +28,11 @@ func (c *clock) read() time.Time {
 
 func TestResultAndProgress(t *testing.T) {
 	r := newRig(t, nil)
-	if err := r.emu.SetFaults(emulator.Faults{FailStatements: map[string]string{"dev-usw2-dml-b": "boom"}}); err != nil {
+	if err := r.Emulator.SetFaults(emulator.Faults{FailStatements: map[string]string{"dev-usw2-dml-b": "boom"}}); err != nil {
 		t.Fatal(err)
 	}
 	// s runs already.
-	if err := r.emu.AddTables(env, "s"); err != nil {
+	if err := r.Emulator.AddTables(env, "s"); err != nil {
 		t.Fatal(err)
 	}
 	f := fixture{}
@@ -42,7 +42,7 @@ func TestResultAndProgress(t *testing.T) {
 	p := plan(skip("s"), f.create("a", "s"), f.create("b", "a"), f.create("c", "b"))
 	var progress bytes.Buffer
 	clk := &clock{now: time.Date(2026, 1, 2, 3, 4, 4, 0, time.UTC)}
-	res, err := runner(t, r.client, f, deployments.WithCommit("c1"), deployments.WithClock(clk.read),
+	res, err := runner(t, r.Client, f, deployments.WithCommit("c1"), deployments.WithClock(clk.read),
 		deployments.WithProgress(&progress)).Run(ctxFor(t), p)
 	if err != nil {
 		t.Fatal(err)

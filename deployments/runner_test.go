@@ -22,7 +22,7 @@ func TestRunCreatesChainFromScratch(t *testing.T) {
 	r := newRig(t, nil)
 	f := fixture{}
 	p := plan(f.create("a"), f.create("b", "a"), f.create("c", "b"))
-	s := &spy{Client: r.client}
+	s := &spy{Client: r.Client}
 	const commit = "9fceb02d0ae598e95dc970b74767f19372d61af8"
 	res, err := runner(t, s, f, deployments.WithCommit(commit),
 		deployments.WithProperties(map[string]string{"sql.current-catalog": "dev", "sql.current-database": "cluster"}),
@@ -41,7 +41,7 @@ func TestRunCreatesChainFromScratch(t *testing.T) {
 	if diff := cmp.Diff(want, s.createdNames()); diff != "" {
 		t.Errorf("statements created (-want +got):\n%s", diff)
 	}
-	live, err := deployments.ReadLive(ctxFor(t), r.client)
+	live, err := deployments.ReadLive(ctxFor(t), r.Client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestRunCreatesChainFromScratch(t *testing.T) {
 		}
 		for _, step := range a.Steps {
 			t.Run(step.Statement, func(t *testing.T) {
-				st, err := r.client.GetStatement(ctxFor(t), step.Statement)
+				st, err := r.Client.GetStatement(ctxFor(t), step.Statement)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -100,7 +100,7 @@ func deployed(t *testing.T, run *deployments.Runner, p *planner.Plan) {
 
 // chainSetup deploys a <- b at commit c1 before a test's plan.
 func chainSetup(t *testing.T, r *rig, f fixture) {
-	deployed(t, runner(t, r.client, f, deployments.WithCommit("c1")), plan(f.create("a"), f.create("b", "a")))
+	deployed(t, runner(t, r.Client, f, deployments.WithCommit("c1")), plan(f.create("a"), f.create("b", "a")))
 }
 
 func TestRerunCreatesNothing(t *testing.T) {
@@ -150,10 +150,10 @@ func TestRerunCreatesNothing(t *testing.T) {
 				tt.setup(t, r, f)
 			}
 			p := tt.plan(f)
-			run := runner(t, r.client, f, deployments.WithCommit("c2"))
+			run := runner(t, r.Client, f, deployments.WithCommit("c2"))
 			for attempt := 1; attempt <= 2; attempt++ {
 				deployed(t, run, p)
-				if diff := cmp.Diff(tt.creates, r.emu.Counters().Creates); diff != "" {
+				if diff := cmp.Diff(tt.creates, r.Emulator.Counters().Creates); diff != "" {
 					t.Errorf("run %d: creates (-want +got):\n%s", attempt, diff)
 				}
 			}
@@ -162,7 +162,7 @@ func TestRerunCreatesNothing(t *testing.T) {
 					continue
 				}
 				dml := naming.DML(a.Table, "")
-				st, err := r.client.GetStatement(ctxFor(t), dml)
+				st, err := r.Client.GetStatement(ctxFor(t), dml)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -170,7 +170,7 @@ func TestRerunCreatesNothing(t *testing.T) {
 					t.Errorf("%s: phase %s, labels %v; want RUNNING, deployed at c2", dml, st.Status.Phase, st.Metadata.Labels)
 				}
 			}
-			if _, err := r.client.GetStatement(ctxFor(t), naming.Drop("b")); !errors.Is(err, confluent.ErrStatementNotFound) {
+			if _, err := r.Client.GetStatement(ctxFor(t), naming.Drop("b")); !errors.Is(err, confluent.ErrStatementNotFound) {
 				t.Errorf("the drop statement is left: %v", err)
 			}
 		})
@@ -219,7 +219,7 @@ func TestInterruptedRunResumes(t *testing.T) {
 			}
 			p := tt.plan(f)
 			ctx, cancel := context.WithCancel(ctxFor(t))
-			s := &spy{Client: r.client, afterCreate: func(name string) {
+			s := &spy{Client: r.Client, afterCreate: func(name string) {
 				if name == tt.cancelAfter {
 					cancel()
 				}
@@ -228,8 +228,8 @@ func TestInterruptedRunResumes(t *testing.T) {
 			if !errors.Is(err, context.Canceled) || !res.Failed() || res.Totals.Cancelled == 0 {
 				t.Fatalf("interrupted run: err %v, statuses %v; want cancelled", err, statuses(res))
 			}
-			deployed(t, runner(t, r.client, f, deployments.WithCommit("c2")), p)
-			if diff := cmp.Diff(tt.creates, r.emu.Counters().Creates); diff != "" {
+			deployed(t, runner(t, r.Client, f, deployments.WithCommit("c2")), p)
+			if diff := cmp.Diff(tt.creates, r.Emulator.Counters().Creates); diff != "" {
 				t.Errorf("creates (-want +got):\n%s", diff)
 			}
 		})
@@ -249,13 +249,13 @@ func TestFailureBlocksDescendants(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
-			if err := r.emu.SetFaults(emulator.Faults{FailStatements: map[string]string{tt.fail: tt.detail}}); err != nil {
+			if err := r.Emulator.SetFaults(emulator.Faults{FailStatements: map[string]string{tt.fail: tt.detail}}); err != nil {
 				t.Fatal(err)
 			}
 			f := fixture{}
 			p := plan(f.create("a"), f.create("x"), f.create("b", "a"), f.create("c", "a"), f.create("y", "x"),
 				f.create("d", "b", "c"), f.create("e", "b"))
-			res, err := runner(t, r.client, f).Run(ctxFor(t), p)
+			res, err := runner(t, r.Client, f).Run(ctxFor(t), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,7 +285,7 @@ func TestFailureBlocksDescendants(t *testing.T) {
 				}
 			}
 			for _, table := range []string{"d", "e"} {
-				if n := r.emu.Counters().Creates[naming.DDL(table, "")]; n != 0 {
+				if n := r.Emulator.Counters().Creates[naming.DDL(table, "")]; n != 0 {
 					t.Errorf("blocked table %s was deployed", table)
 				}
 			}
@@ -311,7 +311,7 @@ func TestMaxParallel(t *testing.T) {
 			for i := range 2*tt.max + 1 {
 				actions = append(actions, f.create("leaf"+string(rune('a'+i)), "root"))
 			}
-			s := &spy{Client: r.client}
+			s := &spy{Client: r.Client}
 			deployed(t, runner(t, s, f, deployments.WithMaxParallel(tt.max)), plan(actions...))
 			// An action waits on one statement at a time.
 			if s.maxWaiting != tt.max {
@@ -345,7 +345,7 @@ func TestPoolCreatedOnce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil, emulator.Latency(20*time.Millisecond))
 			if tt.crashed {
-				if _, err := r.client.CreateComputePool(ctxFor(t), confluent.ComputePoolRequest{
+				if _, err := r.Client.CreateComputePool(ctxFor(t), confluent.ComputePoolRequest{
 					DisplayName: poolName, Cloud: "AWS", Region: "us-west-2", MaxCFU: 10}); err != nil {
 					t.Fatal(err)
 				}
@@ -355,18 +355,18 @@ func TestPoolCreatedOnce(t *testing.T) {
 			for i := range p.Actions {
 				p.Actions[i].Pool = &planner.Pool{Create: &planner.NewPool{Name: poolName, MaxCFU: 10}, Reason: "no pool"}
 			}
-			deployed(t, runner(t, r.client, f, deployments.WithPoolLocation("AWS", "us-west-2")), p)
-			if n := r.emu.Counters().Requests[route]; n != 1 {
+			deployed(t, runner(t, r.Client, f, deployments.WithPoolLocation("AWS", "us-west-2")), p)
+			if n := r.Emulator.Counters().Requests[route]; n != 1 {
 				t.Errorf("%d pool creates, want 1", n)
 			}
-			pools, err := r.client.ListComputePools(ctxFor(t))
+			pools, err := r.Client.ListComputePools(ctxFor(t))
 			if err != nil || len(pools) != 1 || pools[0].Spec.DisplayName != poolName {
 				t.Fatalf("pools %+v (%v), want one named %s", pools, err, poolName)
 			}
 			id := pools[0].ID
 			for _, a := range p.Actions {
 				for _, step := range a.Steps {
-					st, err := r.client.GetStatement(ctxFor(t), step.Statement)
+					st, err := r.Client.GetStatement(ctxFor(t), step.Statement)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -381,7 +381,7 @@ func TestPoolCreatedOnce(t *testing.T) {
 
 func TestStepTimeout(t *testing.T) {
 	r := newRig(t, nil)
-	pool, err := r.client.CreateComputePool(ctxFor(t), confluent.ComputePoolRequest{
+	pool, err := r.Client.CreateComputePool(ctxFor(t), confluent.ComputePoolRequest{
 		DisplayName: "dev-tiny", Cloud: "AWS", Region: "us-west-2", MaxCFU: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -392,7 +392,7 @@ func TestStepTimeout(t *testing.T) {
 	for i := range p.Actions {
 		p.Actions[i].Pool = &planner.Pool{ID: pool.ID, Reason: "tiny"}
 	}
-	res, err := runner(t, r.client, f, deployments.WithStepTimeouts(time.Minute, 300*time.Millisecond)).Run(ctxFor(t), p)
+	res, err := runner(t, r.Client, f, deployments.WithStepTimeouts(time.Minute, 300*time.Millisecond)).Run(ctxFor(t), p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,11 +426,11 @@ func TestRunRefusesBadPlans(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
-			res, err := runner(t, r.client, f).Run(ctxFor(t), tt.plan)
+			res, err := runner(t, r.Client, f).Run(ctxFor(t), tt.plan)
 			if !errors.Is(err, tt.wantErr) || res != nil {
 				t.Fatalf("err %v, result %v; want %v and no result", err, res, tt.wantErr)
 			}
-			if n := len(r.emu.Counters().Requests); n != 0 {
+			if n := len(r.Emulator.Counters().Requests); n != 0 {
 				t.Errorf("%d requests sent for a plan refused", n)
 			}
 		})
@@ -447,18 +447,18 @@ func TestNewRunnerOptions(t *testing.T) {
 		opts    []deployments.Option
 		wantErr error
 	}{
-		{name: "defaults", client: r.client, load: load},
+		{name: "defaults", client: r.Client, load: load},
 		{name: "nil client", load: load, wantErr: deployments.ErrInvalidOption},
-		{name: "nil loader", client: r.client, wantErr: deployments.ErrInvalidOption},
-		{name: "zero parallel", client: r.client, load: load, opts: []deployments.Option{deployments.WithMaxParallel(0)}, wantErr: deployments.ErrInvalidOption},
-		{name: "nil logger", client: r.client, load: load, opts: []deployments.Option{deployments.WithLogger(nil)}, wantErr: deployments.ErrInvalidOption},
-		{name: "empty principal", client: r.client, load: load, opts: []deployments.Option{deployments.WithPrincipal("")}, wantErr: deployments.ErrInvalidOption},
-		{name: "empty property key", client: r.client, load: load, opts: []deployments.Option{deployments.WithProperties(map[string]string{"": "x"})}, wantErr: deployments.ErrInvalidOption},
-		{name: "commit without a letter", client: r.client, load: load, opts: []deployments.Option{deployments.WithCommit("--")}, wantErr: deployments.ErrInvalidOption},
-		{name: "nil progress", client: r.client, load: load, opts: []deployments.Option{deployments.WithProgress(nil)}, wantErr: deployments.ErrInvalidOption},
-		{name: "zero timeout", client: r.client, load: load, opts: []deployments.Option{deployments.WithStepTimeouts(0, time.Minute)}, wantErr: deployments.ErrInvalidOption},
-		{name: "nil clock", client: r.client, load: load, opts: []deployments.Option{deployments.WithClock(nil)}, wantErr: deployments.ErrInvalidOption},
-		{name: "pool region missing", client: r.client, load: load, opts: []deployments.Option{deployments.WithPoolLocation("AWS", "")}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil loader", client: r.Client, wantErr: deployments.ErrInvalidOption},
+		{name: "zero parallel", client: r.Client, load: load, opts: []deployments.Option{deployments.WithMaxParallel(0)}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil logger", client: r.Client, load: load, opts: []deployments.Option{deployments.WithLogger(nil)}, wantErr: deployments.ErrInvalidOption},
+		{name: "empty principal", client: r.Client, load: load, opts: []deployments.Option{deployments.WithPrincipal("")}, wantErr: deployments.ErrInvalidOption},
+		{name: "empty property key", client: r.Client, load: load, opts: []deployments.Option{deployments.WithProperties(map[string]string{"": "x"})}, wantErr: deployments.ErrInvalidOption},
+		{name: "commit without a letter", client: r.Client, load: load, opts: []deployments.Option{deployments.WithCommit("--")}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil progress", client: r.Client, load: load, opts: []deployments.Option{deployments.WithProgress(nil)}, wantErr: deployments.ErrInvalidOption},
+		{name: "zero timeout", client: r.Client, load: load, opts: []deployments.Option{deployments.WithStepTimeouts(0, time.Minute)}, wantErr: deployments.ErrInvalidOption},
+		{name: "nil clock", client: r.Client, load: load, opts: []deployments.Option{deployments.WithClock(nil)}, wantErr: deployments.ErrInvalidOption},
+		{name: "pool region missing", client: r.Client, load: load, opts: []deployments.Option{deployments.WithPoolLocation("AWS", "")}, wantErr: deployments.ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -478,13 +478,13 @@ func TestStatementSettings(t *testing.T) {
 		sql, _, err := f.load(ref)
 		return sql, map[string]string{"sql.current-database": "from-file", "sql.state-ttl": "1 d"}, err
 	}
-	run, err := deployments.NewRunner(r.client, files, deployments.WithPrincipal("sa-deployer"),
+	run, err := deployments.NewRunner(r.Client, files, deployments.WithPrincipal("sa-deployer"),
 		deployments.WithProperties(map[string]string{"sql.current-catalog": "dev", "sql.current-database": "default"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	deployed(t, run, p)
-	st, err := r.client.GetStatement(ctxFor(t), naming.DML("a", ""))
+	st, err := r.Client.GetStatement(ctxFor(t), naming.DML("a", ""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,8 +506,8 @@ func TestRunFollowsTheSpecs(t *testing.T) {
 	chainSetup(t, r, f)
 	p := plan(skip("a"), f.action(planner.Recreate, "b", "a"))
 	p.Actions[1].Pool = &planner.Pool{Create: &planner.NewPool{Name: "dev-b", MaxCFU: 5}}
-	deployed(t, runner(t, r.client, f, deployments.WithCommit("c2"), deployments.WithPoolLocation("AWS", "us-west-2")), p)
-	if _, err := deployments.ReadLive(ctxFor(t), r.client); err != nil {
+	deployed(t, runner(t, r.Client, f, deployments.WithCommit("c2"), deployments.WithPoolLocation("AWS", "us-west-2")), p)
+	if _, err := deployments.ReadLive(ctxFor(t), r.Client); err != nil {
 		t.Fatal(err)
 	}
 	// Every call the runner and ReadLive make was checked.

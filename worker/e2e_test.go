@@ -2,7 +2,6 @@ package worker_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
 	"github.com/shiftleft/shiftleft/internal/corpus"
+	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/worker"
 )
@@ -96,14 +96,8 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 	q, err := jobs.NewQueue(ctx, nc, jobs.WithAckWait(20*time.Second), jobs.WithBackoff(100*time.Millisecond))
 	must(t, err)
 
-	emu, err := emulator.New()
-	must(t, err)
-	flink := httptest.NewServer(emu)
-	t.Cleanup(flink.Close)
-	client, err := confluent.New(confluent.WithFlinkURL(flink.URL), confluent.WithCloudURL(flink.URL),
-		confluent.WithOrganization(config.EmulatorOrganization), confluent.WithEnvironment(config.EmulatorEnvironment),
-		confluent.WithFlinkAPIKey("key", "secret"), confluent.WithCloudAPIKey("key", "secret"))
-	must(t, err)
+	rig := emulatortest.Start(t, nil)
+	emu, client := rig.Emulator, rig.Client
 	var target deployments.Client = client
 	if wrap != nil {
 		target = wrap(client)

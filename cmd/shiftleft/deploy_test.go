@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/shiftleft/shiftleft/config"
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
+	"github.com/shiftleft/shiftleft/internal/emulatortest"
 )
 
 // target is an emulator served over HTTP and a client to inspect it.
@@ -22,22 +21,8 @@ type target struct {
 
 func newTarget(t *testing.T, opts ...emulator.Option) *target {
 	t.Helper()
-	emu, err := emulator.New(append([]emulator.Option{emulator.ExternalTables([]string{"raw_topic"})}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(func() {
-		srv.Close()
-		_ = emu.Close()
-	})
-	client, err := confluent.New(confluent.WithFlinkURL(srv.URL), confluent.WithCloudURL(srv.URL),
-		confluent.WithOrganization(config.EmulatorOrganization), confluent.WithEnvironment(config.EmulatorEnvironment),
-		confluent.WithFlinkAPIKey("test", "test"), confluent.WithCloudAPIKey("test", "test"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &target{url: srv.URL, emu: emu, client: client}
+	r := emulatortest.Start(t, nil, append([]emulator.Option{emulator.ExternalTables([]string{"raw_topic"})}, opts...)...)
+	return &target{url: r.URL, emu: r.Emulator, client: r.Client}
 }
 
 // deploy runs `shiftleft pipeline deploy` against the emulator.
