@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 // statementCall is a call on the statements collection, or on one
@@ -182,7 +184,7 @@ func (c *Client) updateStatement(ctx context.Context, name string, change func(*
 		}
 		c.log.Info("statement changed since it was read, reading it again",
 			zap.String("statement", name), zap.Int("attempt", attempt))
-		if err := sleep(ctx, c.opts.retry.delay(attempt, "")); err != nil {
+		if err := backoff.Sleep(ctx, c.opts.retry.delay(attempt, "")); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 const (
@@ -106,7 +108,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) (*response, error) {
 			fields = append(fields, zap.Int("status", res.status))
 		}
 		log.Warn("retrying request", fields...)
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 // WaitForPhase polls the statement, at growing intervals (WithPollInterval),
@@ -68,7 +70,7 @@ func (c *Client) poll(ctx context.Context, name string, done func(*Statement, er
 		if ok, err := done(st, err); ok || err != nil {
 			return err
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return waitError(name, last, err)
 		}
 		wait = min(2*wait, c.opts.pollMax)

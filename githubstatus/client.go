@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 // Client posts statuses and comments through GitHub's REST API. It is safe
@@ -117,7 +119,7 @@ func (c *Client) UpsertComment(ctx context.Context, cm Comment) (int64, error) {
 		wait := c.retry.backoff(attempt)
 		log.Warn("comment create got no answer; looking for it before another try",
 			zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return 0, err
 		}
 	}

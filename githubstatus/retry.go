@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,8 @@ import (
 
 	"github.com/google/go-github/v60/github"
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 // secondaryDefaultWait is GitHub's advice for a secondary rate limit that
@@ -51,7 +52,7 @@ func (c *Client) call(ctx context.Context, op string, safe bool, send func(conte
 		}
 		c.log.Warn("github request failed; retrying", zap.String("op", op),
 			zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(final))
-		if err := sleep(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
@@ -139,26 +140,10 @@ func (c *Client) apiError(resp *github.Response, err error, retryAt time.Time) e
 
 // backoff is the wait before attempt n+1 after a transient failure.
 func (p RetryPolicy) backoff(attempt int) time.Duration {
-	ceiling := p.BaseDelay
-	for i := 1; i < attempt && ceiling < p.MaxWait; i++ {
-		ceiling *= 2
-	}
-	return rand.N(min(ceiling, p.MaxWait)) + 1
+	return backoff.Jitter(p.BaseDelay, p.MaxWait, attempt)
 }
 
 func beyondDeadline(ctx context.Context, wait time.Duration) bool {
 	deadline, ok := ctx.Deadline()
 	return ok && time.Until(deadline) < wait
-}
-
-// sleep waits d, or returns ctx.Err() when ctx ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
