@@ -80,6 +80,9 @@ type Service struct {
 	// AckWait is how long a job's worker may be silent before the job is
 	// redelivered to another (workers heartbeat while they deploy).
 	AckWait time.Duration `yaml:"ack_wait"`
+	// Prune drops the tables a push deletes from the repository; off (the
+	// default), they are reported and keep running.
+	Prune bool `yaml:"prune"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`

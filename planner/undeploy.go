@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/shiftleft/shiftleft/inventory"
 	"github.com/shiftleft/shiftleft/pipeline"
 )
 
@@ -25,23 +26,88 @@ func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, 
 	p := &Plan{}
 	for _, n := range names {
 		t, _ := g.Table(n)
-		s := b.state(t)
-		a := Action{Table: n, Product: t.Product, Kind: Skip, Role: RoleDescendant, Reason: "not deployed"}
+		role := RoleDescendant
 		if n == table {
-			a.Role = RoleStart
+			role = RoleStart
 		}
-		if s.exists || s.dml != nil || s.ddl != nil {
-			a.Kind, a.Reason = Drop, "undeploy "+table
-			a.Steps = b.steps(t, s, Drop)
-			for _, c := range g.Children(n) {
-				if w, ok := dropped[c]; ok {
-					a.After = append(a.After, c)
-					a.Wave = max(a.Wave, w+1)
-				}
-			}
-			dropped[n] = a.Wave
-		}
-		p.Actions = append(p.Actions, a)
+		p.Actions = append(p.Actions, b.drop(t, role, "undeploy "+table, g.Children(n), dropped))
 	}
 	return p, nil
+}
+
+// Prune adds to p the removal of the tables deleted from the repository
+// (Diff.Deleted) as base, the inventory of the commit they were deployed
+// from, defines them. A deleted table that is deployed loses its DML, its
+// table and its DDL statement, once the tables that read it at base are
+// redeployed by p (their new SQL no longer reads it) and before its own
+// deleted parents: no running statement reads a table being dropped, and
+// when a reader's redeploy fails the table stays.
+func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts Options) error {
+	b := &builder{live: live, opts: opts.withDefaults()}
+	gone := map[string]bool{}
+	for _, n := range deleted {
+		if base.Tables[n] == nil {
+			return fmt.Errorf("prune %s: not a table of the base commit", n)
+		}
+		if _, ok := p.Action(n); ok {
+			return fmt.Errorf("prune %s: the plan deploys it", n)
+		}
+		gone[n] = true
+	}
+	readers := map[string][]string{} // the tables reading each table at base
+	for _, n := range base.Names() {
+		for _, parent := range base.Tables[n].Parents {
+			readers[parent] = append(readers[parent], n)
+		}
+	}
+	waves := map[string]int{} // wave of each action that does work
+	for _, a := range p.Actions {
+		if a.Kind != Skip {
+			waves[a.Table] = a.Wave
+		}
+	}
+	// Children first: each deleted table after the deleted tables reading it.
+	var order []string
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(n string) {
+		if seen[n] {
+			return
+		}
+		seen[n] = true
+		for _, r := range readers[n] {
+			if gone[r] {
+				visit(r)
+			}
+		}
+		order = append(order, n)
+	}
+	for _, n := range slices.Sorted(slices.Values(deleted)) {
+		visit(n)
+	}
+	for _, n := range order {
+		p.Actions = append(p.Actions, b.drop(base.Tables[n], RoleStart, "deleted from the repository (pruning is on)", readers[n], waves))
+	}
+	return nil
+}
+
+// drop removes t when any of it is deployed, after the actions of its
+// readers that do work (waves holds their waves and gets t's); a table not
+// deployed is a skip.
+func (b *builder) drop(t *inventory.Table, role Role, reason string, readers []string, waves map[string]int) Action {
+	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed"}
+	s := b.state(t)
+	if !s.exists && s.dml == nil && s.ddl == nil {
+		return a
+	}
+	a.Kind, a.Reason = Drop, reason
+	a.Steps = b.steps(t, s, Drop)
+	for _, r := range readers {
+		if w, ok := waves[r]; ok {
+			a.After = append(a.After, r)
+			a.Wave = max(a.Wave, w+1)
+		}
+	}
+	waves[t.Name] = a.Wave
+	return a
 }

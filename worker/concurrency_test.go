@@ -12,6 +12,7 @@ import (
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/deployments"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/worker"
 )
 
 // commitLog records, per repository, the order of the commits whose
@@ -56,7 +57,7 @@ func TestTwoWorkersManyPushes(t *testing.T) {
 	s := newServiceWith(t, 1, 2, func(c deployments.Client) deployments.Client {
 		log = &commitLog{Client: c, orders: map[string][]string{}}
 		return log
-	})
+	}, worker.Config{})
 	repos := make([]*repo, 3)
 	for i := range repos {
 		p := fmt.Sprintf("r%d", i)

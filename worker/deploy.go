@@ -107,12 +107,16 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	if err := w.q.SetDeployedCommit(ctx, j.Repo, branch, j.After); err != nil {
 		return err
 	}
-	j.Summary = fmt.Sprintf("%d tables deployed", result.Totals.Succeeded)
+	dropped := c.dropped()
+	j.Summary = fmt.Sprintf("%d tables deployed", result.Totals.Succeeded-dropped)
 	if n := unchanged(c); n > 0 {
 		j.Summary += fmt.Sprintf(", %d running unchanged", n)
 	}
-	if len(c.diff.Deleted) > 0 {
-		j.Summary += fmt.Sprintf(", %d deleted (not dropped)", len(c.diff.Deleted))
+	if dropped > 0 {
+		j.Summary += fmt.Sprintf(", %d deleted and dropped", dropped)
+	}
+	if n := len(c.kept()); n > 0 && !w.cfg.Prune {
+		j.Summary += fmt.Sprintf(", %d deleted (not dropped)", n)
 	}
 	return w.status(ctx, j, githubstatus.StateSuccess)
 }
@@ -177,6 +181,17 @@ func nonZero(shas ...string) []string {
 		}
 	}
 	return out
+}
+
+// dropped counts the deleted tables the plan drops.
+func (c *change) dropped() int {
+	n := 0
+	for _, a := range c.plan.Actions {
+		if a.Kind == planner.Drop {
+			n++
+		}
+	}
+	return n
 }
 
 // unchanged counts the plan's tables left alone because they run, external

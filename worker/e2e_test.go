@@ -80,12 +80,17 @@ type service struct {
 	client *confluent.Client
 }
 
-func newService(t *testing.T, workers int) *service { return newServiceWith(t, workers, 1, nil) }
+func newService(t *testing.T, workers int) *service {
+	return newServiceWith(t, workers, 1, nil, worker.Config{})
+}
 
 // newServiceWith starts consumers workers, each running jobs at a time, with
 // the target client optionally wrapped.
-func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments.Client) deployments.Client) *service {
+func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments.Client) deployments.Client, cfg worker.Config) *service {
 	t.Helper()
+	if cfg.LockTTL == 0 {
+		cfg.LockTTL = 5 * time.Second
+	}
 	srv, err := jobs.StartEmbedded(t.TempDir())
 	must(t, err)
 	t.Cleanup(srv.Shutdown)
@@ -116,7 +121,7 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 			DeclareTables: func(_ context.Context, tables []string) error {
 				return emu.AddTables(config.EmulatorEnvironment, tables...)
 			},
-		}, worker.Config{LockTTL: 5 * time.Second}, nil)
+		}, cfg, nil)
 		must(t, err)
 		consumer, err := q.Consume(ctx, w.Handle, jobsEach)
 		must(t, err)

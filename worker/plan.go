@@ -43,7 +43,10 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 		if a.Kind == planner.Skip {
 			continue
 		}
-		impacted = append(impacted, a.Table)
+		if a.Kind != planner.Drop {
+			// Dropped tables are no longer in the graph.
+			impacted = append(impacted, a.Table)
+		}
 		report.Rows = append(report.Rows, githubstatus.PlanRow{Table: a.Table, Action: a.Kind, Reason: a.Reason, Product: a.Product})
 	}
 	if len(impacted) > 0 {
@@ -51,8 +54,8 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 			report.Graph = r.Mermaid()
 		}
 	}
-	for _, n := range c.diff.Deleted {
-		report.Warnings = append(report.Warnings, fmt.Sprintf("table %s is deleted: it keeps running until it is undeployed (pruning is off)", n))
+	for _, n := range c.kept() {
+		report.Warnings = append(report.Warnings, fmt.Sprintf("table %s is deleted: %s", n, c.keptReason(n)))
 	}
 	for _, wn := range c.head.warnings {
 		report.Warnings = append(report.Warnings, wn.String())
@@ -61,7 +64,7 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 		Body: githubstatus.RenderPlanComment(report)}); err != nil {
 		return err
 	}
-	j.Summary = fmt.Sprintf("plan: %d tables would change", len(impacted))
-	log.Info("plan posted", zap.Int("tables", len(impacted)))
+	j.Summary = fmt.Sprintf("plan: %d tables would change", len(report.Rows))
+	log.Info("plan posted", zap.Int("tables", len(report.Rows)))
 	return nil
 }

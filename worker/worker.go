@@ -71,6 +71,10 @@ type Config struct {
 	LockWait time.Duration
 	// MaxParallel statements at once per deploy.
 	MaxParallel int
+	// Prune drops the tables deleted from the repository (after the tables
+	// that read them are redeployed); off, they are reported and keep
+	// running, as Argo CD leaves what it would prune.
+	Prune bool
 }
 
 func (c Config) withDefaults() Config {
@@ -208,6 +212,11 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 	if err != nil {
 		return nil, permanent(err)
 	}
+	if w.cfg.Prune && len(c.diff.Deleted) > 0 {
+		if err := planner.Prune(c.plan, baseSnap.inv, live, c.diff.Deleted, o); err != nil {
+			return nil, permanent(err)
+		}
+	}
 	return c, nil
 }
 
@@ -230,7 +239,7 @@ func (w *Worker) declareTopics(ctx context.Context, inv *inventory.Inventory) er
 }
 
 // planned turns a plan into the job record's lines: every action that does
-// work, and the deleted tables, which are reported, not dropped.
+// work, and the deleted tables the plan does not drop.
 func planned(c *change) []jobs.PlannedAction {
 	var out []jobs.PlannedAction
 	for _, a := range c.plan.Actions {
@@ -238,10 +247,29 @@ func planned(c *change) []jobs.PlannedAction {
 			out = append(out, jobs.PlannedAction{Table: a.Table, Action: string(a.Kind), Reason: a.Reason})
 		}
 	}
-	for _, n := range c.diff.Deleted {
-		out = append(out, jobs.PlannedAction{Table: n, Action: "deleted", Reason: "removed from the repository; not dropped (pruning is off)"})
+	for _, n := range c.kept() {
+		out = append(out, jobs.PlannedAction{Table: n, Action: "deleted", Reason: "removed from the repository; " + c.keptReason(n)})
 	}
 	return out
+}
+
+// kept are the deleted tables the plan leaves alone.
+func (c *change) kept() []string {
+	var out []string
+	for _, n := range c.diff.Deleted {
+		if a, ok := c.plan.Action(n); !ok || a.Kind == planner.Skip {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// keptReason says why a deleted table is not dropped.
+func (c *change) keptReason(table string) string {
+	if a, ok := c.plan.Action(table); ok {
+		return a.Reason // pruned, but nothing of it is deployed
+	}
+	return "it keeps running until it is undeployed (pruning is off)"
 }
 
 func short(sha string) string {

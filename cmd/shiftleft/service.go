@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/config"
@@ -38,10 +39,14 @@ type serviceFlags struct {
 	allowRepos                                                                                  []string
 	cloneURLs                                                                                   map[string]string
 	grace, ackWait                                                                              time.Duration
+	prune                                                                                       bool
+	// flags tells a boolean flag given as false from one not given.
+	flags *pflag.FlagSet
 }
 
 func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 	fl := cmd.Flags()
+	f.flags = fl
 	fl.StringVar(&f.configFile, "config", "", "config.yaml with a service section (default $SL_CONFIG_FILE, $CONFIG_FILE or ./config.yaml)")
 	fl.StringVar(&f.dataDir, "data-dir", "", "where the embedded NATS store, git mirrors and emulator state live (default .shiftleft)")
 	fl.StringVar(&f.natsURL, "nats-url", "", "connect to this NATS server or cluster instead of embedding one")
@@ -59,6 +64,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.StringVar(&f.pipelinesPath, "pipelines-path", "", "pipelines folder in the repository (default pipelines)")
 		fl.StringVar(&f.githubAPIURL, "github-api-url", "", "GitHub API base URL (default https://api.github.com/)")
 		fl.StringVar(&f.emulatorAddr, "emulator-addr", "", "where the in-process emulator listens when no Confluent Cloud target is configured (default 127.0.0.1:8081)")
+		fl.BoolVar(&f.prune, "prune", false, "drop the tables a push deletes from the repository, once the tables reading them are redeployed (default off: reported, left running)")
 		fl.StringVar(&f.emulator, "emulator", "", "deploy to the shiftleft emulator at this URL (shared by several workers) instead of Confluent Cloud")
 	}
 	if http && work {
@@ -96,6 +102,9 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	cfg.Emulator = f.emulator
 	if f.ackWait > 0 {
 		s.AckWait = f.ackWait
+	}
+	if f.flags != nil && f.flags.Changed("prune") {
+		s.Prune = f.prune
 	}
 	for k, v := range f.cloneURLs {
 		if s.CloneURLs == nil {
@@ -236,7 +245,7 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	}
 	// A crashed worker's lock expires as its job goes back to the queue.
 	w, err := worker.New(s.queue, cache, gh, target, worker.Config{PipelinesPath: sc.PipelinesPath,
-		DeployBranch: sc.DeployBranch, MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait}, a.log)
+		DeployBranch: sc.DeployBranch, MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait, Prune: sc.Prune}, a.log)
 	if err != nil {
 		return err
 	}

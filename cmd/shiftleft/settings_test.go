@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// TestServiceSettings: the config file's service section, and flags given
+// on the command line over it (a boolean given as false too).
+func TestServiceSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("service:\n  workers: 4\n  ack_wait: 1m\n  prune: true\n  deploy_branch: release\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		args        []string
+		workers     int
+		prune       bool
+		branch      string
+		ackWait     time.Duration
+		maxParallel int
+	}{
+		{"the file", nil, 4, true, "release", time.Minute, 8},
+		{"flags over the file", []string{"--workers", "3", "--prune=false", "--deploy-branch", "main", "--max-parallel", "2"}, 3, false, "main", time.Minute, 2},
+		{"a flag left out keeps the file's value", []string{"--ack-wait", "30s"}, 4, true, "release", 30 * time.Second, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f serviceFlags
+			cmd := &cobra.Command{Use: "serve"}
+			f.register(cmd, true, true)
+			if err := cmd.ParseFlags(append([]string{"--config", file}, tt.args...)); err != nil {
+				t.Fatal(err)
+			}
+			a := &app{getenv: func(string) string { return "" }}
+			cfg, err := a.settings(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := cfg.Service
+			if s.Workers != tt.workers || s.Prune != tt.prune || s.DeployBranch != tt.branch || s.AckWait != tt.ackWait || s.MaxParallel != tt.maxParallel {
+				t.Errorf("workers %d prune %t branch %q ack wait %v max parallel %d, want %d %t %q %v %d",
+					s.Workers, s.Prune, s.DeployBranch, s.AckWait, s.MaxParallel, tt.workers, tt.prune, tt.branch, tt.ackWait, tt.maxParallel)
+			}
+		})
+	}
+}
