@@ -204,6 +204,8 @@ func (p *parser) statement(st *Statement) {
 		}
 	case p.accept(kwBegin, kwStatement, kwSet):
 		p.statementSet()
+	case t.kw == kwWith && p.withInsert():
+		st.Kind = KindInsert
 	case t.kw == kwSelect || t.kw == kwWith || t.kw == kwValues || t.IsPunct("("):
 		st.Kind = KindQuery
 		p.queryWithFeatures()
@@ -216,7 +218,10 @@ func (p *parser) statement(st *Statement) {
 		}
 	case p.accept(kwAlter, kwTable):
 		st.IfExists = p.accept(kwIf, kwExists)
-		p.named(KindAlterTable)
+		if p.named(KindAlterTable) && p.at(kwSet) && p.peek(1).IsPunct("(") {
+			p.pos++
+			p.options()
+		}
 	}
 	p.skipStatement()
 	st.Reads, st.Stateful = p.reads.list, p.reasons.list
@@ -362,6 +367,22 @@ func (p *parser) insert() {
 		p.skipOne() // column list
 	}
 	p.queryWithFeatures()
+}
+
+// withInsert walks "WITH a AS (...) INSERT INTO t SELECT ... FROM a", the
+// form Spark and Hive users write, as an INSERT that sees the CTEs. It
+// reports false, having moved nothing, when no INSERT follows the CTEs.
+func (p *parser) withInsert() bool {
+	start, mark := p.pos, len(p.scope)
+	p.with()
+	if !p.at(kwInsert) {
+		p.pos, p.scope = start, p.scope[:mark]
+		return false
+	}
+	p.features(start, p.pos)
+	p.insert()
+	p.scope = p.scope[:mark]
+	return true
 }
 
 // queryWithFeatures walks a query and records the token-level signs of state

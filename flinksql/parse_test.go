@@ -466,6 +466,20 @@ var readCases = []parseCase{
 		wantReads:  []string{"src"},
 	},
 	{
+		name:         "ctes before the insert (Spark's form)",
+		sql:          "WITH f AS (SELECT id, COUNT(*) AS n FROM src GROUP BY id), g AS (SELECT * FROM f) INSERT INTO sink SELECT * FROM g JOIN dim ON g.id = dim.id",
+		wantWrites:   []string{"sink"},
+		wantReads:    []string{"src", "dim"},
+		wantStateful: true,
+		wantReason:   "GROUP BY",
+		wantJoins:    flinksql.JoinCounts{Regular: 1},
+	},
+	{
+		name:      "a with query followed by no insert stays a query",
+		sql:       "WITH f AS (SELECT * FROM src) SELECT * FROM f",
+		wantReads: []string{"src"},
+	},
+	{
 		name: "later cte reads an earlier one",
 		sql: `WITH a AS (SELECT * FROM t1),
 			b AS (SELECT * FROM a UNION ALL SELECT * FROM t2)
@@ -1047,7 +1061,7 @@ func TestStatementFields(t *testing.T) {
 		},
 		{
 			"ALTER TABLE t SET ('changelog.mode' = 'append'); ALTER TABLE IF EXISTS db.u RENAME TO v",
-			[]fields{{Kind: flinksql.KindAlterTable, Table: "t"}, {Kind: flinksql.KindAlterTable, Table: "db.u", IfExists: true}},
+			[]fields{{Kind: flinksql.KindAlterTable, Table: "t", Options: map[string]string{"changelog.mode": "append"}}, {Kind: flinksql.KindAlterTable, Table: "db.u", IfExists: true}},
 		},
 		{
 			"CREATE TABLE (a INT); DROP TABLE; ALTER TABLE",
@@ -1091,6 +1105,9 @@ func TestChangelogMode(t *testing.T) {
 		{"CREATE TABLE t (a INT) WITH ('changelog.mode' = 'UPSERT')", "upsert"},
 		{"CREATE TABLE t (a INT) WITH ('connector' = 'kafka')", ""},
 		{"INSERT INTO t SELECT * FROM s", ""},
+		{"CREATE TABLE t (a INT) WITH ('changelog.mode' = 'append'); ALTER TABLE `db`.t SET ('changelog.mode' = 'retract')", "retract"},
+		{"CREATE TABLE t (a INT); ALTER TABLE other SET ('changelog.mode' = 'upsert')", ""},
+		{"CREATE TABLE t (a INT) WITH ('changelog.mode' = 'upsert'); ALTER TABLE t SET ('kafka.retention.time' = '1 d')", "upsert"},
 	}
 	for _, tc := range tests {
 		s, err := flinksql.Parse(tc.sql)

@@ -100,7 +100,8 @@ type Statement struct {
 	// Reads lists the tables the statement reads, CTE names excluded, in
 	// order of first appearance.
 	Reads []Name
-	// Options holds a CREATE TABLE's WITH options, keys lower-cased.
+	// Options holds a CREATE TABLE's WITH options or an ALTER TABLE's SET
+	// options, keys lower-cased.
 	Options map[string]string
 	// Stateful lists why the statement keeps state in Flink; empty when it
 	// is stateless. State comes from a join with a table, a sub-query or a
@@ -206,12 +207,20 @@ func (s *Script) Stateful() []string {
 }
 
 // ChangelogMode is the 'changelog.mode' option of the table the script
-// creates, lower-cased, or "" when not set.
+// creates, as its CREATE TABLE or a later ALTER TABLE ... SET sets it,
+// lower-cased, or "" when not set.
 func (s *Script) ChangelogMode() string {
-	if st, ok := s.Created(); ok {
-		return strings.ToLower(st.Options["changelog.mode"])
+	created, ok := s.Created()
+	if !ok {
+		return ""
 	}
-	return ""
+	mode := created.Options["changelog.mode"]
+	for _, st := range s.Statements {
+		if m, set := st.Options["changelog.mode"]; set && st.Kind == KindAlterTable && st.Table.Table() == created.Table.Table() {
+			mode = m
+		}
+	}
+	return strings.ToLower(mode)
 }
 
 // names is an ordered set of names.
