@@ -98,21 +98,9 @@ func (r *Repo) ChangedPaths(from, to string) ([]string, error) {
 // IsAncestor reports whether commit a is an ancestor of commit b; a commit
 // is its own ancestor, as for git merge-base --is-ancestor.
 func (r *Repo) IsAncestor(a, b string) (bool, error) {
-	aHash, err := parseSHA(a)
-	if err != nil {
-		return false, err
-	}
-	bHash, err := parseSHA(b)
-	if err != nil {
-		return false, err
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	ac, err := r.commit(aHash)
-	if err != nil {
-		return false, err
-	}
-	bc, err := r.commit(bHash)
+	ac, bc, err := r.commitPair(a, b)
 	if err != nil {
 		return false, err
 	}
@@ -121,6 +109,47 @@ func (r *Repo) IsAncestor(a, b string) (bool, error) {
 		return false, fmt.Errorf("history of %s in %s: %w", b, r.url, err)
 	}
 	return ok, nil
+}
+
+// MergeBase returns the best common ancestor of commits a and b, as git
+// merge-base does (the first when there are several), and false when their
+// histories never meet.
+func (r *Repo) MergeBase(a, b string) (string, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ac, bc, err := r.commitPair(a, b)
+	if err != nil {
+		return "", false, err
+	}
+	bases, err := ac.MergeBase(bc)
+	if err != nil {
+		return "", false, fmt.Errorf("merge base of %s and %s in %s: %w", a, b, r.url, err)
+	}
+	if len(bases) == 0 {
+		return "", false, nil
+	}
+	return bases[0].Hash.String(), true, nil
+}
+
+// commitPair reads two commits given by SHA; caller holds r.mu.
+func (r *Repo) commitPair(a, b string) (*object.Commit, *object.Commit, error) {
+	aHash, err := parseSHA(a)
+	if err != nil {
+		return nil, nil, err
+	}
+	bHash, err := parseSHA(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	ac, err := r.commit(aHash)
+	if err != nil {
+		return nil, nil, err
+	}
+	bc, err := r.commit(bHash)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ac, bc, nil
 }
 
 // tree reads a commit's tree; caller holds r.mu.

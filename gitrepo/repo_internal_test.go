@@ -82,3 +82,30 @@ func TestIsAncestor(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeBase(t *testing.T) {
+	h := newHistory(t)
+	tests := []struct {
+		name, a, b string
+		want       string
+		wantErr    error
+	}{
+		{name: "a pull request and the branch that moved on", a: h.c3, b: h.pull, want: h.c1},
+		{name: "either order", a: h.pull, b: h.c3, want: h.c1},
+		{name: "a line of history", a: h.c0, b: h.c2, want: h.c0},
+		{name: "itself", a: h.c2, b: h.c2, want: h.c2},
+		{name: "unknown", a: strings.Repeat("ab", 20), b: h.c3, wantErr: ErrCommitNotFound},
+		{name: "bad SHA", a: h.c1, b: "c3", wantErr: ErrInvalidSHA},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok, err := h.repo.MergeBase(tt.a, tt.b)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("MergeBase: %v, want %v", err, tt.wantErr)
+			}
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("MergeBase = %q, %t, want %q", got, ok, tt.want)
+			}
+		})
+	}
+}

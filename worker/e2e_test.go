@@ -61,7 +61,7 @@ func (r *repo) commit(branch, msg string) string {
 
 func (r *repo) write(rel, content string) {
 	r.t.Helper()
-	must(r.t, os.WriteFile(filepath.Join(r.work, filepath.FromSlash(rel)), []byte(content), 0o644))
+	must(r.t, mkdirWrite(filepath.Join(r.work, filepath.FromSlash(rel)), content))
 }
 
 func must(t testing.TB, err error) {
@@ -276,5 +276,24 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if after := creates(s); len(changed(deployed, after)) != len(want) {
 		t.Errorf("a plan job deployed something: %v", changed(deployed, after))
+	}
+
+	// The base branch moves on (a new table) after the pull request left
+	// it: the plan shows the pull request's own changes, not main's undone.
+	r.git("checkout", "-q", "main")
+	r.write("pipelines/facts/p9/fct_new/sql-scripts/ddl.fct_new.sql", "CREATE TABLE fct_new (id STRING);\n")
+	r.write("pipelines/facts/p9/fct_new/sql-scripts/dml.fct_new.sql", "INSERT INTO fct_new SELECT default_key FROM c;\n")
+	mainHead := r.commit("main", "add fct_new")
+	j = s.run(t, &jobs.Job{Kind: jobs.KindPlan, Repo: "acme/flink", CloneURL: r.bare, Ref: "feature",
+		Before: mainHead, After: next, PullRequest: 7, DeliveryID: "pr-3"})
+	if j.Status != jobs.StatusSucceeded {
+		t.Fatalf("plan after main moved: %s %s", j.Status, j.Error)
+	}
+	actions = nil
+	for _, a := range j.Plan {
+		actions = append(actions, a.Table+":"+a.Action)
+	}
+	if strings.Join(actions, " ") != "e:restart-dml" {
+		t.Errorf("plan after main moved on: %v, want e:restart-dml only", actions)
 	}
 }

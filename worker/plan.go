@@ -23,8 +23,16 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	report := githubstatus.PlanReport{Repo: j.Repo, PullRequest: j.PullRequest, BaseSHA: j.Before, HeadSHA: j.After, JobID: j.ID}
-	c, err := w.planChange(ctx, repo, j.Before, j.After, j.Options)
+	// The pull request's own changes, as GitHub shows them: from where it
+	// left its base branch, not from where that branch is now.
+	base := j.Before
+	if mb, ok, err := repo.MergeBase(j.Before, j.After); err != nil {
+		log.Warn("no merge base; diffing with the base branch's head", zap.Error(err))
+	} else if ok {
+		base = mb
+	}
+	report := githubstatus.PlanReport{Repo: j.Repo, PullRequest: j.PullRequest, BaseSHA: base, HeadSHA: j.After, JobID: j.ID}
+	c, err := w.planChange(ctx, repo, base, j.After, j.Options)
 	switch {
 	case errors.Is(err, jobs.ErrInvalidJob):
 		// The pull request breaks the pipelines: say so on it.
