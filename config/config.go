@@ -83,6 +83,9 @@ type Service struct {
 	// Prune drops the tables a push deletes from the repository; off (the
 	// default), they are reported and keep running.
 	Prune bool `yaml:"prune"`
+	// JobRetention is how long a job record is kept after its last change
+	// (default 30 days; 0 in the file means the default).
+	JobRetention time.Duration `yaml:"job_retention"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`
@@ -176,6 +179,9 @@ func (c *Config) applyDefaults() {
 	}
 	if s.AckWait <= 0 {
 		s.AckWait = 2 * time.Minute
+	}
+	if s.JobRetention <= 0 {
+		s.JobRetention = 30 * 24 * time.Hour
 	}
 }
 

@@ -38,6 +38,9 @@ const (
 	// GitHub's automatic redeliveries come within minutes; the KV index
 	// catches later manual ones.
 	DefaultDuplicateWindow = 10 * time.Minute
+	// DefaultRetention: how long a job record is kept after its last change,
+	// for listing and replay.
+	DefaultRetention = 30 * 24 * time.Hour
 )
 
 // DefaultBackoff is the wait before each retry of a failed job: the first
@@ -58,6 +61,7 @@ type options struct {
 	backoff                                 []time.Duration
 	maxAckPending                           int // 0: Consume's concurrency
 	duplicates                              time.Duration
+	retention                               time.Duration // 0: forever
 	replicas                                int
 	logger                                  *zap.Logger
 }
@@ -74,6 +78,7 @@ func newOptions(opts []Option) (*options, error) {
 		maxDeliver:     DefaultMaxDeliver,
 		backoff:        DefaultBackoff(),
 		duplicates:     DefaultDuplicateWindow,
+		retention:      DefaultRetention,
 		replicas:       1,
 		logger:         zap.NewNop(),
 	}
@@ -207,6 +212,19 @@ func WithReplicas(n int) Option {
 			return invalidOption("replicas %d: 1 to 5", n)
 		}
 		o.replicas = n
+		return nil
+	}
+}
+
+// WithRetention sets how long a job record (and the delivery id that led to
+// it) is kept after its last change (default [DefaultRetention]); 0 keeps
+// them forever. Locks and deployed commits are never affected.
+func WithRetention(d time.Duration) Option {
+	return func(o *options) error {
+		if d < 0 || (d > 0 && d < time.Second) {
+			return invalidOption("retention %s: 0 (forever) or at least 1s", d)
+		}
+		o.retention = d
 		return nil
 	}
 }

@@ -14,7 +14,7 @@ func TestNewOptions(t *testing.T) {
 	}
 	if o.stream != "SHIFTLEFT_JOBS" || o.subjectPrefix != "shiftleft.jobs" || o.consumer != "shiftleft-workers" ||
 		o.jobsBucket != "shiftleft-jobs" || o.locksBucket != "shiftleft-locks" || o.deployedBucket != "shiftleft-deployed" ||
-		o.ackWait != 2*time.Minute || o.maxDeliver != 5 || o.duplicates != 10*time.Minute || o.replicas != 1 ||
+		o.ackWait != 2*time.Minute || o.maxDeliver != 5 || o.duplicates != 10*time.Minute || o.replicas != 1 || o.retention != 30*24*time.Hour ||
 		!slices.Equal(o.backoff, []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}) {
 		t.Errorf("defaults = %+v", o)
 	}
@@ -40,6 +40,10 @@ func TestNewOptions(t *testing.T) {
 		{"zero max ack pending", WithMaxAckPending(0), ErrInvalidOption},
 		{"zero duplicate window", WithDuplicateWindow(0), ErrInvalidOption},
 		{"six replicas", WithReplicas(6), ErrInvalidOption},
+		{"retention", WithRetention(7 * 24 * time.Hour), nil},
+		{"retention forever", WithRetention(0), nil},
+		{"retention under a second", WithRetention(time.Millisecond), ErrInvalidOption},
+		{"negative retention", WithRetention(-time.Hour), ErrInvalidOption},
 		{"nil logger", WithLogger(nil), ErrInvalidOption},
 	}
 	for _, tt := range tests {

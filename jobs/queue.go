@@ -38,6 +38,17 @@ type Queue struct {
 // NewQueue creates (or updates to this configuration) the stream and the KV
 // buckets, so every process can start first.
 func NewQueue(ctx context.Context, nc *nats.Conn, opts ...Option) (*Queue, error) {
+	return openQueue(ctx, nc, opts, true)
+}
+
+// OpenQueue opens the stream and the KV buckets a service created, leaving
+// their configuration as the service set it: for tools that read jobs or
+// replay them, such as `shiftleft jobs`. It fails when they do not exist.
+func OpenQueue(ctx context.Context, nc *nats.Conn, opts ...Option) (*Queue, error) {
+	return openQueue(ctx, nc, opts, false)
+}
+
+func openQueue(ctx context.Context, nc *nats.Conn, opts []Option, create bool) (*Queue, error) {
 	o, err := newOptions(opts)
 	if err != nil {
 		return nil, err
@@ -50,7 +61,11 @@ func NewQueue(ctx context.Context, nc *nats.Conn, opts ...Option) (*Queue, error
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	q := &Queue{opts: o, js: js, log: o.logger, holder: processName()}
-	q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if !create {
+		if q.stream, err = js.Stream(ctx, o.stream); err != nil {
+			return nil, fmt.Errorf("open stream %s: %w", o.stream, err)
+		}
+	} else if q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        o.stream,
 		Description: "shiftleft jobs: a message per queued job, removed once acknowledged",
 		Subjects:    []string{o.subjectPrefix + ".*"},
@@ -58,21 +73,26 @@ func NewQueue(ctx context.Context, nc *nats.Conn, opts ...Option) (*Queue, error
 		Storage:     jetstream.FileStorage,
 		Duplicates:  o.duplicates,
 		Replicas:    o.replicas,
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", o.stream, err)
 	}
 	for _, b := range []struct {
 		kv  *jetstream.KeyValue
 		cfg jetstream.KeyValueConfig
 	}{
-		{&q.records, jetstream.KeyValueConfig{Bucket: o.jobsBucket, History: 1,
+		{&q.records, jetstream.KeyValueConfig{Bucket: o.jobsBucket, History: 1, TTL: o.retention,
 			Description: "shiftleft job records (job.<id>) and delivery ids (delivery.<id>)"}},
 		{&q.locks, jetstream.KeyValueConfig{Bucket: o.locksBucket, History: 1, LimitMarkerTTL: limitMarkerTTL,
 			Description: "shiftleft locks, one per repo and environment, each with its TTL"}},
 		{&q.deployed, jetstream.KeyValueConfig{Bucket: o.deployedBucket, History: deployedHistory,
 			Description: "shiftleft last deployed commit per repo and branch"}},
 	} {
+		if !create {
+			if *b.kv, err = js.KeyValue(ctx, b.cfg.Bucket); err != nil {
+				return nil, fmt.Errorf("open bucket %s: %w", b.cfg.Bucket, err)
+			}
+			continue
+		}
 		b.cfg.Storage = jetstream.FileStorage
 		b.cfg.Replicas = o.replicas
 		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {

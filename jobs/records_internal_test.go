@@ -161,3 +161,58 @@ func TestReplay(t *testing.T) {
 		waitStatus(t, q, r.ID, StatusSucceeded)
 	}
 }
+
+// TestRetention: job records go once the retention has passed since their
+// last change; the last deployed commit stays.
+func TestRetention(t *testing.T) {
+	q, _ := newTestQueue(t, WithRetention(time.Second))
+	ctx := testCtx(t)
+	job := publish(t, q, testJob("d-retained"))
+	if err := q.SetDeployedCommit(ctx, "acme/shop", "main", strings.Repeat("ab", 20)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := q.Get(ctx, job.ID); err != nil {
+		t.Fatalf("Get right after publish: %v", err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, err := q.Get(ctx, job.ID)
+		if errors.Is(err, ErrNotFound) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("record still there after its retention: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if sha, ok, err := q.DeployedCommit(ctx, "acme/shop", "main"); err != nil || !ok || sha != strings.Repeat("ab", 20) {
+		t.Errorf("deployed commit after the retention: %q %t %v", sha, ok, err)
+	}
+}
+
+// TestOpenQueue: a tool opening the service's queue reads its jobs and
+// leaves its configuration alone; with no service there, it fails.
+func TestOpenQueue(t *testing.T) {
+	srv := startServer(t)
+	nc := connectTo(t, srv)
+	ctx := testCtx(t)
+	if _, err := OpenQueue(ctx, nc); err == nil {
+		t.Fatal("OpenQueue with no queue created: no error")
+	}
+	q := newQueue(t, nc, WithRetention(time.Hour))
+	job := publish(t, q, testJob("d-open"))
+	tool, err := OpenQueue(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := tool.Get(ctx, job.ID); err != nil || got.DeliveryID != "d-open" {
+		t.Errorf("Get through the opened queue: %+v %v", got, err)
+	}
+	st, err := tool.records.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.TTL() != time.Hour {
+		t.Errorf("retention after a tool opened the queue: %s, want the service's 1h", st.TTL())
+	}
+}

@@ -94,7 +94,7 @@ func (a *app) withQueue(ctx context.Context, f jobsFlags, run func(context.Conte
 	defer nc.Close()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	q, err := jobs.NewQueue(ctx, nc, jobs.WithLogger(a.log))
+	q, err := jobs.OpenQueue(ctx, nc, jobs.WithLogger(a.log))
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ type serviceFlags struct {
 	workers, maxParallel                                                                        int
 	allowRepos                                                                                  []string
 	cloneURLs                                                                                   map[string]string
-	grace, ackWait                                                                              time.Duration
+	grace, ackWait, jobRetention                                                                time.Duration
 	prune                                                                                       bool
 	// flags tells a boolean flag given as false from one not given.
 	flags *pflag.FlagSet
@@ -52,6 +52,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 	fl.StringVar(&f.natsURL, "nats-url", "", "connect to this NATS server or cluster instead of embedding one")
 	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "how long a silent worker keeps a job before it goes to another (default 2m)")
+	fl.DurationVar(&f.jobRetention, "job-retention", 0, "how long a job record is kept after its last change, for listing and replay (default 720h)")
 	if http {
 		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
 		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
@@ -102,6 +103,9 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	cfg.Emulator = f.emulator
 	if f.ackWait > 0 {
 		s.AckWait = f.ackWait
+	}
+	if f.jobRetention > 0 {
+		s.JobRetention = f.jobRetention
 	}
 	if f.flags != nil && f.flags.Changed("prune") {
 		s.Prune = f.prune
@@ -216,7 +220,7 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 	if err != nil {
 		return fmt.Errorf("NATS: %w", err)
 	}
-	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithMaxAckPending(max(sc.Workers, 1)), jobs.WithAckWait(sc.AckWait))
+	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithMaxAckPending(max(sc.Workers, 1)), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention))
 	return err
 }
 

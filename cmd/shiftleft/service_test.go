@@ -106,6 +106,17 @@ func TestWebhookThroughTheService(t *testing.T) {
 	if len(list) != 1 || list[0].DeliveryID != "delivery-1" || list[0].Kind != jobs.KindDeploy {
 		t.Errorf("jobs %+v, want the one deploy job", list)
 	}
+	// The ops command line reads the same records.
+	url := nats.ClientURL()
+	if r := mustRun(t, "jobs", "list", "--nats-url", url); !strings.Contains(r.stdout, list[0].ID) || !strings.Contains(r.stdout, "deploy") {
+		t.Errorf("jobs list:\n%s", r.stdout)
+	}
+	if r := mustRun(t, "jobs", "show", list[0].ID, "--nats-url", url); !strings.Contains(r.stdout, `"delivery_id": "delivery-1"`) {
+		t.Errorf("jobs show:\n%s", r.stdout)
+	}
+	if r := shiftleft(t, nil, "jobs", "show", "01JUNKNOWNJOB00000000000000", "--nats-url", url); r.code != exitError || !strings.Contains(r.stderr, "not found") {
+		t.Errorf("jobs show of an unknown id: exit %d %s", r.code, r.stderr)
+	}
 
 	// NATS down: the webhook answers 503 so GitHub redelivers.
 	nats.Shutdown()
