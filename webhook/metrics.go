@@ -1,7 +1,12 @@
 package webhook
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -21,8 +26,6 @@ type Metrics struct {
 	// ConfluentCalls counts Confluent API calls by HTTP status code, or
 	// "error" when no answer came.
 	ConfluentCalls *prometheus.CounterVec
-	// QueueDepth is the number of jobs waiting in the queue.
-	QueueDepth prometheus.Gauge
 }
 
 // NewMetrics registers the job metrics on reg. Calling it again on the same
@@ -49,11 +52,45 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "shiftleft_confluent_api_calls_total",
 			Help: "Confluent API calls by HTTP status, or error when none came back.",
 		}, []string{"status"})),
-		QueueDepth: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "shiftleft_queue_depth",
-			Help: "Jobs waiting in the queue.",
-		})),
 	}
+}
+
+// Transport counts the Confluent API calls made through next, and the
+// statements they created (a POST to a statements collection answered 2xx).
+func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		res, err := next.RoundTrip(req)
+		if err != nil {
+			m.ConfluentCalls.WithLabelValues("error").Inc()
+			return res, err
+		}
+		m.ConfluentCalls.WithLabelValues(strconv.Itoa(res.StatusCode)).Inc()
+		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/statements") && res.StatusCode/100 == 2 {
+			m.StatementsDeployed.Inc()
+		}
+		return res, nil
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// RegisterQueueDepth exports the number of jobs in the queue, asked of
+// depth at each scrape; a failed or slow answer reports -1.
+func RegisterQueueDepth(reg prometheus.Registerer, depth func(context.Context) (int, error)) {
+	register(reg, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "shiftleft_queue_depth",
+		Help: "Jobs in the queue: waiting, running or waiting for a retry; -1 when the queue does not answer.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		n, err := depth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
 }
 
 // newWebhookCounter counts deliveries by event and outcome. The event label

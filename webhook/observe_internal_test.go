@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -87,11 +88,30 @@ func TestMetrics(t *testing.T) {
 	m := NewMetrics(reg)
 	m.Jobs.WithLabelValues("deploy", "succeeded").Inc()
 	m.JobDuration.WithLabelValues("deploy").Observe(42)
-	m.StatementsDeployed.Add(3)
-	m.ConfluentCalls.WithLabelValues("429").Inc()
-	m.QueueDepth.Set(5)
-	if again := NewMetrics(reg); again.Jobs != m.Jobs || again.QueueDepth != m.QueueDepth {
+	if again := NewMetrics(reg); again.Jobs != m.Jobs || again.ConfluentCalls != m.ConfluentCalls {
 		t.Error("NewMetrics on the same registry made new collectors")
+	}
+	RegisterQueueDepth(reg, func(context.Context) (int, error) { return 5, nil })
+
+	// Confluent calls through the counting transport: statements created
+	// are 2xx answers to a POST on a statements collection.
+	flink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Throttle") != "" {
+			w.WriteHeader(http.StatusTooManyRequests)
+		}
+	}))
+	defer flink.Close()
+	hc := &http.Client{Transport: m.Transport(http.DefaultTransport)}
+	stmts := flink.URL + "/sql/v1/organizations/o/environments/e/statements"
+	for _, call := range []struct{ method, url, throttle string }{
+		{http.MethodPost, stmts, ""}, {http.MethodPost, stmts, ""}, {http.MethodPost, stmts, ""},
+		{http.MethodPost, stmts, "yes"}, {http.MethodGet, stmts + "/s1", ""}, {http.MethodPost, "http://127.0.0.1:1/statements", ""},
+	} {
+		req, _ := http.NewRequest(call.method, call.url, nil)
+		req.Header.Set("X-Throttle", call.throttle)
+		if res, err := hc.Do(req); err == nil {
+			res.Body.Close()
+		}
 	}
 
 	w := httptest.NewRecorder()
@@ -109,6 +129,8 @@ func TestMetrics(t *testing.T) {
 		`shiftleft_job_duration_seconds_count{kind="deploy"} 1`,
 		`shiftleft_statements_deployed_total 3`,
 		`shiftleft_confluent_api_calls_total{status="429"} 1`,
+		`shiftleft_confluent_api_calls_total{status="200"} 4`,
+		`shiftleft_confluent_api_calls_total{status="error"} 1`,
 		`shiftleft_queue_depth 5`,
 	} {
 		if !strings.Contains(string(body), want+"\n") {

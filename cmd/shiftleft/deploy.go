@@ -264,9 +264,9 @@ func (a *app) connect(o deployOptions) (*config.Config, config.Target, *confluen
 	return cfg, target, client, nil
 }
 
-// clientOf is the client of a deployment target.
-func clientOf(t config.Target, log *zap.Logger) (*confluent.Client, error) {
-	return confluent.New(
+// clientOf is the client of a deployment target; opts add to the target's.
+func clientOf(t config.Target, log *zap.Logger, opts ...confluent.Option) (*confluent.Client, error) {
+	return confluent.New(append([]confluent.Option{
 		confluent.WithFlinkURL(t.FlinkURL),
 		confluent.WithCloudURL(t.CloudURL),
 		confluent.WithOrganization(t.OrganizationID),
@@ -275,7 +275,7 @@ func clientOf(t config.Target, log *zap.Logger) (*confluent.Client, error) {
 		confluent.WithCloudAPIKey(t.CloudKey, t.CloudSecret),
 		confluent.WithLogger(log),
 		confluent.WithVersion(buildVersion()),
-	)
+	}, opts...)...)
 }
 
 // runnerOptions are the deployment options the configuration sets: the

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/config"
+	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
@@ -167,6 +168,7 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 	}
 	reg := prometheus.NewRegistry()
 	metrics := webhook.NewMetrics(reg)
+	webhook.RegisterQueueDepth(reg, s.queue.Pending)
 	var handler http.Handler
 	if parts.http {
 		wh, err := webhook.New(webhook.Config{Secret: sc.WebhookSecret, DeployBranch: sc.DeployBranch, Repos: sc.AllowRepos,
@@ -227,7 +229,7 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 // startWorkers wires the worker to its target and starts consuming.
 func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, metrics *webhook.Metrics) error {
 	sc := cfg.Service
-	target, err := s.target(cfg)
+	target, err := s.target(cfg, metrics)
 	if err != nil {
 		return err
 	}
@@ -276,7 +278,7 @@ func measured(h jobs.Handler, m *webhook.Metrics) jobs.Handler {
 }
 
 // target is Confluent Cloud when configured, else an in-process emulator.
-func (s *service) target(cfg *config.Config) (worker.Target, error) {
+func (s *service) target(cfg *config.Config, metrics *webhook.Metrics) (worker.Target, error) {
 	t, err := cfg.Target()
 	declare := func(context.Context, []string) error { return nil }
 	switch {
@@ -304,7 +306,7 @@ func (s *service) target(cfg *config.Config) (worker.Target, error) {
 			return declareTopics(ctx, t.FlinkURL, t.EnvironmentID, tables)
 		}
 	}
-	client, err := clientOf(t, s.log)
+	client, err := clientOf(t, s.log, confluent.WithHTTPClient(&http.Client{Transport: metrics.Transport(http.DefaultTransport)}))
 	if err != nil {
 		return worker.Target{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -354,6 +355,27 @@ func TestSignedPushDeploysAndReportsSuccess(t *testing.T) {
 	}
 	if dmls != 37 {
 		t.Errorf("%d DML statements deployed, want 37 (every table with a DML)", dmls)
+	}
+
+	// /metrics says the same: the statements the emulator created, the
+	// Confluent calls made, the job, and an empty queue.
+	res, err := http.Get(svc.URL + "/metrics")
+	must(t, err)
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	total := 0
+	for _, n := range created {
+		total += n
+	}
+	for _, want := range []string{
+		fmt.Sprintf("shiftleft_statements_deployed_total %d\n", total),
+		`shiftleft_confluent_api_calls_total{status="200"} `,
+		`shiftleft_jobs_total{kind="deploy",result="succeeded"} 1` + "\n",
+		"shiftleft_queue_depth 0\n",
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	noSecretIn(t, logs, testSecret, testOpsToken, testGHToken)
 }
