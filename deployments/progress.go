@@ -34,9 +34,11 @@ func newProgress(w io.Writer, plan *planner.Plan) *progress {
 	return p
 }
 
-// isTerminal reports whether w is a character device, as a terminal is.
+// isTerminal reports whether w is a character device, as a terminal is: an
+// *os.File, or a writer in front of one that tells its Stat (a locked
+// stderr).
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Stat() (os.FileInfo, error) })
 	if !ok {
 		return false
 	}

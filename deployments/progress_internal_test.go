@@ -60,6 +60,13 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// fileWriter is a writer that is not an *os.File but tells the Stat of the
+// one behind it, as the command line's locked stderr does.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
+func (w fileWriter) Stat() (os.FileInfo, error)  { return w.f.Stat() }
+
 func TestIsTerminal(t *testing.T) {
 	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
@@ -80,6 +87,8 @@ func TestIsTerminal(t *testing.T) {
 		{"a character device, as a terminal is", devNull, true},
 		{"a pipe", pw, false},
 		{"a buffer", &bytes.Buffer{}, false},
+		{"a writer in front of a character device", fileWriter{devNull}, true},
+		{"a writer in front of a pipe", fileWriter{pw}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -111,3 +111,20 @@ func TestUsageAndVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestLockedWriterTellsItsFile: the locked stderr still lets the deploy
+// progress see a terminal (a character device, as /dev/null is too).
+func TestLockedWriterTellsItsFile(t *testing.T) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	fi, err := (&lockedWriter{w: devNull}).Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("Stat through the lock: %v %v, want the character device", fi, err)
+	}
+	if _, err := (&lockedWriter{w: &bytes.Buffer{}}).Stat(); err == nil {
+		t.Error("Stat of a buffer: no error")
+	}
+}

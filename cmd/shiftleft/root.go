@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -16,6 +18,26 @@ const (
 	exitError = 1 // the command ran and failed: bad SQL, missing table...
 	exitUsage = 2 // the command line is wrong
 )
+
+// lockedWriter serializes the writes of many goroutines. Stat tells what the
+// stream is (a terminal gets live progress), as the *os.File behind it does.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) Stat() (os.FileInfo, error) {
+	if f, ok := l.w.(*os.File); ok {
+		return f.Stat()
+	}
+	return nil, errors.ErrUnsupported
+}
 
 // usageError marks an error in how the command was called.
 type usageError struct{ err error }
@@ -38,7 +60,7 @@ type app struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	// The logger and the deploy progress write from many goroutines: one lock
 	// per stream keeps their lines whole.
-	stdout, stderr = zapcore.Lock(zapcore.AddSync(stdout)), zapcore.Lock(zapcore.AddSync(stderr))
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, log: zap.NewNop()}
 	root := a.rootCmd()
 	root.SetArgs(args)
