@@ -67,19 +67,24 @@ type Job struct {
 	PullRequest int    `json:"pull_request,omitempty"`
 	// DeliveryID is GitHub's X-GitHub-Delivery: the deduplication key.
 	DeliveryID string `json:"delivery_id"`
-	// ReplayOf is the id of the job a replay reruns.
-	ReplayOf string  `json:"replay_of,omitempty"`
+	// ReplayOf is the id of the job a replay reruns, "" for a job of its
+	// own.
+	ReplayOf string  `json:"replay_of"`
 	Options  Options `json:"options"`
 	Attempts int     `json:"attempts"`
 
+	// The record's contract fields (replay_of above, finished_at, error,
+	// plan) are always written, null or empty until set: a reader of
+	// `shiftleft jobs show` or GET /api/jobs/{id} can rely on the key being
+	// there rather than telling "absent" from "not yet".
 	CreatedAt  time.Time  `json:"created_at"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	FinishedAt *time.Time `json:"finished_at,omitempty"`
-	Error      string     `json:"error,omitempty"`
+	StartedAt  *time.Time `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+	Error      string     `json:"error"`
 	// Summary is the one-line outcome posted as the commit status.
 	Summary string `json:"summary,omitempty"`
 	// Plan and Results are filled as the job runs.
-	Plan    []PlannedAction `json:"plan,omitempty"`
+	Plan    []PlannedAction `json:"plan"`
 	Results []TableResult   `json:"results,omitempty"`
 
 	// revision is the KV revision the record was read at: [Queue.Update]

@@ -1,9 +1,11 @@
 package jobs
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // testJob is a valid deploy job but for the fields Publish fills.
@@ -63,4 +65,63 @@ func TestJobValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestJobJSONFields fixes the record's field names: scripts read them from
+// `shiftleft jobs show` and GET /api/jobs/{id}, and the fields not yet set
+// are present, empty, rather than missing.
+func TestJobJSONFields(t *testing.T) {
+	queued := testJob("d-1")
+	queued.ID, queued.Version, queued.Status = "01JABC", Version, StatusQueued
+	queued.CreatedAt = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	done := *queued
+	finished := queued.CreatedAt.Add(time.Minute)
+	done.Status, done.ReplayOf, done.Attempts, done.FinishedAt, done.Error = StatusFailed, "01JAAA", 2, &finished, "boom"
+	done.Plan = []PlannedAction{{Table: "orders", Action: "recreate", Reason: "DDL changed"}}
+	tests := []struct {
+		name string
+		job  *Job
+		want map[string]any // field: its JSON value
+	}{
+		{"queued", queued, map[string]any{
+			"id": "01JABC", "kind": "deploy", "status": "queued", "repo": "acme/shop", "ref": "refs/heads/main",
+			"before": queued.Before, "after": queued.After, "delivery_id": "d-1", "replay_of": "", "attempts": 0.0,
+			"created_at": "2024-05-01T12:00:00Z", "finished_at": nil, "error": "", "plan": nil,
+		}},
+		{"finished replay", &done, map[string]any{
+			"status": "failed", "replay_of": "01JAAA", "attempts": 2.0, "finished_at": "2024-05-01T12:01:00Z", "error": "boom",
+			"plan": []any{map[string]any{"table": "orders", "action": "recreate", "reason": "DDL changed"}},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, err := json.Marshal(tt.job)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got map[string]any
+			if err := json.Unmarshal(data, &got); err != nil {
+				t.Fatal(err)
+			}
+			for field, want := range tt.want {
+				v, ok := got[field]
+				if !ok {
+					t.Errorf("no %q in %s", field, data)
+					continue
+				}
+				if g, w := mustJSON(t, v), mustJSON(t, want); g != w {
+					t.Errorf("%s = %s, want %s", field, g, w)
+				}
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
