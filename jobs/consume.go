@@ -52,17 +52,13 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, concurrency int) (
 	if concurrency < 1 {
 		return nil, invalidArgument("concurrency %d", concurrency)
 	}
-	maxAckPending := q.opts.maxAckPending
-	if maxAckPending == 0 {
-		maxAckPending = concurrency
-	}
 	cons, err := q.js.CreateOrUpdateConsumer(ctx, q.opts.stream, jetstream.ConsumerConfig{
 		Durable:       q.opts.consumer,
 		Description:   "shiftleft workers",
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       q.opts.ackWait,
 		MaxDeliver:    q.opts.maxDeliver + 1,
-		MaxAckPending: maxAckPending,
+		MaxAckPending: q.opts.maxAckPending,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", q.opts.consumer, err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -320,5 +321,41 @@ func TestConsumeRunsConcurrently(t *testing.T) {
 	}
 	if p := peak.Load(); p > concurrency || p < 2 {
 		t.Errorf("peak concurrency %d; want 2..%d", p, concurrency)
+	}
+}
+
+// TestProcessesShareTheConsumer: two processes, each running one job at a
+// time, run two jobs at once: neither caps the shared consumer at its own
+// concurrency.
+func TestProcessesShareTheConsumer(t *testing.T) {
+	srv := startServer(t)
+	opts := append(fast(t), WithAckWait(time.Minute)) // no redelivery meanwhile
+	first := newQueue(t, connectTo(t, srv), opts...)
+	second := newQueue(t, connectTo(t, srv), opts...)
+	both := make(chan struct{})
+	var mu sync.Mutex
+	running := map[string]bool{}
+	handler := func(ctx context.Context, d *Delivery) error {
+		mu.Lock()
+		running[d.Job.DeliveryID] = true
+		if len(running) == 2 {
+			close(both)
+		}
+		mu.Unlock()
+		select {
+		case <-both:
+			return nil
+		case <-time.After(5 * time.Second):
+			return errors.New("the other process never ran the other job meanwhile")
+		}
+	}
+	consume(t, first, handler, 1)
+	consume(t, second, handler, 1)
+	publish(t, first, testJob("d-a"))
+	publish(t, first, testJob("d-b"))
+	waitPending(t, first, 0)
+	list, err := first.List(testCtx(t), Filter{Status: StatusSucceeded})
+	if err != nil || len(list) != 2 {
+		t.Errorf("%d jobs succeeded (%v), want both, run at the same time", len(list), err)
 	}
 }

@@ -38,6 +38,11 @@ const (
 	// GitHub's automatic redeliveries come within minutes; the KV index
 	// catches later manual ones.
 	DefaultDuplicateWindow = 10 * time.Minute
+	// DefaultMaxAckPending bounds the jobs in flight across every process
+	// sharing the consumer. It is not the per-process limit: every process
+	// sets the consumer, so a per-process value would cap all of them at
+	// one process's concurrency.
+	DefaultMaxAckPending = 1000
 	// DefaultRetention: how long a job record is kept after its last change,
 	// for listing and replay.
 	DefaultRetention = 30 * 24 * time.Hour
@@ -59,7 +64,7 @@ type options struct {
 	ackWait                                 time.Duration
 	maxDeliver                              int
 	backoff                                 []time.Duration
-	maxAckPending                           int // 0: Consume's concurrency
+	maxAckPending                           int
 	duplicates                              time.Duration
 	retention                               time.Duration // 0: forever
 	replicas                                int
@@ -79,6 +84,7 @@ func newOptions(opts []Option) (*options, error) {
 		backoff:        DefaultBackoff(),
 		duplicates:     DefaultDuplicateWindow,
 		retention:      DefaultRetention,
+		maxAckPending:  DefaultMaxAckPending,
 		replicas:       1,
 		logger:         zap.NewNop(),
 	}
@@ -180,8 +186,8 @@ func WithBackoff(delays ...time.Duration) Option {
 }
 
 // WithMaxAckPending caps the jobs in flight across every worker sharing the
-// consumer. By default Consume sets it to its own concurrency, right for a
-// single worker; with several, give the sum of their concurrencies.
+// consumer (default [DefaultMaxAckPending]). Each process already runs no
+// more than its Consume concurrency: it fetches only for its free slots.
 func WithMaxAckPending(n int) Option {
 	return func(o *options) error {
 		if n < 1 {

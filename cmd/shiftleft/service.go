@@ -222,7 +222,7 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 	if err != nil {
 		return fmt.Errorf("NATS: %w", err)
 	}
-	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithMaxAckPending(max(sc.Workers, 1)), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention))
+	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention))
 	return err
 }
 
