@@ -58,7 +58,7 @@ func (b *builder) start(req Request) error {
 	b.products = map[string]bool{}
 	type start struct {
 		table  string
-		decide func(*inventory.Table, state) (ActionKind, string)
+		decide rule
 	}
 	var starts []start
 	for _, n := range req.Tables {
@@ -87,7 +87,7 @@ func (b *builder) start(req Request) error {
 			continue
 		}
 		b.products[t.Product] = true
-		kind, reason := s.decide(t, b.state(t))
+		kind, reason := b.decide(t, b.state(t), s.decide)
 		b.set(t.Name, kind, RoleStart, reason)
 	}
 	for _, s := range starts {
@@ -137,6 +137,42 @@ func (b *builder) state(t *inventory.Table) state {
 }
 
 func stateful(t *inventory.Table) bool { return t.StateForm() == inventory.Stateful }
+
+// rule is one of the seed's rules for a table: what to do and why.
+type rule func(*inventory.Table, state) (ActionKind, string)
+
+// decide is what every table's rule goes through: a half-done recreate is
+// finished whatever the rule says, and a table without DML, which has no
+// statement to restart, is recreated instead.
+func (b *builder) decide(t *inventory.Table, s state, r rule) (ActionKind, string) {
+	if resuming(t, s) {
+		return Create, "resuming: its DDL already runs this SQL; create the DML"
+	}
+	kind, reason := r(t, s)
+	if kind == RestartDML && t.DMLRef == "" {
+		return ddlOnlyAction(b.opts)
+	}
+	return kind, reason
+}
+
+// resuming: a recreate was interrupted between its DDL and its DML — the
+// DDL completed with the tree's SQL and no DML statement is left, since the
+// recreate deleted it. Only the DML is missing; dropping the table again
+// would run the same DDL twice. A DML that exists (even FAILED) is not this
+// case: the rule for the table decides.
+func resuming(t *inventory.Table, s state) bool {
+	return t.DMLRef != "" && s.ddlCurrent && s.dml == nil
+}
+
+// ddlOnlyAction replaces a DML restart of a table without DML, which would
+// do nothing: its SQL is its DDL, so its table is dropped and created again,
+// unless --dml-only forbids touching tables.
+func ddlOnlyAction(o Options) (ActionKind, string) {
+	if o.DMLOnly {
+		return Skip, "--dml-only: it has no DML"
+	}
+	return Recreate, "no DML: drop the table and run its DDL"
+}
 
 // startAction is the seed's rule for a table the user names: a sink that
 // does not exist is created; one that exists is recreated when forced or
@@ -193,7 +229,7 @@ func (b *builder) changeAction(t *inventory.Table, s state, c Change) (ActionKin
 func (b *builder) ancestors(name string) {
 	for _, a := range b.g.Ancestors(name) {
 		t, _ := b.g.Table(a)
-		kind, reason := b.ancestorAction(t, b.state(t))
+		kind, reason := b.decide(t, b.state(t), b.ancestorAction)
 		b.set(a, kind, RoleAncestor, reason)
 	}
 }
@@ -251,16 +287,23 @@ func (b *builder) descendants() {
 	}
 }
 
-// restart plans a descendant: created when it does not run, else recreated
-// when its state depends on the changed input, else its DML restarts.
+// restart plans a descendant.
 func (b *builder) restart(t *inventory.Table, cause string) {
-	s := b.state(t)
+	kind, reason := b.decide(t, b.state(t), func(t *inventory.Table, s state) (ActionKind, string) {
+		return b.restartAction(t, s, cause)
+	})
+	b.set(t.Name, kind, RoleDescendant, reason)
+}
+
+// restartAction is the rule for a descendant: created when it does not
+// run, else recreated when its state depends on the changed input, else its
+// DML restarts.
+func (b *builder) restartAction(t *inventory.Table, s state, cause string) (ActionKind, string) {
 	switch {
 	case !s.runs:
-		b.set(t.Name, Create, RoleDescendant, cause+"; not running")
+		return Create, cause + "; not running"
 	case stateful(t) && !b.opts.DMLOnly:
-		b.set(t.Name, Recreate, RoleDescendant, cause+"; stateful: recreate")
-	default:
-		b.set(t.Name, RestartDML, RoleDescendant, cause+"; restart the DML")
+		return Recreate, cause + "; stateful: recreate"
 	}
+	return RestartDML, cause + "; restart the DML"
 }

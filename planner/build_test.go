@@ -343,42 +343,58 @@ func TestProductsLimitDescendants(t *testing.T) {
 	}
 }
 
+// TestComputePoolChoice: --compute-pool-id; else the running statement's
+// pool; else flink.compute_pool_id; else a pool named by convention; else a
+// new one — each pool but the given one only when usable.
 func TestComputePoolChoice(t *testing.T) {
 	g := chain(t, "src:", "mid: src")
-	pools := []planner.ComputePool{
-		{ID: "lfcp-run", Name: "shared", Phase: planner.PoolReady, CurrentCFU: 1, MaxCFU: 10},
-		{ID: "lfcp-conv", Name: "dev-mid", Phase: planner.PoolReady, CurrentCFU: 2, MaxCFU: 10},
+	pool := func(id, name, phase string, current int) planner.ComputePool {
+		return planner.ComputePool{ID: id, Name: name, Phase: phase, CurrentCFU: current, MaxCFU: 10}
 	}
-	full := []planner.ComputePool{
-		{ID: "lfcp-run", Name: "shared", Phase: planner.PoolReady, CurrentCFU: 8, MaxCFU: 10},
-		{ID: "lfcp-conv", Name: "dev-mid", Phase: planner.PoolReady, CurrentCFU: 9, MaxCFU: 10},
-	}
+	ready := planner.PoolReady
+	run, cfg, conv := pool("lfcp-run", "shared", ready, 1), pool("lfcp-cfg", "configured", ready, 1), pool("lfcp-conv", "dev-mid", ready, 2)
+	runFull, cfgFull, convFull := pool("lfcp-run", "shared", ready, 8), pool("lfcp-cfg", "configured", ready, 8), pool("lfcp-conv", "dev-mid", ready, 9)
+	cfgProvisioning := pool("lfcp-cfg", "configured", "PROVISIONING", 0)
+	midRuns, midNew := deployed(g, false, "src", "mid"), deployed(g, false, "src")
+	withCfg := planner.Options{DefaultComputePoolID: "lfcp-cfg"}
 	tests := []struct {
 		name    string
 		live    planner.Live
+		pools   []planner.ComputePool
 		opts    planner.Options
 		wantID  string
 		wantNew string
+		maxCFU  int
 		reason  string
 	}{
-		{"given on the command line", deployed(g, false, "src", "mid"), planner.Options{ComputePoolID: "lfcp-given"}, "lfcp-given", "", "--compute-pool-id"},
-		{"reused from the running statement", withPools(deployed(g, false, "src", "mid"), pools), planner.Options{}, "lfcp-run", "", "running statement"},
-		{"found by naming convention", withPools(deployed(g, false, "src"), pools), planner.Options{}, "lfcp-conv", "", "pool named dev-mid"},
-		{"created when no pool is usable", withPools(deployed(g, false, "src", "mid"), full), planner.Options{}, "", "dev-mid", "create dev-mid"},
+		{"given on the command line, over everything", midRuns, []planner.ComputePool{run, cfg, conv},
+			planner.Options{ComputePoolID: "lfcp-given", DefaultComputePoolID: "lfcp-cfg"}, "lfcp-given", "", 0, "--compute-pool-id"},
+		{"reused from the running statement, over the configured pool", midRuns, []planner.ComputePool{run, cfg, conv}, withCfg, "lfcp-run", "", 0, "running statement"},
+		{"the configured pool when the running one is too full", midRuns, []planner.ComputePool{runFull, cfg, conv}, withCfg, "lfcp-cfg", "", 0, "flink.compute_pool_id"},
+		{"the configured pool for a new table, over the naming convention", midNew, []planner.ComputePool{cfg, conv}, withCfg, "lfcp-cfg", "", 0, "flink.compute_pool_id"},
+		{"a configured pool not PROVISIONED is not usable", midNew, []planner.ComputePool{cfgProvisioning, conv}, withCfg, "lfcp-conv", "", 0, "pool named dev-mid"},
+		{"a configured pool over the CFU ratio is not usable", midNew, []planner.ComputePool{cfgFull, conv}, withCfg, "lfcp-conv", "", 0, "pool named dev-mid"},
+		{"a configured pool that does not exist is not usable", midNew, []planner.ComputePool{conv}, withCfg, "lfcp-conv", "", 0, "pool named dev-mid"},
+		{"a higher CFU ratio makes a fuller pool usable", midNew, []planner.ComputePool{cfgFull, conv},
+			planner.Options{DefaultComputePoolID: "lfcp-cfg", MaxCFURatio: 0.9}, "lfcp-cfg", "", 0, "flink.compute_pool_id"},
+		{"found by naming convention", midNew, []planner.ComputePool{run, conv}, planner.Options{}, "lfcp-conv", "", 0, "pool named dev-mid"},
+		{"created when no pool is usable", midRuns, []planner.ComputePool{runFull, cfgFull, convFull}, withCfg, "", "dev-mid", 10, "create dev-mid"},
+		{"created with flink.max_cfu", midNew, nil, planner.Options{PoolMaxCFU: 20}, "", "dev-mid", 20, "create dev-mid"},
+		{"flink.max_cfu outside shift_left's sizes gives 10", midNew, nil, planner.Options{PoolMaxCFU: 7}, "", "dev-mid", 10, "create dev-mid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, tt.live, planner.Request{Tables: []string{"mid"}}, tt.opts)
+			p, err := planner.Build(g, withPools(tt.live, tt.pools), planner.Request{Tables: []string{"mid"}}, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			a, _ := p.Action("mid")
 			got := a.Pool
 			if got.ID != tt.wantID || (got.Create != nil) != (tt.wantNew != "") || !strings.Contains(got.Reason, tt.reason) {
-				t.Fatalf("pool %+v %+v, want id %q new %q", got, got.Create, tt.wantID, tt.wantNew)
+				t.Fatalf("pool %+v %+v, want id %q new %q (%s)", got, got.Create, tt.wantID, tt.wantNew, tt.reason)
 			}
-			if got.Create != nil && (got.Create.Name != tt.wantNew || got.Create.MaxCFU != 10) {
-				t.Errorf("new pool %+v", got.Create)
+			if got.Create != nil && (got.Create.Name != tt.wantNew || got.Create.MaxCFU != tt.maxCFU) {
+				t.Errorf("new pool %+v, want %s with %d CFU", got.Create, tt.wantNew, tt.maxCFU)
 			}
 		})
 	}
@@ -482,5 +498,107 @@ func TestPlanWork(t *testing.T) {
 	p := &planner.Plan{Actions: []planner.Action{{Kind: planner.Skip}, {Kind: planner.Create}, {Kind: planner.Recreate}, {Kind: planner.Skip}}}
 	if p.Work() != 2 {
 		t.Errorf("Work() = %d, want 2", p.Work())
+	}
+}
+
+// interrupted is the live state a recreate killed between its DDL and its
+// DML leaves: the DDL completed with the tree's SQL, the DML deleted.
+func interrupted(g *pipeline.Graph, live planner.Live, table string) planner.Live {
+	tb, _ := g.Table(table)
+	ddl := naming.DDL(tb.Name, tb.Product)
+	live.Statements[ddl] = planner.Statement{Name: ddl, Phase: planner.PhaseCompleted, Fingerprint: tb.Fingerprint}
+	delete(live.Statements, naming.DML(tb.Name, tb.Product))
+	return live
+}
+
+func TestInterruptedRecreateResumes(t *testing.T) {
+	g := chain(t, "src:", "mid: src", "agg*: mid", "top*: agg*")
+	all := func() planner.Live { return deployed(g, false, "src", "mid", "agg", "top") }
+	failedDML := interrupted(g, all(), "agg")
+	failedDML.Statements[naming.DML("agg", "p")] = planner.Statement{Name: naming.DML("agg", "p"), Phase: "FAILED", Fingerprint: "fp-agg"}
+	tests := []struct {
+		name  string
+		live  planner.Live
+		req   planner.Request
+		opts  planner.Options
+		table string
+		want  planner.ActionKind
+		steps []string
+	}{
+		{"a stateful start table", interrupted(g, all(), "agg"), planner.Request{Tables: []string{"agg"}}, planner.Options{},
+			"agg", planner.Create, []string{"create-dml"}},
+		{"a start table with --force", interrupted(g, all(), "agg"), planner.Request{Tables: []string{"agg"}}, planner.Options{Force: true},
+			"agg", planner.Create, []string{"create-dml"}},
+		{"a changed stateful DML", interrupted(g, all(), "agg"), planner.Request{Changes: []planner.Change{{Table: "agg", DML: true}}}, planner.Options{},
+			"agg", planner.Create, []string{"create-dml"}},
+		{"a stateful descendant", interrupted(g, all(), "top"), planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true},
+			"top", planner.Create, []string{"create-dml"}},
+		{"an ancestor with --force-ancestors", interrupted(g, all(), "mid"), planner.Request{Tables: []string{"agg"}}, planner.Options{ForceAncestors: true},
+			"mid", planner.Create, []string{"create-dml"}},
+		{"not when the DML exists but FAILED", failedDML, planner.Request{Tables: []string{"agg"}}, planner.Options{},
+			"agg", planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, tt.live, tt.req, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := p.Action(tt.table)
+			resumed := strings.HasPrefix(a.Reason, "resuming")
+			if a.Kind != tt.want || !reflect.DeepEqual(stepKinds(a), tt.steps) || resumed != (tt.want == planner.Create) {
+				t.Errorf("%s %v %q, want %s %v", a.Kind, stepKinds(a), a.Reason, tt.want, tt.steps)
+			}
+		})
+	}
+}
+
+func TestDDLOnlyTableIsRecreatedNotRestarted(t *testing.T) {
+	g := chain(t, "ref:", "mid: ref")
+	ref, _ := g.Table("ref")
+	ref.DMLRef = ""
+	live := deployed(g, false, "mid")
+	live.Statements[naming.DDL("ref", "p")] = planner.Statement{Name: naming.DDL("ref", "p"), Phase: planner.PhaseCompleted, Fingerprint: "old"}
+	recreate := []string{"delete-statement", "delete-statement", "drop-table", "create-ddl"}
+	tests := []struct {
+		name  string
+		req   planner.Request
+		opts  planner.Options
+		want  planner.ActionKind
+		steps []string
+	}{
+		{"a start table with another fingerprint", planner.Request{Tables: []string{"ref"}}, planner.Options{}, planner.Recreate, recreate},
+		{"a changed DDL", planner.Request{Changes: []planner.Change{{Table: "ref", DDL: true}}}, planner.Options{}, planner.Recreate, recreate},
+		{"--dml-only leaves it alone", planner.Request{Tables: []string{"ref"}}, planner.Options{DMLOnly: true}, planner.Skip, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := planner.Build(g, live, tt.req, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := p.Action("ref")
+			if a.Kind != tt.want || !reflect.DeepEqual(stepKinds(a), tt.steps) {
+				t.Errorf("%s %v %q, want %s %v", a.Kind, stepKinds(a), a.Reason, tt.want, tt.steps)
+			}
+		})
+	}
+}
+
+// TestDeployingADDLDropsTheExistingTable: without --force, a table that
+// exists with other SQL but whose DML does not run is dropped before its
+// DDL runs, as shift_left's DDL + DML path does.
+func TestDeployingADDLDropsTheExistingTable(t *testing.T) {
+	g := chain(t, "src:", "mid: src", "sink: mid")
+	live := deployed(g, false, "src", "mid")
+	delete(live.Statements, naming.DML("mid", "p"))
+	p, err := planner.Build(g, live, planner.Request{Tables: []string{"sink"}}, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.Action("mid")
+	want := []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}
+	if a.Kind != planner.Create || !reflect.DeepEqual(stepKinds(a), want) {
+		t.Errorf("mid: %s %v, want create %v", a.Kind, stepKinds(a), want)
 	}
 }

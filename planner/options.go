@@ -3,9 +3,12 @@ package planner
 // Options are the deploy command's flags and the configuration the rules
 // read.
 type Options struct {
-	// ComputePoolID is --compute-pool-id (or flink.compute_pool_id): every
-	// action runs there.
+	// ComputePoolID is --compute-pool-id: every action runs there.
 	ComputePoolID string
+	// DefaultComputePoolID is flink.compute_pool_id: shift_left's fallback,
+	// used when usable for a table whose running statement's pool is not.
+	// Unlike ComputePoolID it does not override the pool a table runs in.
+	DefaultComputePoolID string
 	// DMLOnly deploys DML statements only (--dml-only): tables are not
 	// dropped or created.
 	DMLOnly bool

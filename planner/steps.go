@@ -77,15 +77,25 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 
 // pool is shift_left's choice of compute pool (§4.6), in the order:
 // the pool given on the command line; else the pool of the table's running
-// statement; else a pool named by convention; else a new one. A pool is
-// usable when provisioned and under the configured share of its CFU.
+// statement; else the configured pool; else a pool named by convention;
+// else a new one. A pool is usable when provisioned and under the
+// configured share of its CFU; only the one given on the command line is
+// taken on trust.
 func (b *builder) pool(t *inventory.Table, s state) *Pool {
 	if b.opts.ComputePoolID != "" {
 		return &Pool{ID: b.opts.ComputePoolID, Reason: "--compute-pool-id"}
 	}
+	byID := func(id string) func(ComputePool) bool {
+		return func(p ComputePool) bool { return p.ID == id && b.usable(&p) }
+	}
 	if s.runs && s.dml != nil && s.dml.ComputePoolID != "" {
-		if p := b.livePool(func(p ComputePool) bool { return p.ID == s.dml.ComputePoolID }); p != nil && b.usable(p) {
+		if p := b.livePool(byID(s.dml.ComputePoolID)); p != nil {
 			return &Pool{ID: p.ID, Reason: "pool of its running statement"}
+		}
+	}
+	if id := b.opts.DefaultComputePoolID; id != "" {
+		if p := b.livePool(byID(id)); p != nil {
+			return &Pool{ID: p.ID, Reason: "flink.compute_pool_id"}
 		}
 	}
 	name := b.opts.Naming.Pool(t.Name)
