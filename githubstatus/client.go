@@ -125,6 +125,29 @@ func (c *Client) UpsertComment(ctx context.Context, cm Comment) (int64, error) {
 	}
 }
 
+// PullRequestHead reads the pull request and returns its head commit's SHA.
+// Reading is safe to retry.
+func (c *Client) PullRequestHead(ctx context.Context, repo string, number int) (string, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return "", err
+	}
+	if number <= 0 {
+		return "", invalidRequest("pull request number %d", number)
+	}
+	var pr *github.PullRequest
+	err = c.call(ctx, fmt.Sprintf("read pull request %s#%d", repo, number), true, func(ctx context.Context) (*github.Response, error) {
+		var resp *github.Response
+		var err error
+		pr, resp, err = c.gh.PullRequests.Get(ctx, owner, name, number)
+		return resp, err
+	})
+	if err != nil {
+		return "", err
+	}
+	return pr.GetHead().GetSHA(), nil
+}
+
 // findComment returns the id of the oldest comment of the pull request whose
 // first line is the marker, or 0. It reads the pages, 100 comments each,
 // until it finds one.

@@ -514,3 +514,44 @@ func TestLoggingSendsNothingAndLogs(t *testing.T) {
 		})
 	}
 }
+
+// TestPullRequestHead: the head commit is read from GitHub's pull request,
+// a 5xx is retried, a bad request sends nothing, and the logging reporter
+// answers "unknown".
+func TestPullRequestHead(t *testing.T) {
+	serverError := fault{status: http.StatusBadGateway, body: `{"message":"Server Error"}`}
+	tests := []struct {
+		name     string
+		token    string // "" for the logging reporter
+		repo     string
+		number   int
+		faults   []fault
+		want     string
+		wantErr  error
+		wantSent int
+	}{
+		{name: "head", token: token, repo: "acme/x", number: 7, want: sha, wantSent: 1},
+		{name: "5xx retried", token: token, repo: "acme/x", number: 7, faults: []fault{serverError}, want: sha, wantSent: 2},
+		{name: "404 not retried", token: token, repo: "acme/x", number: 7,
+			faults: []fault{{status: http.StatusNotFound, body: `{"message":"Not Found"}`}}, wantErr: githubstatus.ErrNotFound, wantSent: 1},
+		{name: "bad repo", token: token, repo: "acme/../x", number: 7, wantErr: githubstatus.ErrInvalidRequest},
+		{name: "bad number", token: token, repo: "acme/x", number: 0, wantErr: githubstatus.ErrInvalidRequest},
+		{name: "logging reporter", repo: "acme/x", number: 7, want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gh := newFakeGitHub(t)
+			gh.head = sha
+			gh.fail(routePullRequest, tt.faults...)
+			c := gh.client(t, tt.token, zap.NewNop(), fast)
+			got, err := c.PullRequestHead(context.Background(), tt.repo, tt.number)
+			checkErr(t, err, tt.wantErr)
+			if got != tt.want {
+				t.Errorf("head %q, want %q", got, tt.want)
+			}
+			if n := len(gh.received()); n != tt.wantSent {
+				t.Errorf("%d requests, want %d", n, tt.wantSent)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ const (
 	routeListComments = "GET /repos/{owner}/{repo}/issues/{number}/comments"
 	routeAddComment   = "POST /repos/{owner}/{repo}/issues/{number}/comments"
 	routeEditComment  = "PATCH /repos/{owner}/{repo}/issues/comments/{id}"
+	routePullRequest  = "GET /repos/{owner}/{repo}/pulls/{number}"
 )
 
 // request is what the fake received.
@@ -58,6 +59,7 @@ type fakeGitHub struct {
 	comments []comment
 	nextID   int64
 	faults   map[string][]fault
+	head     string // the pull request's head commit
 }
 
 func newFakeGitHub(t *testing.T) *fakeGitHub {
@@ -68,6 +70,7 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	mux.HandleFunc(routeListComments, f.handle(f.listComments))
 	mux.HandleFunc(routeAddComment, f.handle(f.addComment))
 	mux.HandleFunc(routeEditComment, f.handle(f.editComment))
+	mux.HandleFunc(routePullRequest, f.handle(f.pullRequest))
 	mux.HandleFunc("/", f.handle(func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		notFound(w)
 	}))
@@ -212,6 +215,17 @@ func (f *fakeGitHub) editComment(w http.ResponseWriter, r *http.Request, body []
 		}
 	}
 	notFound(w)
+}
+
+// pullRequest answers any pull request number with f.head as its head, in
+// the shape of GitHub's pull request object (the fields the client reads).
+func (f *fakeGitHub) pullRequest(w http.ResponseWriter, r *http.Request, _ []byte) {
+	n, _ := strconv.Atoi(r.PathValue("number"))
+	f.mu.Lock()
+	head := f.head
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"number": n, "state": "open",
+		"head": map[string]any{"ref": "feature", "sha": head}, "base": map[string]any{"ref": "main", "sha": "b" + head[1:]}})
 }
 
 func queryInt(r *http.Request, key string, def int) int {

@@ -32,3 +32,14 @@ func (l *Logging) UpsertComment(_ context.Context, c Comment) (int64, error) {
 		zap.String("repo", c.Repo), zap.Int("pull_request", c.PullRequest), zap.String("body", c.Body))
 	return 0, nil
 }
+
+// PullRequestHead cannot ask GitHub: it returns "", "unknown".
+func (l *Logging) PullRequestHead(_ context.Context, repo string, number int) (string, error) {
+	if _, _, err := splitRepo(repo); err != nil {
+		return "", err
+	}
+	if number <= 0 {
+		return "", invalidRequest("pull request number %d", number)
+	}
+	return "", nil
+}

@@ -66,8 +66,10 @@ func RenderPlanComment(r PlanReport) string {
 		}
 		b.WriteString("\n")
 		writeGraph(&b, r.Graph)
-		writeSkipped(&b, skipped)
 	}
+	// Folded in both cases: with nothing to change, they say which tables
+	// the pull request touched and why they are left alone.
+	writeSkipped(&b, skipped)
 	writeFooter(&b, r)
 	return b.String()
 }

@@ -21,6 +21,11 @@ type Reporter interface {
 	// [Marker], or creates it when there is none, and returns its id (0 from
 	// [Logging]). A bad Comment is an error wrapping [ErrInvalidRequest].
 	UpsertComment(ctx context.Context, c Comment) (commentID int64, err error)
+	// PullRequestHead returns the SHA of the pull request's head commit as
+	// GitHub has it now, or "" when the reporter cannot know ([Logging]).
+	// A plan worker asks before it posts: a plan of an older push must not
+	// overwrite the newer one's comment.
+	PullRequestHead(ctx context.Context, repo string, number int) (sha string, err error)
 }
 
 var (
