@@ -362,11 +362,16 @@ func (s *service) serve(addr string, h http.Handler) (string, error) {
 // stop stops taking webhooks, lets jobs in flight finish until ctx ends
 // (then hands them back), and closes NATS.
 func (s *service) stop(ctx context.Context) {
-	for _, srv := range s.servers {
-		_ = srv.Shutdown(ctx)
-	}
+	// Workers first, within the grace period: the jobs in flight finish (or
+	// go back to the queue) while their target, the in-process emulator,
+	// still answers; webhooks meanwhile still queue new jobs.
 	if s.consumer != nil {
 		s.consumer.Stop(ctx)
+	}
+	down, cancel := context.WithTimeout(context.Background(), serverShutdown)
+	defer cancel()
+	for _, srv := range s.servers {
+		_ = srv.Shutdown(down)
 	}
 	if s.emulator != nil {
 		_ = s.emulator.Close()
@@ -378,6 +383,10 @@ func (s *service) stop(ctx context.Context) {
 		s.nats.Shutdown()
 	}
 }
+
+// serverShutdown bounds how long the HTTP servers wait for requests in
+// flight once the workers are done.
+const serverShutdown = 5 * time.Second
 
 // publisher adapts the queue to the webhook's Publisher.
 type publisher struct{ q *jobs.Queue }

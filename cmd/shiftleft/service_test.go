@@ -379,3 +379,43 @@ func TestSignedPushDeploysAndReportsSuccess(t *testing.T) {
 	}
 	noSecretIn(t, logs, testSecret, testOpsToken, testGHToken)
 }
+
+// TestStopLetsDeploysInFlightFinish: stopping the service (as SIGTERM does)
+// while a deploy runs on the in-process emulator lets the deploy finish
+// within the grace period: the emulator answers until the workers are done.
+func TestStopLetsDeploysInFlightFinish(t *testing.T) {
+	bare, sha := gitRepo(t, 30, 11)
+	nats, err := jobs.StartEmbedded(t.TempDir(), jobs.WithListen("127.0.0.1:0"))
+	must(t, err)
+	defer nats.Shutdown()
+	nc, err := nats.Connect()
+	must(t, err)
+	defer nc.Close()
+	ctx := context.Background()
+	q, err := jobs.NewQueue(ctx, nc)
+	must(t, err)
+	a, _ := observed(t)
+	cfg := serviceConfig(t, nats.ClientURL())
+	cfg.Service.Workers = 1
+	svc, err := a.start(ctx, cfg, startParts{work: true})
+	must(t, err)
+	job := &jobs.Job{Version: jobs.Version, Kind: jobs.KindDeploy, Status: jobs.StatusQueued, Repo: "acme/generated", CloneURL: bare,
+		Ref: "refs/heads/main", Before: strings.Repeat("0", 40), After: sha, DeliveryID: "stop-1", CreatedAt: time.Now().UTC()}
+	must(t, q.Publish(ctx, job))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if len(svc.emulator.Counters().Creates) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the deploy did not start")
+		}
+	}
+	grace, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	svc.stop(grace)
+	got, err := q.Get(ctx, job.ID)
+	must(t, err)
+	if got.Status != jobs.StatusSucceeded {
+		t.Errorf("job after a stop with a grace period: %s %s", got.Status, got.Error)
+	}
+}
