@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,12 +22,15 @@ func TestHandlerOutcomes(t *testing.T) {
 		wantStatus   Status
 		wantAttempts int
 		wantError    string // substring of the record's Error; "" for none
+		// wantOutcomes: what WithOutcome hears, delivery by delivery.
+		wantOutcomes []Status
 	}{
 		{
 			name:         "succeeds",
 			handler:      func(*Delivery) error { return nil },
 			wantStatus:   StatusSucceeded,
 			wantAttempts: 1,
+			wantOutcomes: []Status{StatusSucceeded},
 		},
 		{
 			name: "fails twice then succeeds",
@@ -38,12 +42,14 @@ func TestHandlerOutcomes(t *testing.T) {
 			},
 			wantStatus:   StatusSucceeded,
 			wantAttempts: 3,
+			wantOutcomes: []Status{StatusQueued, StatusQueued, StatusSucceeded},
 		},
 		{
 			name:         "fails on every delivery",
 			handler:      func(*Delivery) error { return fmt.Errorf("deploy: %w", errFlaky) },
 			wantStatus:   StatusDead,
 			wantAttempts: 3,
+			wantOutcomes: []Status{StatusQueued, StatusQueued, StatusDead},
 			wantError:    "deploy: confluent: 503",
 		},
 		{
@@ -51,6 +57,7 @@ func TestHandlerOutcomes(t *testing.T) {
 			handler:      func(*Delivery) error { return fmt.Errorf("parse dml.orders.sql: %w", ErrInvalidJob) },
 			wantStatus:   StatusFailed,
 			wantAttempts: 1,
+			wantOutcomes: []Status{StatusFailed},
 			wantError:    "parse dml.orders.sql",
 		},
 		{
@@ -63,6 +70,7 @@ func TestHandlerOutcomes(t *testing.T) {
 			},
 			wantStatus:   StatusSucceeded,
 			wantAttempts: 2,
+			wantOutcomes: []Status{StatusQueued, StatusSucceeded},
 		},
 		{
 			name: "superseded",
@@ -72,12 +80,19 @@ func TestHandlerOutcomes(t *testing.T) {
 			},
 			wantStatus:   StatusSuperseded,
 			wantAttempts: 1,
+			wantOutcomes: []Status{StatusSuperseded},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			q, _ := newTestQueue(t)
+			var mu sync.Mutex
+			var outcomes []Status
+			q, _ := newTestQueue(t, WithOutcome(func(j Job) {
+				mu.Lock()
+				defer mu.Unlock()
+				outcomes = append(outcomes, j.Status)
+			}))
 			job := publish(t, q, testJob("d-1"))
 			var calls atomic.Int32
 			consume(t, q, func(_ context.Context, d *Delivery) error {
@@ -95,6 +110,11 @@ func TestHandlerOutcomes(t *testing.T) {
 			if got.FinishedAt == nil {
 				t.Error("record has no finish time")
 			}
+			eventually(t, 5*time.Second, func() (bool, string) {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Equal(outcomes, tt.wantOutcomes), fmt.Sprintf("outcomes %v; want %v", outcomes, tt.wantOutcomes)
+			})
 		})
 	}
 }

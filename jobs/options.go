@@ -67,6 +67,7 @@ type options struct {
 	maxAckPending                           int
 	duplicates                              time.Duration
 	retention                               time.Duration // 0: forever
+	outcome                                 func(Job)
 	replicas                                int
 	logger                                  *zap.Logger
 }
@@ -85,6 +86,7 @@ func newOptions(opts []Option) (*options, error) {
 		duplicates:     DefaultDuplicateWindow,
 		retention:      DefaultRetention,
 		maxAckPending:  DefaultMaxAckPending,
+		outcome:        func(Job) {},
 		replicas:       1,
 		logger:         zap.NewNop(),
 	}
@@ -231,6 +233,20 @@ func WithRetention(d time.Duration) Option {
 			return invalidOption("retention %s: 0 (forever) or at least 1s", d)
 		}
 		o.retention = d
+		return nil
+	}
+}
+
+// WithOutcome calls fn with the job each time a delivery's outcome is
+// recorded: finished (succeeded, failed, superseded, dead) or queued again
+// for a retry. For metrics: fn runs on the consumer's goroutine, keep it
+// quick.
+func WithOutcome(fn func(Job)) Option {
+	return func(o *options) error {
+		if fn == nil {
+			return invalidOption("nil outcome func")
+		}
+		o.outcome = fn
 		return nil
 	}
 }

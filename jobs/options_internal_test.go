@@ -44,6 +44,7 @@ func TestNewOptions(t *testing.T) {
 		{"retention forever", WithRetention(0), nil},
 		{"retention under a second", WithRetention(time.Millisecond), ErrInvalidOption},
 		{"negative retention", WithRetention(-time.Hour), ErrInvalidOption},
+		{"nil outcome func", WithOutcome(nil), ErrInvalidOption},
 		{"nil logger", WithLogger(nil), ErrInvalidOption},
 	}
 	for _, tt := range tests {

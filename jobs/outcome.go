@@ -63,6 +63,7 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 		}
 		log.Error("job dead", zap.Error(err))
 		c.settleMsg(msg.TermWithReason(err.Error()))
+		c.q.opts.outcome(*job)
 		return nil
 	}
 	now := time.Now().UTC()
@@ -119,6 +120,7 @@ func (c *Consumer) finish(d *Delivery, err error) {
 	}
 	d.log.Info("job "+string(job.Status), zap.Error(err))
 	c.settleMsg(settle())
+	c.q.opts.outcome(*job)
 }
 
 // handBack returns a running job to the queue at once, for another worker.

@@ -16,8 +16,9 @@ import (
 // worker updates them; the webhook counts its deliveries apart (see
 // /metrics: shiftleft_webhooks_total).
 type Metrics struct {
-	// Jobs counts finished jobs by kind (deploy, plan) and result
-	// (succeeded, failed, superseded, dead).
+	// Jobs counts job outcomes by kind (deploy, plan) and result
+	// (succeeded, failed, superseded, dead, or retry when a run failed and
+	// the job went back to the queue).
 	Jobs *prometheus.CounterVec
 	// JobDuration observes how long a job ran, by kind, in seconds.
 	JobDuration *prometheus.HistogramVec
@@ -35,7 +36,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return &Metrics{
 		Jobs: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shiftleft_jobs_total",
-			Help: "Finished jobs by kind and result.",
+			Help: "Job outcomes by kind and result (succeeded, failed, superseded, dead, retry).",
 		}, []string{"kind", "result"})),
 		JobDuration: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "shiftleft_job_duration_seconds",

@@ -163,11 +163,11 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		}
 	}()
 	sc := cfg.Service
-	if err := s.connect(ctx, sc, parts); err != nil {
-		return nil, err
-	}
 	reg := prometheus.NewRegistry()
 	metrics := webhook.NewMetrics(reg)
+	if err := s.connect(ctx, sc, parts, metrics); err != nil {
+		return nil, err
+	}
 	webhook.RegisterQueueDepth(reg, s.queue.Pending)
 	var handler http.Handler
 	if parts.http {
@@ -204,7 +204,7 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 }
 
 // connect embeds a NATS server (unless a URL is given) and opens the queue.
-func (s *service) connect(ctx context.Context, sc config.Service, parts startParts) error {
+func (s *service) connect(ctx context.Context, sc config.Service, parts startParts, metrics *webhook.Metrics) error {
 	var err error
 	if sc.NATSURL != "" {
 		s.nc, err = jobs.Connect(sc.NATSURL, jobs.WithConnectLogger(s.log))
@@ -222,7 +222,14 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 	if err != nil {
 		return fmt.Errorf("NATS: %w", err)
 	}
-	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention))
+	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention),
+		jobs.WithOutcome(func(j jobs.Job) {
+			result := string(j.Status)
+			if j.Status == jobs.StatusQueued {
+				result = "retry"
+			}
+			metrics.Jobs.WithLabelValues(string(j.Kind), result).Inc()
+		}))
 	return err
 }
 
@@ -259,21 +266,12 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	return err
 }
 
-// measured counts jobs by kind and result, and times them.
+// measured times the runs of jobs by kind; the queue counts their outcomes.
 func measured(h jobs.Handler, m *webhook.Metrics) jobs.Handler {
 	return func(ctx context.Context, d *jobs.Delivery) error {
 		start := time.Now()
-		err := h(ctx, d)
-		result := "succeeded"
-		switch {
-		case err != nil:
-			result = "error"
-		case d.Job.Status.Finished():
-			result = string(d.Job.Status)
-		}
-		m.Jobs.WithLabelValues(string(d.Job.Kind), result).Inc()
-		m.JobDuration.WithLabelValues(string(d.Job.Kind)).Observe(time.Since(start).Seconds())
-		return err
+		defer func() { m.JobDuration.WithLabelValues(string(d.Job.Kind)).Observe(time.Since(start).Seconds()) }()
+		return h(ctx, d)
 	}
 }
 

@@ -359,23 +359,35 @@ func TestSignedPushDeploysAndReportsSuccess(t *testing.T) {
 
 	// /metrics says the same: the statements the emulator created, the
 	// Confluent calls made, the job, and an empty queue.
-	res, err := http.Get(svc.URL + "/metrics")
-	must(t, err)
-	metrics, _ := io.ReadAll(res.Body)
-	res.Body.Close()
 	total := 0
 	for _, n := range created {
 		total += n
 	}
-	for _, want := range []string{
+	wants := []string{
 		fmt.Sprintf("shiftleft_statements_deployed_total %d\n", total),
 		`shiftleft_confluent_api_calls_total{status="200"} `,
 		`shiftleft_jobs_total{kind="deploy",result="succeeded"} 1` + "\n",
 		"shiftleft_queue_depth 0\n",
-	} {
-		if !strings.Contains(string(metrics), want) {
-			t.Errorf("/metrics lacks %q", want)
+	}
+	// The outcome is counted just after the record is written: poll.
+	var missing []string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		res, err := http.Get(svc.URL + "/metrics")
+		must(t, err)
+		metrics, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		missing = nil
+		for _, want := range wants {
+			if !strings.Contains(string(metrics), want) {
+				missing = append(missing, want)
+			}
 		}
+		if len(missing) == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("/metrics lacks %q", missing)
 	}
 	noSecretIn(t, logs, testSecret, testOpsToken, testGHToken)
 }
