@@ -21,13 +21,11 @@ import (
 // before) to the pushed one.
 func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	branch := strings.TrimPrefix(j.Ref, "refs/heads/")
-	lock, err := w.lock(ctx, j.Repo+"@"+w.target.Environment)
+	ctx, release, err := w.hold(ctx, j.Repo+"@"+w.target.Environment, log)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = lock.Release(context.Background()) }()
-	ctx, stopRefresh := w.keepLock(ctx, lock, log)
-	defer stopRefresh()
+	defer release()
 
 	deployed, hasDeployed, err := w.q.DeployedCommit(ctx, j.Repo, branch)
 	if err != nil {
@@ -43,21 +41,31 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	base := j.Before
 	if hasDeployed {
 		if deployed == j.After {
-			j.Summary = "already deployed: " + short(j.After)
-			return w.status(ctx, j, githubstatus.StateSuccess)
+			if !rerun(j) {
+				// The same push delivered again: nothing to do.
+				j.Summary = "already deployed: " + short(j.After)
+				return w.status(ctx, j, githubstatus.StateSuccess)
+			}
+			// An operator asked for this commit again (`jobs replay`, with
+			// --force or --dml-only or not): plan the tables its push
+			// changed, from the push's own before, against what runs. Without
+			// options the planner finds them running this SQL and leaves
+			// them; with --force it recreates them.
+			base = j.Before
+		} else {
+			older, err := repo.IsAncestor(j.After, deployed)
+			if err != nil {
+				return err
+			}
+			if older {
+				// A newer commit is deployed already: deploying this one
+				// would roll it back.
+				j.Status, j.Summary = jobs.StatusSuperseded, "superseded: "+short(deployed)+" is deployed and newer"
+				log.Info("job superseded", zap.String("deployed", deployed))
+				return nil
+			}
+			base = deployed
 		}
-		older, err := repo.IsAncestor(j.After, deployed)
-		if err != nil {
-			return err
-		}
-		if older {
-			// A newer commit is deployed already: deploying this one would
-			// roll it back.
-			j.Status, j.Summary = jobs.StatusSuperseded, "superseded: "+short(deployed)+" is deployed and newer"
-			log.Info("job superseded", zap.String("deployed", deployed))
-			return nil
-		}
-		base = deployed
 	}
 
 	c, err := w.planChange(ctx, repo, base, j.After, j.Options)
@@ -78,7 +86,7 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	}
 
 	runner, err := deployments.NewRunner(w.target.Client, deployments.TreeLoader(c.head.tree, c.head.inv),
-		append([]deployments.Option{deployments.WithCommit(j.After), deployments.WithLogger(log),
+		append([]deployments.Option{deployments.WithCommit(deploymentID(j)), deployments.WithLogger(log),
 			deployments.WithMaxParallel(w.cfg.MaxParallel)}, w.target.Runner...)...)
 	if err != nil {
 		return permanent(err)
@@ -121,8 +129,23 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	return w.status(ctx, j, githubstatus.StateSuccess)
 }
 
-// lock takes the repository's deploy lock, waiting for another worker's
-// deploy to finish rather than spending the job's deliveries on retries.
+// hold takes the lock named key and keeps it while the job runs: the
+// returned context ends if the lock is lost, and release lets it go.
+func (w *Worker) hold(ctx context.Context, key string, log *zap.Logger) (context.Context, func(), error) {
+	lock, err := w.lock(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, stopRefresh := w.keepLock(ctx, lock, log)
+	return ctx, func() {
+		stopRefresh()
+		_ = lock.Release(context.Background())
+	}, nil
+}
+
+// lock takes a lock (a repository's deploy lock, a pull request's plan
+// lock), waiting for another worker's job to finish rather than spending the
+// job's deliveries on retries.
 func (w *Worker) lock(ctx context.Context, key string) (*jobs.Lock, error) {
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.LockWait)
 	defer cancel()
@@ -133,14 +156,14 @@ func (w *Worker) lock(ctx context.Context, key string) (*jobs.Lock, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("deploy lock %s: %w", key, err)
+			return nil, fmt.Errorf("lock %s: %w", key, err)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }
 
-// keepLock refreshes the lock while the deploy runs; losing it cancels the
-// deploy, since another worker may have taken it.
+// keepLock refreshes the lock while the job runs; losing it cancels the
+// job, since another worker may have taken it.
 func (w *Worker) keepLock(ctx context.Context, lock *jobs.Lock, log *zap.Logger) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -153,7 +176,7 @@ func (w *Worker) keepLock(ctx context.Context, lock *jobs.Lock, log *zap.Logger)
 				return
 			case <-t.C:
 				if err := lock.Refresh(ctx); err != nil && ctx.Err() == nil {
-					log.Error("deploy lock lost; stopping", zap.Error(err))
+					log.Error("lock lost; stopping", zap.String("lock", lock.Key()), zap.Error(err))
 					cancel()
 					return
 				}
@@ -171,6 +194,27 @@ func (w *Worker) status(ctx context.Context, j *jobs.Job, state githubstatus.Sta
 		w.log.Warn("commit status not posted", zap.String("job_id", j.ID), zap.Error(err))
 	}
 	return nil
+}
+
+// deploymentID names the deployment in the statements' commit label: the
+// runner takes a statement carrying it and the step's fingerprint for the
+// progress of an earlier attempt of the same deployment, and resumes after
+// it. A forced job redoes what runs already, maybe what the push's own job
+// deployed with the same SQL: it is a deployment of its own, named after the
+// job too (still stable across the job's redeliveries, which resume it).
+func deploymentID(j *jobs.Job) string {
+	if !j.Options.Force {
+		return j.After
+	}
+	const shaPrefix = 12 // with the job's 26-character id, within a label's 63
+	return j.After[:min(len(j.After), shaPrefix)] + "." + j.ID
+}
+
+// rerun reports whether an operator asked for the job: a replay, or a job
+// with deploy options. Unlike a duplicate push, it runs even when its commit
+// is the deployed one.
+func rerun(j *jobs.Job) bool {
+	return j.ReplayOf != "" || j.Options.Force || j.Options.DMLOnly
 }
 
 func nonZero(shas ...string) []string {

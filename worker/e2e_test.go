@@ -98,7 +98,10 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 	must(t, err)
 	t.Cleanup(nc.Close)
 	ctx := context.Background()
-	q, err := jobs.NewQueue(ctx, nc, jobs.WithAckWait(20*time.Second), jobs.WithBackoff(100*time.Millisecond))
+	// As the service sets it: the jobs in flight across every worker are
+	// their concurrency, no fewer.
+	q, err := jobs.NewQueue(ctx, nc, jobs.WithAckWait(20*time.Second), jobs.WithBackoff(100*time.Millisecond),
+		jobs.WithMaxAckPending(jobsEach*consumers))
 	must(t, err)
 
 	rig := emulatortest.Start(t, nil)
@@ -251,6 +254,7 @@ func TestEndToEnd(t *testing.T) {
 	r.write("pipelines/facts/p2/e/sql-scripts/dml.e.sql", "INSERT INTO e\nSELECT c.default_key, 'e2' as e_field, c.c_value FROM c\n")
 	head := r.commit("feature", "change e")
 	pr := func(sha, delivery string) *jobs.Job {
+		s.gh.push(7, sha)
 		return s.run(t, &jobs.Job{Kind: jobs.KindPlan, Repo: "acme/flink", CloneURL: r.bare, Ref: "feature",
 			Before: second, After: sha, PullRequest: 7, DeliveryID: delivery})
 	}
@@ -284,6 +288,7 @@ func TestEndToEnd(t *testing.T) {
 	r.write("pipelines/facts/p9/fct_new/sql-scripts/ddl.fct_new.sql", "CREATE TABLE fct_new (id STRING);\n")
 	r.write("pipelines/facts/p9/fct_new/sql-scripts/dml.fct_new.sql", "INSERT INTO fct_new SELECT default_key FROM c;\n")
 	mainHead := r.commit("main", "add fct_new")
+	s.gh.push(7, next)
 	j = s.run(t, &jobs.Job{Kind: jobs.KindPlan, Repo: "acme/flink", CloneURL: r.bare, Ref: "feature",
 		Before: mainHead, After: next, PullRequest: 7, DeliveryID: "pr-3"})
 	if j.Status != jobs.StatusSucceeded {

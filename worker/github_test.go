@@ -11,19 +11,32 @@ import (
 )
 
 // github is a local server speaking the GitHub REST wire format for what
-// shiftleft uses: commit statuses and issue comments. It records what it got.
+// shiftleft uses: commit statuses, issue comments and a pull request's head.
+// It records what it got.
 type github struct {
 	*httptest.Server
 	mu       sync.Mutex
 	statuses map[string][]map[string]any // by sha
 	comments map[int]map[int64]string    // by pull request, by id
+	heads    map[int]string              // by pull request
 	next     int64
 	edits    int
 }
 
 func newGitHub(t *testing.T) *github {
-	g := &github{statuses: map[string][]map[string]any{}, comments: map[int]map[int64]string{}, next: 100}
+	g := &github{statuses: map[string][]map[string]any{}, comments: map[int]map[int64]string{}, heads: map[int]string{}, next: 100}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{n}", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.PathValue("n"))
+		g.mu.Lock()
+		head, ok := g.heads[n]
+		g.mu.Unlock()
+		if !ok {
+			http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"number": n, "state": "open", "head": map[string]any{"sha": head}})
+	})
 	mux.HandleFunc("POST /repos/{owner}/{repo}/statuses/{sha}", func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
@@ -91,16 +104,32 @@ func newGitHub(t *testing.T) *github {
 	return g
 }
 
-// lastState is the state of the last status posted for sha.
-func (g *github) lastState(sha string) string {
+// push moves a pull request's head, as a push to its branch does.
+func (g *github) push(n int, sha string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := g.statuses[sha]
+	g.heads[n] = sha
+}
+
+// lastState is the state of the last status posted for sha.
+func (g *github) lastState(sha string) string {
+	s := g.states(sha)
 	if len(s) == 0 {
 		return ""
 	}
-	state, _ := s[len(s)-1]["state"].(string)
-	return state
+	return s[len(s)-1]
+}
+
+// states are the states of the statuses posted for sha, in order.
+func (g *github) states(sha string) []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, s := range g.statuses[sha] {
+		state, _ := s["state"].(string)
+		out = append(out, state)
+	}
+	return out
 }
 
 // pullComments returns the comments of a pull request and how many edits

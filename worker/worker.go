@@ -208,7 +208,16 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 	}
 	o := w.target.Plan
 	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
-	c.plan, err = planner.Build(g, live, planner.Request{Changes: c.diff.Changes}, o)
+	req := planner.Request{Changes: c.diff.Changes}
+	if opts.Force {
+		// The change rule leaves a table that already runs its SQL alone,
+		// --force or not; a forced job (a replay of a deployed push) means
+		// those tables: they become start tables, which --force recreates.
+		for _, ch := range c.diff.Changes {
+			req.Tables = append(req.Tables, ch.Table)
+		}
+	}
+	c.plan, err = planner.Build(g, live, req, o)
 	if err != nil {
 		return nil, permanent(err)
 	}
