@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"go.uber.org/zap"
 
@@ -15,7 +16,22 @@ import (
 
 // plan runs a pull request job: what merging it would redeploy, against
 // what runs now, in the pull request's one comment. Nothing is deployed.
+//
+// The plan jobs of one pull request run one at a time (a lock per repository
+// and pull request): two at once could both find no comment and create one
+// each. Under the lock, a job posts only if its head is still the pull
+// request's head, as GitHub answers it: the jobs of two pushes may run in
+// any order, and the older one finishing last must not overwrite the newer
+// plan. GitHub is asked rather than the comment read back because only it
+// knows the head after a force push, and a replay of an old plan job is
+// stale too; when it cannot say (no token), the job posts.
 func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
+	ctx, release, err := w.hold(ctx, "plan:"+j.Repo+"#"+strconv.Itoa(j.PullRequest), log)
+	if err != nil {
+		return err
+	}
+	defer release()
+
 	repo, err := w.git.Fetch(ctx, j.CloneURL, nonZero(j.Before, j.After)...)
 	if errors.Is(err, gitrepo.ErrCommitNotFound) {
 		return permanent(err)
@@ -37,10 +53,10 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	case errors.Is(err, jobs.ErrInvalidJob):
 		// The pull request breaks the pipelines: say so on it.
 		report.Warnings = append(report.Warnings, err.Error())
-		j.Summary = "the pipelines do not build: " + err.Error()
-		if _, cerr := w.gh.UpsertComment(ctx, githubstatus.Comment{Repo: j.Repo, PullRequest: j.PullRequest, Body: githubstatus.RenderPlanComment(report)}); cerr != nil {
-			return cerr
+		if stale, perr := w.postPlan(ctx, j, report, log); perr != nil || stale {
+			return perr
 		}
+		j.Summary = "the pipelines do not build: " + err.Error()
 		return err
 	case err != nil:
 		return err
@@ -48,14 +64,13 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	j.Plan = planned(c)
 	var impacted []string
 	for _, a := range c.plan.Actions {
-		if a.Kind == planner.Skip {
-			continue
-		}
-		if a.Kind != planner.Drop {
+		// Skipped tables are rows too: the comment folds them under
+		// "Unchanged tables" and counts them in its summary.
+		report.Rows = append(report.Rows, githubstatus.PlanRow{Table: a.Table, Action: a.Kind, Reason: a.Reason, Product: a.Product})
+		if a.Kind != planner.Skip && a.Kind != planner.Drop {
 			// Dropped tables are no longer in the graph.
 			impacted = append(impacted, a.Table)
 		}
-		report.Rows = append(report.Rows, githubstatus.PlanRow{Table: a.Table, Action: a.Kind, Reason: a.Reason, Product: a.Product})
 	}
 	if len(impacted) > 0 {
 		if r, err := c.graph.Impact("change", impacted); err == nil {
@@ -68,11 +83,30 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	for _, wn := range c.head.warnings {
 		report.Warnings = append(report.Warnings, wn.String())
 	}
-	if _, err := w.gh.UpsertComment(ctx, githubstatus.Comment{Repo: j.Repo, PullRequest: j.PullRequest,
-		Body: githubstatus.RenderPlanComment(report)}); err != nil {
+	if stale, err := w.postPlan(ctx, j, report, log); err != nil || stale {
 		return err
 	}
-	j.Summary = fmt.Sprintf("plan: %d tables would change", len(report.Rows))
-	log.Info("plan posted", zap.Int("tables", len(report.Rows)))
+	work := c.plan.Work()
+	j.Summary = fmt.Sprintf("plan: %d tables would change", work)
+	log.Info("plan posted", zap.Int("tables", work))
 	return nil
+}
+
+// postPlan puts the report in the pull request's comment, unless the pull
+// request has moved on to another head: then the job is marked superseded
+// and stale is true. The caller holds the pull request's plan lock.
+func (w *Worker) postPlan(ctx context.Context, j *jobs.Job, report githubstatus.PlanReport, log *zap.Logger) (stale bool, err error) {
+	head, err := w.gh.PullRequestHead(ctx, j.Repo, j.PullRequest)
+	if err != nil {
+		// Not knowing is no reason to withhold the plan: at worst an older
+		// plan shows until the next push.
+		log.Warn("pull request head unknown; posting the plan", zap.Error(err))
+	} else if head != "" && head != j.After {
+		j.Status, j.Summary = jobs.StatusSuperseded, "superseded: the pull request's head is now "+short(head)
+		log.Info("plan superseded; comment left alone", zap.String("head", head))
+		return true, nil
+	}
+	_, err = w.gh.UpsertComment(ctx, githubstatus.Comment{Repo: j.Repo, PullRequest: j.PullRequest,
+		Body: githubstatus.RenderPlanComment(report)})
+	return false, err
 }
