@@ -19,6 +19,12 @@ import (
 // ErrNoTarget: neither Confluent Cloud nor an emulator is configured.
 var ErrNoTarget = errors.New("no deployment target configured")
 
+// ErrIncompleteTarget: Confluent Cloud is configured in part (an
+// organization, environment, endpoint or key is set, not all that is
+// needed). The service then refuses to start rather than deploy to its
+// in-process emulator and report success.
+var ErrIncompleteTarget = errors.New("incomplete Confluent Cloud target")
+
 // EmulatorOrganization and EmulatorEnvironment are the ids used against an
 // emulator when nothing else is configured.
 const (
@@ -234,8 +240,12 @@ func (c *Config) Target() (Target, error) {
 		}
 	}
 	if len(missing) > 0 {
+		kind := ErrNoTarget
+		if cc.OrganizationID != "" || cc.EnvironmentID != "" || f.URL != "" || f.APIKey != "" || f.APISecret != "" {
+			kind = ErrIncompleteTarget
+		}
 		return Target{}, fmt.Errorf("%w: set %s in config.yaml (--config, $SL_CONFIG_FILE) or the environment, or deploy to a local emulator with --emulator http://127.0.0.1:8081 (start one with: shiftleft emulator)",
-			ErrNoTarget, strings.Join(missing, "; "))
+			kind, strings.Join(missing, "; "))
 	}
 	cloudKey, cloudSecret := cc.APIKey, cc.APISecret
 	if cloudKey == "" {

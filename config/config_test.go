@@ -59,6 +59,9 @@ app:
 			FlinkKey: "emulator", FlinkSecret: "emulator", CloudKey: "emulator", CloudSecret: "emulator", Emulator: true}},
 		{name: "nothing configured", path: filepath.Join(dir, "absent.yaml"), wantErr: config.ErrNoTarget,
 			errHas: []string{"SL_CLOUD_ORGANIZATION_ID", "SL_FLINK_API_KEY", "--emulator", "shiftleft emulator"}},
+		{name: "a key without its secret", path: filepath.Join(dir, "absent.yaml"), env: map[string]string{"SL_CLOUD_ORGANIZATION_ID": "o",
+			"SL_FLINK_ENV_ID": "e", "SL_FLINK_URL": "https://flink.example", "SL_FLINK_API_KEY": "KEY"},
+			wantErr: config.ErrIncompleteTarget, errHas: []string{"SL_FLINK_API_SECRET"}},
 		{name: "explicit file that does not exist", path: filepath.Join(dir, "absent.yaml"), explicit: true, wantErr: os.ErrNotExist},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -429,5 +430,20 @@ func TestStopLetsDeploysInFlightFinish(t *testing.T) {
 	must(t, err)
 	if got.Status != jobs.StatusSucceeded {
 		t.Errorf("job after a stop with a grace period: %s %s", got.Status, got.Error)
+	}
+}
+
+// TestIncompleteTargetStopsTheWorker: a Confluent Cloud target configured
+// in part is an error, not a silent deploy to the in-process emulator.
+func TestIncompleteTargetStopsTheWorker(t *testing.T) {
+	a, _ := observed(t)
+	cfg := serviceConfig(t, "")
+	cfg.ConfluentCloud.OrganizationID, cfg.ConfluentCloud.EnvironmentID = "11111111-2222-4333-8444-555555555555", "env-prod"
+	svc, err := a.start(context.Background(), cfg, startParts{work: true})
+	if err == nil {
+		svc.stop(context.Background())
+	}
+	if !errors.Is(err, config.ErrIncompleteTarget) || !strings.Contains(err.Error(), "SL_FLINK_API_KEY") {
+		t.Errorf("start with an incomplete target: %v", err)
 	}
 }
