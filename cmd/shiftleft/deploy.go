@@ -107,7 +107,9 @@ func (a *app) undeployCmd() *cobra.Command {
 
 // selection turns the positional arguments and selector flags into the
 // pipelines folder and the request. The seed's form is TABLE_NAME
-// INVENTORY_PATH; otherwise the only argument is the pipelines folder.
+// INVENTORY_PATH (the folder, or its inventory.json); otherwise the only
+// argument is the pipelines folder, or a table name when it is neither a
+// folder nor looks like a path.
 func (a *app) selection(args []string, o deployOptions) (tree, []string, error) {
 	selectors := countTrue(o.tableName != "", o.productName != "", o.dir != "", o.tableListFile != "")
 	switch {
@@ -116,10 +118,15 @@ func (a *app) selection(args []string, o deployOptions) (tree, []string, error) 
 	case len(args) == 2:
 		t, err := a.pipelinesArg(args, 1)
 		return t, []string{args[0]}, err
-	case selectors == 0 && len(args) == 1 && !isDir(args[0]):
+	case selectors == 0 && len(args) == 1 && !isDir(args[0]) && !looksLikePath(args[0]):
+		// The seed's TABLE_NAME alone: the pipelines folder is $PIPELINES.
 		t, err := a.pipelinesArg(nil, 0)
 		return t, []string{args[0]}, err
 	case selectors == 0:
+		// A mistyped pipelines folder says so, rather than what to deploy.
+		if _, err := a.pipelinesArg(args, 0); err != nil && len(args) == 1 {
+			return tree{}, nil, err
+		}
 		return tree{}, nil, usagef("say what to deploy: --table-name, --product-name, --dir or --table-list-file-name")
 	case selectors > 1:
 		return tree{}, nil, usagef("--table-name, --product-name, --dir and --table-list-file-name are mutually exclusive")
@@ -153,12 +160,10 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 		return err
 	}
 	cfg := s.cfg
-	poolID := o.computePoolID
-	if poolID == "" {
-		poolID = cfg.Flink.ComputePoolID
-	}
+	// The configured pool is only a fallback: it must not move a table off
+	// the pool its statement runs in (shift_left §4.6).
 	plan, err := planner.Build(g, s.live, req, planner.Options{
-		ComputePoolID: poolID, DMLOnly: o.dmlOnly, Force: o.force, ForceAncestors: o.forceAncestors,
+		ComputePoolID: o.computePoolID, DefaultComputePoolID: cfg.Flink.ComputePoolID, DMLOnly: o.dmlOnly, Force: o.force, ForceAncestors: o.forceAncestors,
 		MayStartDescendants: o.mayStartDescendants, CrossProduct: o.crossProduct, Exclude: exclude,
 		AcceptedCommonProducts: cfg.App.AcceptedCommonProducts, Naming: naming(cfg),
 		MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
@@ -166,7 +171,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	if err != nil {
 		return err
 	}
-	return a.execute(ctx, t, g, s, plan, o)
+	return a.execute(ctx, t, g, s, plan, o, false)
 }
 
 func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) error {
@@ -186,14 +191,21 @@ func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) erro
 	if err != nil {
 		return err
 	}
+	shown := false
 	if !o.yes && plan.Work() > 0 {
-		a.printPlan(plan)
-		if !a.confirm(fmt.Sprintf("Drop %d tables on %s?", plan.Work(), s.target)) {
+		// The person answering sees the plan first. With --json it goes to
+		// stderr with the question, so stdout stays one JSON document.
+		out := a.stdout
+		if o.json {
+			out = a.stderr
+		}
+		a.printPlan(out, plan)
+		if !a.confirm(out, fmt.Sprintf("Drop %d tables on %s?", plan.Work(), s.target)) {
 			return fmt.Errorf("undeploy cancelled: nothing was dropped (pass --yes to skip this question)")
 		}
-		o.json = false
+		shown = true
 	}
-	return a.execute(ctx, t, g, s, plan, o)
+	return a.execute(ctx, t, g, s, plan, o, shown)
 }
 
 // session is a connected target and what runs there.
@@ -225,14 +237,14 @@ func interruptible(ctx context.Context, run func(context.Context) error) error {
 	return run(ctx)
 }
 
-// confirm asks on the terminal; without one it refuses, so a script must
-// pass --yes.
-func (a *app) confirm(question string) bool {
+// confirm asks on the terminal, writing the question to out; without a
+// terminal it refuses, so a script must pass --yes.
+func (a *app) confirm(out io.Writer, question string) bool {
 	if a.stdin == nil || !isTerminal(a.stdin) {
 		fmt.Fprintln(a.stderr, question+" (not asked: stdin is not a terminal)")
 		return false
 	}
-	fmt.Fprint(a.stdout, question+" [y/N] ")
+	fmt.Fprint(out, question+" [y/N] ")
 	answer, _ := bufio.NewReader(a.stdin).ReadString('\n')
 	return strings.EqualFold(strings.TrimSpace(answer), "y") || strings.EqualFold(strings.TrimSpace(answer), "yes")
 }
@@ -373,19 +385,19 @@ func readTableList(file string) ([]string, error) {
 	return tables, nil
 }
 
-// execute prints the plan, runs it unless it is a dry run, and prints the
-// result; a failed action makes the command fail.
-func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session, plan *planner.Plan, o deployOptions) error {
+// execute prints the plan (unless shown already), runs it unless it is a
+// dry run, and prints the result; a failed action makes the command fail.
+func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session, plan *planner.Plan, o deployOptions, shown bool) error {
 	cfg := s.cfg
 	if o.dryRun {
 		if o.json {
 			return a.printJSON(map[string]any{"plan": plan})
 		}
-		a.printPlan(plan)
+		a.printPlan(a.stdout, plan)
 		return nil
 	}
-	if !o.json {
-		a.printPlan(plan)
+	if !o.json && !shown {
+		a.printPlan(a.stdout, plan)
 	}
 	opts := append(runnerOptions(cfg), deployments.WithMaxParallel(o.maxParallel),
 		deployments.WithLogger(a.log), deployments.WithProgress(a.stderr))
@@ -444,10 +456,10 @@ func (a *app) printJSON(v any) error {
 }
 
 // printPlan shows the plan wave by wave, then what it skips and why.
-func (a *app) printPlan(p *planner.Plan) {
+func (a *app) printPlan(out io.Writer, p *planner.Plan) {
 	waves := p.Waves()
-	fmt.Fprintf(a.stdout, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), p.Work(), len(waves), len(p.Actions)-p.Work())
-	w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(out, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), p.Work(), len(waves), len(p.Actions)-p.Work())
+	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	for i := range waves {
 		fmt.Fprintf(w, "wave %d\n", i+1)
 		for _, act := range p.Actions {

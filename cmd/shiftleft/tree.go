@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,13 +34,25 @@ func (a *app) pipelinesArg(args []string, i int) (tree, error) {
 		return tree{}, err
 	}
 	info, err := os.Stat(abs)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return tree{}, fmt.Errorf("pipelines folder %s does not exist: %w", dir, err)
+	case err != nil:
 		return tree{}, fmt.Errorf("pipelines folder %s: %w", dir, err)
-	}
-	if !info.IsDir() {
+	case !info.IsDir() && filepath.Base(abs) == inventory.InventoryFile:
+		// shift_left's INVENTORY_PATH may name the inventory itself, which
+		// lies at the top of its pipelines folder.
+		abs = filepath.Dir(abs)
+	case !info.IsDir():
 		return tree{}, fmt.Errorf("pipelines folder %s is not a directory", dir)
 	}
 	return tree{dir: abs, root: filepath.Base(abs)}, nil
+}
+
+// looksLikePath says whether a lone argument was meant as a path rather
+// than a table name: table names hold no path separator and no .json.
+func looksLikePath(arg string) bool {
+	return strings.ContainsRune(arg, '/') || strings.ContainsRune(arg, filepath.Separator) || strings.HasSuffix(arg, ".json")
 }
 
 // scan reads the tree's SQL into an inventory, logging warnings.
