@@ -69,8 +69,8 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.BoolVar(&f.prune, "prune", false, "drop the tables a push deletes from the repository, once the tables reading them are redeployed (default off: reported, left running)")
 		fl.StringVar(&f.emulator, "emulator", "", "deploy to the shiftleft emulator at this URL (shared by several workers) instead of Confluent Cloud")
 	}
-	if http && work {
-		fl.StringVar(&f.natsListen, "nats-listen", "", "address the embedded NATS server listens on, for separate webhook and worker processes and `shiftleft jobs` (default 127.0.0.1:4222; \"none\" to stay in-process)")
+	if http {
+		fl.StringVar(&f.natsListen, "nats-listen", "", "address the embedded NATS server listens on, for `shiftleft worker` processes and `shiftleft jobs` (default 127.0.0.1:4222; \"none\" to stay in-process)")
 	}
 }
 
@@ -210,7 +210,9 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 		s.nc, err = jobs.Connect(sc.NATSURL, jobs.WithConnectLogger(s.log))
 	} else {
 		var opts []jobs.ServerOption
-		if listen := sc.NATSListen; parts.http && parts.work && listen != "none" {
+		// The process that takes webhooks hosts the queue: workers of other
+		// processes and `shiftleft jobs` join it there.
+		if listen := sc.NATSListen; parts.http && listen != "none" {
 			opts = append(opts, jobs.WithListen(listen))
 		}
 		opts = append(opts, jobs.WithServerLogger(s.log))
@@ -258,7 +260,7 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	}
 	// A crashed worker's lock expires as its job goes back to the queue.
 	w, err := worker.New(s.queue, cache, gh, target, worker.Config{PipelinesPath: sc.PipelinesPath,
-		DeployBranch: sc.DeployBranch, MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait, Prune: sc.Prune}, a.log)
+		MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait, Prune: sc.Prune}, a.log)
 	if err != nil {
 		return err
 	}
@@ -410,6 +412,9 @@ func (a *app) runService(ctx context.Context, f serviceFlags, parts startParts) 
 	}
 	if parts.http && cfg.Service.WebhookSecret == "" {
 		return usagef("SL_WEBHOOK_SECRET is not set: the webhook refuses to run without a secret")
+	}
+	if parts.work && !parts.http && cfg.Service.NATSURL == "" {
+		return usagef("shiftleft worker needs --nats-url (or service.nats_url): the NATS server of `shiftleft webhook` or `shiftleft serve` (nats://127.0.0.1:4222 by default), or a cluster's")
 	}
 	s, err := a.start(ctx, cfg, parts)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,27 @@ func TestServiceSettings(t *testing.T) {
 				t.Errorf("workers %d prune %t branch %q ack wait %v max parallel %d retention %v, want %d %t %q %v %d %v",
 					s.Workers, s.Prune, s.DeployBranch, s.AckWait, s.MaxParallel, s.JobRetention,
 					tt.workers, tt.prune, tt.branch, tt.ackWait, tt.maxParallel, tt.retention)
+			}
+		})
+	}
+}
+
+// TestServiceCommandsRefuseToStartHalfConfigured: what a process cannot do
+// without is a usage error before anything starts.
+func TestServiceCommandsRefuseToStartHalfConfigured(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--data-dir", t.TempDir()}, "SL_WEBHOOK_SECRET is not set"},
+		{[]string{"webhook", "--data-dir", t.TempDir()}, "SL_WEBHOOK_SECRET is not set"},
+		{[]string{"worker", "--data-dir", t.TempDir()}, "shiftleft worker needs --nats-url"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			r := shiftleft(t, nil, tt.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, exitUsage, tt.want)
 			}
 		})
 	}
