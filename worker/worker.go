@@ -63,8 +63,6 @@ type Target struct {
 type Config struct {
 	// PipelinesPath is the pipelines folder in the repository.
 	PipelinesPath string
-	// DeployBranch is the branch whose pushes deploy.
-	DeployBranch string
 	// LockTTL bounds how long a crashed worker's lock blocks others.
 	LockTTL time.Duration
 	// LockWait bounds how long a job waits for another deploy of its repo.
@@ -80,9 +78,6 @@ type Config struct {
 func (c Config) withDefaults() Config {
 	if c.PipelinesPath == "" {
 		c.PipelinesPath = "pipelines"
-	}
-	if c.DeployBranch == "" {
-		c.DeployBranch = "main"
 	}
 	if c.LockTTL <= 0 {
 		c.LockTTL = 2 * time.Minute
