@@ -83,6 +83,9 @@ type Service struct {
 	PipelinesPath string            `yaml:"pipelines_path"`
 	GitHubAPIURL  string            `yaml:"github_api_url"`
 	EmulatorAddr  string            `yaml:"emulator_addr"`
+	// MetricsAddr is where a worker process alone (shiftleft worker)
+	// serves /healthz, /readyz and /metrics; "none" for no HTTP.
+	MetricsAddr string `yaml:"metrics_addr"`
 	// AckWait is how long a job's worker may be silent before the job is
 	// redelivered to another (workers heartbeat while they deploy).
 	AckWait time.Duration `yaml:"ack_wait"`
@@ -172,7 +175,7 @@ func (c *Config) applyDefaults() {
 		dst *string
 		def string
 	}{{&s.Addr, "127.0.0.1:8080"}, {&s.DataDir, ".shiftleft"}, {&s.NATSListen, "127.0.0.1:4222"},
-		{&s.DeployBranch, "main"}, {&s.PipelinesPath, "pipelines"}, {&s.EmulatorAddr, "127.0.0.1:8081"}} {
+		{&s.DeployBranch, "main"}, {&s.PipelinesPath, "pipelines"}, {&s.EmulatorAddr, "127.0.0.1:8081"}, {&s.MetricsAddr, "127.0.0.1:8082"}} {
 		if *d.dst == "" {
 			*d.dst = d.def
 		}

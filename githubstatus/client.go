@@ -75,7 +75,7 @@ func (c *Client) SetStatus(ctx context.Context, s Status) error {
 // or creates it. A create whose answer is lost (5xx, broken connection) may
 // have reached GitHub, so it is not sent again blindly: the comments are
 // listed again first, and the one found is edited. Two jobs of one pull
-// request must not run at once (the worker's per-repository lock sees to
+// request must not run at once (the worker's lock per pull request sees to
 // it), or both may create a comment.
 func (c *Client) UpsertComment(ctx context.Context, cm Comment) (int64, error) {
 	cm, err := cm.normalize()

@@ -109,7 +109,6 @@ type Handler struct {
 	s        settings
 	parser   parser
 	pub      Publisher
-	ready    func(context.Context) error
 	webhooks *prometheus.CounterVec
 	mux      *http.ServeMux
 }
@@ -135,15 +134,37 @@ func New(cfg Config, pub Publisher, opts ...Option) (*Handler, error) {
 		s:        s,
 		parser:   parser{deployRef: s.deployRef},
 		pub:      pub,
-		ready:    o.ready,
 		webhooks: newWebhookCounter(s.reg),
 		mux:      http.NewServeMux(),
 	}
 	h.mux.HandleFunc("POST /webhooks/github", h.receive)
-	h.mux.HandleFunc("GET /healthz", h.healthz)
-	h.mux.HandleFunc("GET /readyz", h.readyz)
-	h.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	probes(h.mux, s.reg, o.ready)
 	return h, nil
+}
+
+// Probes serves GET /healthz, GET /readyz (ready while ready returns nil;
+// nil: always) and GET /metrics (reg): what a process without the webhook,
+// a worker, offers its orchestrator and Prometheus.
+func Probes(reg *prometheus.Registry, ready func(context.Context) error) http.Handler {
+	mux := http.NewServeMux()
+	probes(mux, reg, ready)
+	return mux
+}
+
+func probes(mux *http.ServeMux, reg *prometheus.Registry, ready func(context.Context) error) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, response{Status: "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if ready != nil {
+			if err := ready(r.Context()); err != nil {
+				writeJSON(w, http.StatusServiceUnavailable, response{Status: "unready", Reason: err.Error()})
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, response{Status: "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 }
 
 // ServeHTTP routes to the endpoints.
@@ -248,20 +269,6 @@ func (h *Handler) log(r *http.Request, event string, rep reply) {
 		fields = append(fields, zap.String("remote", r.RemoteAddr))
 	}
 	ce.Write(fields...)
-}
-
-func (h *Handler) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, response{Status: "ok"})
-}
-
-func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
-	if h.ready != nil {
-		if err := h.ready(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, response{Status: "unready", Reason: err.Error()})
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, response{Status: "ready"})
 }
 
 func writeJSON(w http.ResponseWriter, code int, body response) {

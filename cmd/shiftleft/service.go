@@ -35,6 +35,7 @@ import (
 type serviceFlags struct {
 	configFile                                                                                  string
 	addr, dataDir, natsURL, natsListen, deployBranch, pipelinesPath, githubAPIURL, emulatorAddr string
+	metricsAddr                                                                                 string
 	emulator                                                                                    string
 	workers, maxParallel                                                                        int
 	allowRepos                                                                                  []string
@@ -69,6 +70,9 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.BoolVar(&f.prune, "prune", false, "drop the tables a push deletes from the repository, once the tables reading them are redeployed (default off: reported, left running)")
 		fl.StringVar(&f.emulator, "emulator", "", "deploy to the shiftleft emulator at this URL (shared by several workers) instead of Confluent Cloud")
 	}
+	if work && !http {
+		fl.StringVar(&f.metricsAddr, "metrics-addr", "", "address of this worker's /healthz, /readyz and /metrics (default 127.0.0.1:8082; \"none\" for no HTTP)")
+	}
 	if http {
 		fl.StringVar(&f.natsListen, "nats-listen", "", "address the embedded NATS server listens on, for `shiftleft worker` processes and `shiftleft jobs` (default 127.0.0.1:4222; \"none\" to stay in-process)")
 	}
@@ -87,7 +91,7 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 		v   string
 	}{{&s.Addr, f.addr}, {&s.DataDir, f.dataDir}, {&s.NATSURL, f.natsURL},
 		{&s.NATSListen, f.natsListen}, {&s.DeployBranch, f.deployBranch}, {&s.PipelinesPath, f.pipelinesPath},
-		{&s.GitHubAPIURL, f.githubAPIURL}, {&s.EmulatorAddr, f.emulatorAddr}} {
+		{&s.GitHubAPIURL, f.githubAPIURL}, {&s.EmulatorAddr, f.emulatorAddr}, {&s.MetricsAddr, f.metricsAddr}} {
 		if o.v != "" {
 			*o.dst = o.v
 		}
@@ -169,16 +173,17 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		return nil, err
 	}
 	webhook.RegisterQueueDepth(reg, s.queue.Pending)
-	var handler http.Handler
-	if parts.http {
+	ready := func(context.Context) error {
+		if !s.nc.IsConnected() {
+			return errors.New("NATS is not connected")
+		}
+		return nil
+	}
+	handler, addr := http.Handler(nil), sc.Addr
+	switch {
+	case parts.http:
 		wh, err := webhook.New(webhook.Config{Secret: sc.WebhookSecret, DeployBranch: sc.DeployBranch, Repos: sc.AllowRepos,
-			CloneURLs: sc.CloneURLs, Logger: a.log, Registry: reg}, publisher{s.queue},
-			webhook.WithReadiness(func(context.Context) error {
-				if !s.nc.IsConnected() {
-					return errors.New("NATS is not connected")
-				}
-				return nil
-			}))
+			CloneURLs: sc.CloneURLs, Logger: a.log, Registry: reg}, publisher{s.queue}, webhook.WithReadiness(ready))
 		if err != nil {
 			return nil, err
 		}
@@ -186,6 +191,10 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		mux.Handle("/api/", opsapi.New(s.queue, sc.OpsToken, a.log))
 		mux.Handle("/", wh)
 		handler = mux
+	case sc.MetricsAddr != "none":
+		// A worker process alone: its probes and metrics for the
+		// orchestrator and Prometheus.
+		handler, addr = webhook.Probes(reg, ready), sc.MetricsAddr
 	}
 	if parts.work {
 		if err := s.startWorkers(ctx, a, cfg, metrics); err != nil {
@@ -193,7 +202,7 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		}
 	}
 	if handler != nil {
-		url, err := s.serve(sc.Addr, handler)
+		url, err := s.serve(addr, handler)
 		if err != nil {
 			return nil, err
 		}

@@ -41,7 +41,7 @@ func serviceConfig(t *testing.T, natsURL string, repos ...string) *config.Config
 	cfg, err := config.Load("", false, func(string) string { return "" })
 	must(t, err)
 	s := &cfg.Service
-	s.Addr, s.EmulatorAddr, s.NATSListen, s.DataDir = "127.0.0.1:0", "127.0.0.1:0", "none", t.TempDir()
+	s.Addr, s.EmulatorAddr, s.MetricsAddr, s.NATSListen, s.DataDir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "none", t.TempDir()
 	s.NATSURL, s.AllowRepos, s.WebhookSecret, s.OpsToken, s.GitHubToken = natsURL, repos, testSecret, testOpsToken, testGHToken
 	s.GitHubAPIURL = "http://127.0.0.1:1/" // statuses fail fast; the jobs do not depend on them
 	return cfg
@@ -187,7 +187,7 @@ func TestWorkerKilledMidDeploy(t *testing.T) {
 	must(t, q.Publish(ctx, job))
 
 	args := []string{"worker", "--nats-url", nats.ClientURL(), "--emulator", tg.url, "--data-dir", t.TempDir(),
-		"--workers", "1", "--ack-wait", "3s", "--max-parallel", "2"}
+		"--workers", "1", "--ack-wait", "3s", "--max-parallel", "2", "--metrics-addr", "127.0.0.1:0"}
 	first := exec.Command(os.Args[0], args...)
 	first.Env = append(os.Environ(), runMainEnv+"=1")
 	must(t, first.Start())
@@ -421,6 +421,15 @@ func TestStopLetsDeploysInFlightFinish(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the deploy did not start")
+		}
+	}
+	// A worker process alone answers its probes and metrics.
+	for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+		res, err := http.Get(svc.URL + path)
+		must(t, err)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("worker %s: %d", path, res.StatusCode)
 		}
 	}
 	grace, cancel := context.WithTimeout(ctx, 60*time.Second)
