@@ -159,15 +159,10 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	if err != nil {
 		return err
 	}
-	cfg := s.cfg
-	// The configured pool is only a fallback: it must not move a table off
-	// the pool its statement runs in (shift_left §4.6).
-	plan, err := planner.Build(g, s.live, req, planner.Options{
-		ComputePoolID: o.computePoolID, DefaultComputePoolID: cfg.Flink.ComputePoolID, DMLOnly: o.dmlOnly, Force: o.force, ForceAncestors: o.forceAncestors,
-		MayStartDescendants: o.mayStartDescendants, CrossProduct: o.crossProduct, Exclude: exclude,
-		AcceptedCommonProducts: cfg.App.AcceptedCommonProducts, Naming: naming(cfg),
-		MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
-	})
+	po := planOptions(s.cfg)
+	po.ComputePoolID, po.DMLOnly, po.Force, po.ForceAncestors = o.computePoolID, o.dmlOnly, o.force, o.forceAncestors
+	po.MayStartDescendants, po.CrossProduct, po.Exclude = o.mayStartDescendants, o.crossProduct, exclude
+	plan, err := planner.Build(g, s.live, req, po)
 	if err != nil {
 		return err
 	}
@@ -288,6 +283,14 @@ func clientOf(t config.Target, log *zap.Logger, opts ...confluent.Option) (*conf
 		confluent.WithLogger(log),
 		confluent.WithVersion(buildVersion()),
 	}, opts...)...)
+}
+
+// planOptions are the planner's settings from the configuration. The
+// configured pool is only a fallback: it must not move a table off the pool
+// its statement runs in (shift_left §4.6).
+func planOptions(cfg *config.Config) planner.Options {
+	return planner.Options{DefaultComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
+		Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU}
 }
 
 // runnerOptions are the deployment options the configuration sets: the

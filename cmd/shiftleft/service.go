@@ -25,7 +25,6 @@ import (
 	"github.com/shiftleft/shiftleft/gitrepo"
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/opsapi"
-	"github.com/shiftleft/shiftleft/planner"
 	"github.com/shiftleft/shiftleft/webhook"
 	"github.com/shiftleft/shiftleft/worker"
 )
@@ -320,10 +319,9 @@ func (s *service) target(cfg *config.Config, metrics *webhook.Metrics) (worker.T
 		return worker.Target{}, err
 	}
 	return worker.Target{
-		Client:      client,
-		Environment: t.EnvironmentID,
-		Plan: planner.Options{ComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
-			Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU},
+		Client:        client,
+		Environment:   t.EnvironmentID,
+		Plan:          planOptions(cfg),
 		Runner:        runnerOptions(cfg),
 		DeclareTables: declare,
 	}, nil
