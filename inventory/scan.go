@@ -165,8 +165,14 @@ func scanFolder(fsys fs.FS, dir, root string) (f folder) {
 		return f
 	}
 	var ddlName, dmlName string
+	// The .properties files present: reading only those spares two failed
+	// opens per table, which count on trees of 10,000 tables.
+	props := map[string]bool{}
 	for _, e := range entries {
 		name := e.Name()
+		if !e.IsDir() && strings.HasSuffix(name, ".properties") {
+			props[name] = true
+		}
 		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
 			continue
 		}
@@ -190,14 +196,14 @@ func scanFolder(fsys fs.FS, dir, root string) (f folder) {
 		f.err = &FileError{Path: path.Join(root, dir), Err: ErrNoDDL}
 		return f
 	}
-	ddl, err := readSQL(fsys, path.Join(dir, ddlName), root)
+	ddl, err := readSQL(fsys, path.Join(dir, ddlName), root, props)
 	if err != nil {
 		f.err = err
 		return f
 	}
 	var dml *sqlFile
 	if dmlName != "" {
-		if dml, err = readSQL(fsys, path.Join(dir, dmlName), root); err != nil {
+		if dml, err = readSQL(fsys, path.Join(dir, dmlName), root, props); err != nil {
 			f.err = err
 			return f
 		}
@@ -277,8 +283,9 @@ func namesTable(names []flinksql.Name, table string) bool {
 	return false
 }
 
-// readSQL reads and parses one SQL file and the .properties file beside it.
-func readSQL(fsys fs.FS, file, root string) (*sqlFile, error) {
+// readSQL reads and parses one SQL file and the .properties file beside it
+// when its folder lists it (present).
+func readSQL(fsys fs.FS, file, root string, present map[string]bool) (*sqlFile, error) {
 	ref := path.Join(root, file)
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
@@ -297,10 +304,12 @@ func readSQL(fsys fs.FS, file, root string) (*sqlFile, error) {
 	}
 	props := map[string]string{}
 	propsFile := strings.TrimSuffix(file, ".sql") + ".properties"
-	if content, err := fs.ReadFile(fsys, propsFile); err == nil {
+	if present[path.Base(propsFile)] {
+		content, err := fs.ReadFile(fsys, propsFile)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, &FileError{Path: path.Join(root, propsFile), Err: err}
+		}
 		props = parseProperties(string(content))
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, &FileError{Path: path.Join(root, propsFile), Err: err}
 	}
 	return &sqlFile{ref: ref, script: script, props: props}, nil
 }
