@@ -4,9 +4,13 @@ package atomicfile
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Write writes data to a temporary file in the same directory and renames it
@@ -14,12 +18,17 @@ import (
 // the rename protects against a crashed or killed process, which is what a
 // metadata build needs, and an fsync per file would cost seconds on 10,000
 // tables.
+//
+// The temporary file is created with perm (less the umask) and renamed with
+// rename(2) itself: os.CreateTemp's chmod and os.Rename's Lstat of the
+// target would add two system calls per file, a fifth of a metadata build's
+// on 10,000 tables.
 func Write(path string, data []byte, perm os.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := createTemp(dir, "."+base+".tmp-", perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
@@ -32,16 +41,26 @@ func Write(path string, data []byte, perm os.FileMode) (err error) {
 	if _, err = tmp.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err = syscall.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, &os.LinkError{Op: "rename", Old: tmp.Name(), New: path, Err: err})
 	}
 	return nil
+}
+
+// createTemp creates a new file dir/prefix<random> with perm.
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, os.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no unused temporary name in %s", dir)
 }
 
 // WriteIfChanged writes data like Write unless path already holds exactly
@@ -52,5 +71,6 @@ func WriteIfChanged(path string, data []byte, perm os.FileMode) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
-	return true, Write(path, data, perm)
+	err := Write(path, data, perm)
+	return err == nil, err
 }
