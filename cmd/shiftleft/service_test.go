@@ -119,6 +119,29 @@ func TestWebhookThroughTheService(t *testing.T) {
 	if r := shiftleft(t, nil, "jobs", "show", "01JUNKNOWNJOB00000000000000", "--nats-url", url); r.code != exitError || !strings.Contains(r.stderr, "not found") {
 		t.Errorf("jobs show of an unknown id: exit %d %s", r.code, r.stderr)
 	}
+	// No worker runs here: the job is still queued, and a replay of it is
+	// refused.
+	if r := shiftleft(t, nil, "jobs", "replay", list[0].ID, "--nats-url", url); r.code != exitError || !strings.Contains(r.stderr, "queued") {
+		t.Errorf("jobs replay of a queued job: exit %d %s", r.code, r.stderr)
+	}
+	// The ops API answers on the service's address, behind its token.
+	for _, tt := range []struct {
+		token string
+		want  int
+	}{{testOpsToken, http.StatusOK}, {"wrong-token", http.StatusUnauthorized}, {"", http.StatusUnauthorized}} {
+		req, err := http.NewRequest(http.MethodGet, svc.URL+"/api/jobs/"+list[0].ID, nil)
+		must(t, err)
+		if tt.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tt.token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != tt.want || (tt.want == http.StatusOK && !strings.Contains(string(body), list[0].ID)) {
+			t.Errorf("GET /api/jobs/{id} with token %q: %d %s", tt.token, res.StatusCode, body)
+		}
+	}
 
 	// NATS down: the webhook answers 503 so GitHub redelivers.
 	nats.Shutdown()
