@@ -128,12 +128,9 @@ func (c *Client) UpsertComment(ctx context.Context, cm Comment) (int64, error) {
 // PullRequestHead reads the pull request and returns its head commit's SHA.
 // Reading is safe to retry.
 func (c *Client) PullRequestHead(ctx context.Context, repo string, number int) (string, error) {
-	owner, name, err := splitRepo(repo)
+	owner, name, err := splitPullRequest(repo, number)
 	if err != nil {
 		return "", err
-	}
-	if number <= 0 {
-		return "", invalidRequest("pull request number %d", number)
 	}
 	var pr *github.PullRequest
 	err = c.call(ctx, fmt.Sprintf("read pull request %s#%d", repo, number), true, func(ctx context.Context) (*github.Response, error) {

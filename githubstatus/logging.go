@@ -35,11 +35,6 @@ func (l *Logging) UpsertComment(_ context.Context, c Comment) (int64, error) {
 
 // PullRequestHead cannot ask GitHub: it returns "", "unknown".
 func (l *Logging) PullRequestHead(_ context.Context, repo string, number int) (string, error) {
-	if _, _, err := splitRepo(repo); err != nil {
-		return "", err
-	}
-	if number <= 0 {
-		return "", invalidRequest("pull request number %d", number)
-	}
-	return "", nil
+	_, _, err := splitPullRequest(repo, number)
+	return "", err
 }

@@ -93,6 +93,18 @@ func splitRepo(repo string) (owner, name string, err error) {
 	return owner, name, nil
 }
 
+// splitPullRequest checks an "owner/name" and a pull request number, and
+// splits the repository.
+func splitPullRequest(repo string, number int) (owner, name string, err error) {
+	if owner, name, err = splitRepo(repo); err != nil {
+		return "", "", err
+	}
+	if number <= 0 {
+		return "", "", invalidRequest("pull request number %d", number)
+	}
+	return owner, name, nil
+}
+
 // normalize checks a status and fills its defaults, so that both reporters
 // accept and show the same thing.
 func (s Status) normalize() (Status, error) {
@@ -140,11 +152,8 @@ func (s Status) fields() []zap.Field {
 // normalize checks a comment, puts the marker on its first line and fits it
 // in GitHub's limit.
 func (c Comment) normalize() (Comment, error) {
-	if _, _, err := splitRepo(c.Repo); err != nil {
+	if _, _, err := splitPullRequest(c.Repo, c.PullRequest); err != nil {
 		return c, err
-	}
-	if c.PullRequest <= 0 {
-		return c, invalidRequest("pull request number %d", c.PullRequest)
 	}
 	if strings.TrimSpace(c.Body) == "" {
 		return c, invalidRequest("empty comment body")
