@@ -19,6 +19,7 @@ import (
 	"github.com/shiftleft/shiftleft/config"
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/internal/dirfs"
 	"github.com/shiftleft/shiftleft/pipeline"
 	"github.com/shiftleft/shiftleft/planner"
 )
@@ -404,7 +405,7 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session
 	}
 	opts := append(runnerOptions(cfg), deployments.WithMaxParallel(o.maxParallel),
 		deployments.WithLogger(a.log), deployments.WithProgress(a.stderr))
-	runner, err := deployments.NewRunner(s.client, deployments.TreeLoader(os.DirFS(t.dir), g.Inventory()), opts...)
+	runner, err := deployments.NewRunner(s.client, deployments.TreeLoader(dirfs.New(t.dir), g.Inventory()), opts...)
 	if err != nil {
 		return err
 	}

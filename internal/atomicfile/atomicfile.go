@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/shiftleft/shiftleft/internal/sysfile"
 )
 
 // Write writes data to a temporary file in the same directory and renames it
@@ -20,47 +22,38 @@ import (
 // tables.
 //
 // The temporary file is created with perm (less the umask) and renamed with
-// rename(2) itself: os.CreateTemp's chmod and os.Rename's Lstat of the
-// target would add two system calls per file, a fifth of a metadata build's
-// on 10,000 tables.
-func Write(path string, data []byte, perm os.FileMode) (err error) {
+// rename(2) itself: os.CreateTemp's chmod, os.Rename's Lstat of the target
+// and os.OpenFile's poller set-up (see package sysfile) would more than double
+// the system calls per file, which are most of a metadata build's time.
+func Write(path string, data []byte, perm os.FileMode) error {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := createTemp(dir, "."+base+".tmp-", perm)
+	tmp, err := writeTemp(dir, "."+base+".tmp-", data, perm)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = syscall.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, &os.LinkError{Op: "rename", Old: tmp.Name(), New: path, Err: err})
+	if err = syscall.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err})
 	}
 	return nil
 }
 
-// createTemp creates a new file dir/prefix<random> with perm.
-func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+// writeTemp writes data to a new file dir/prefix<random> with perm and
+// returns its name; on error no file is left.
+func writeTemp(dir, prefix string, data []byte, perm os.FileMode) (string, error) {
 	for range 100 {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
-		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		name := filepath.Join(dir, prefix+hex.EncodeToString(b[:]))
+		err := sysfile.Create(name, data, perm)
 		if !errors.Is(err, os.ErrExist) {
-			return f, err
+			return name, err
 		}
 	}
-	return nil, fmt.Errorf("no unused temporary name in %s", dir)
+	return "", fmt.Errorf("no unused temporary name in %s", dir)
 }
 
 // WriteIfChanged writes data like Write unless path already holds exactly
@@ -68,7 +61,7 @@ func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
 // then costs a read per file, keeps modification times, and spares the
 // filesystem an inode per file.
 func WriteIfChanged(path string, data []byte, perm os.FileMode) (bool, error) {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+	if old, err := sysfile.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return false, nil
 	}
 	err := Write(path, data, perm)
