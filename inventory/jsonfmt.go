@@ -45,10 +45,12 @@ func (w *pyWriter) member() {
 
 func (w *pyWriter) newline() {
 	w.buf = append(w.buf, '\n')
-	for range len(w.empty) * w.indent {
-		w.buf = append(w.buf, ' ')
+	for n := len(w.empty) * w.indent; n > 0; n -= len(spaces) {
+		w.buf = append(w.buf, spaces[:min(n, len(spaces))]...)
 	}
 }
+
+const spaces = "                                "
 
 func (w *pyWriter) key(k string) {
 	w.member()
@@ -83,6 +85,15 @@ var shortEscapes = map[byte]byte{'\n': 'n', '\r': 'r', '\t': 't', '\b': 'b', '\f
 func (w *pyWriter) str(s string) {
 	w.buf = append(w.buf, '"')
 	for i := 0; i < len(s); {
+		// Names and paths are plain ASCII: copy such runs whole.
+		start := i
+		for i < len(s) && s[i] >= 0x20 && s[i] < utf8.RuneSelf && s[i] != '"' && s[i] != '\\' {
+			i++
+		}
+		w.buf = append(w.buf, s[start:i]...)
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -47,11 +48,10 @@ func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4 * runtime.GOMAXPROCS(0)
 	}
-	dirs, manifests, err := walk(fsys)
+	folders, manifests, err := scanTree(fsys, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	folders := scanFolders(fsys, dirs, opts)
 
 	inv := &Inventory{Root: opts.Root, Tables: make(map[string]*Table, len(folders))}
 	var errs []error
@@ -91,9 +91,36 @@ func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
 	return inv, warnings, nil
 }
 
-// walk finds the sql-scripts folders and the external tables manifests,
-// sorted, skipping hidden folders such as .git.
-func walk(fsys fs.FS) (dirs, manifests []string, err error) {
+// scanTree walks fsys and scans each sql-scripts folder as the walk finds
+// it: the walk, one folder read after another, overlaps the parsing instead
+// of preceding it. Folders come back sorted by path, manifests too.
+func scanTree(fsys fs.FS, opts Options) ([]folder, []string, error) {
+	var (
+		folders []folder
+		mu      sync.Mutex
+		wg      sync.WaitGroup
+		next    = make(chan string, opts.Workers)
+	)
+	for range opts.Workers {
+		wg.Go(func() {
+			for dir := range next {
+				f := scanFolder(fsys, dir, opts.Root)
+				mu.Lock()
+				folders = append(folders, f)
+				mu.Unlock()
+			}
+		})
+	}
+	manifests, err := walk(fsys, func(dir string) { next <- dir })
+	close(next)
+	wg.Wait()
+	slices.SortFunc(folders, func(a, b folder) int { return strings.Compare(a.dir, b.dir) })
+	return folders, manifests, err
+}
+
+// walk calls found with each sql-scripts folder and returns the external
+// tables manifests, sorted, skipping hidden folders such as .git.
+func walk(fsys fs.FS, found func(dir string)) (manifests []string, err error) {
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -107,7 +134,7 @@ func walk(fsys fs.FS) (dirs, manifests []string, err error) {
 			case p != "." && strings.HasPrefix(name, "."):
 				return fs.SkipDir
 			case name == ScriptsDir:
-				dirs = append(dirs, p)
+				found(p)
 				return fs.SkipDir
 			}
 			return nil
@@ -117,36 +144,17 @@ func walk(fsys fs.FS) (dirs, manifests []string, err error) {
 		}
 		return nil
 	})
-	sort.Strings(dirs)
 	sort.Strings(manifests)
-	return dirs, manifests, err
+	return manifests, err
 }
 
 // folder is what one sql-scripts folder yields.
 type folder struct {
+	dir      string // the sql-scripts folder, relative to the tree
 	table    *Table
 	reads    []flinksql.Name
 	err      error
 	warnings []Warning
-}
-
-func scanFolders(fsys fs.FS, dirs []string, opts Options) []folder {
-	out := make([]folder, len(dirs))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(opts.Workers, len(dirs)) {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = scanFolder(fsys, dirs[i], opts.Root)
-			}
-		})
-	}
-	for i := range dirs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out
 }
 
 // sqlFile is one parsed SQL file of a table folder.
@@ -157,6 +165,7 @@ type sqlFile struct {
 }
 
 func scanFolder(fsys fs.FS, dir, root string) (f folder) {
+	f.dir = dir
 	tableDir := path.Dir(dir)
 	t := &Table{Folder: path.Join(root, tableDir)}
 	entries, err := fs.ReadDir(fsys, dir)
