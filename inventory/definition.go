@@ -160,11 +160,16 @@ func DefinitionPath(rootDir, root string, t *Table) string {
 }
 
 // WriteDefinition writes a definition file atomically, unless it already
-// holds this definition; it reports whether it wrote.
-func WriteDefinition(file string, d Definition) (bool, error) {
+// holds this definition; it reports whether it wrote. When exists is false
+// (the scan saw no such file) the file is written without reading it first.
+func WriteDefinition(file string, d Definition, exists bool) (bool, error) {
 	data, err := EncodeDefinition(d)
 	if err != nil {
 		return false, err
+	}
+	if !exists {
+		err := atomicfile.Write(file, data, 0o644)
+		return err == nil, err
 	}
 	return atomicfile.WriteIfChanged(file, data, 0o644)
 }

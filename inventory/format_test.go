@@ -122,7 +122,7 @@ func TestFailedWriteLeavesNoTempFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(target, "keep"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := inventory.WriteDefinition(target, inventory.Definition{}); err == nil {
+	if _, err := inventory.WriteDefinition(target, inventory.Definition{}, true); err == nil {
 		t.Fatal("write over a directory succeeded")
 	}
 	if left, _ := os.ReadDir(filepath.Dir(target)); len(left) != 1 {

@@ -95,32 +95,43 @@ func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
 // it: the walk, one folder read after another, overlaps the parsing instead
 // of preceding it. Folders come back sorted by path, manifests too.
 func scanTree(fsys fs.FS, opts Options) ([]folder, []string, error) {
+	type found struct {
+		dir    string
+		hasDef bool
+	}
 	var (
 		folders []folder
 		mu      sync.Mutex
 		wg      sync.WaitGroup
-		next    = make(chan string, opts.Workers)
+		next    = make(chan found, opts.Workers)
 	)
 	for range opts.Workers {
 		wg.Go(func() {
-			for dir := range next {
-				f := scanFolder(fsys, dir, opts.Root)
+			for fd := range next {
+				f := scanFolder(fsys, fd.dir, opts.Root)
+				if f.table != nil {
+					f.table.DefinitionExists = fd.hasDef
+				}
 				mu.Lock()
 				folders = append(folders, f)
 				mu.Unlock()
 			}
 		})
 	}
-	manifests, err := walk(fsys, func(dir string) { next <- dir })
+	manifests, err := walk(fsys, func(dir string, hasDef bool) { next <- found{dir, hasDef} })
 	close(next)
 	wg.Wait()
 	slices.SortFunc(folders, func(a, b folder) int { return strings.Compare(a.dir, b.dir) })
 	return folders, manifests, err
 }
 
-// walk calls found with each sql-scripts folder and returns the external
-// tables manifests, sorted, skipping hidden folders such as .git.
-func walk(fsys fs.FS, found func(dir string)) (manifests []string, err error) {
+// walk calls found with each sql-scripts folder, and whether a definition
+// file lies beside it, and returns the external tables manifests, sorted,
+// skipping hidden folders such as .git.
+func walk(fsys fs.FS, found func(dir string, hasDef bool)) (manifests []string, err error) {
+	// Folders holding a definition file: the walk visits a folder's entries
+	// in name order, pipeline_definition.json before sql-scripts.
+	defs := map[string]bool{}
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == "." {
@@ -134,10 +145,15 @@ func walk(fsys fs.FS, found func(dir string)) (manifests []string, err error) {
 			case p != "." && strings.HasPrefix(name, "."):
 				return fs.SkipDir
 			case name == ScriptsDir:
-				found(p)
+				table := path.Dir(p)
+				found(p, defs[table])
+				delete(defs, table)
 				return fs.SkipDir
 			}
 			return nil
+		}
+		if d.Name() == DefinitionFile {
+			defs[path.Dir(p)] = true
 		}
 		if d.Name() == ExternalTablesFile && path.Base(path.Dir(p)) == "seeds" {
 			manifests = append(manifests, p)

@@ -351,3 +351,22 @@ func TestFingerprint(t *testing.T) {
 		})
 	}
 }
+
+func TestDefinitionExists(t *testing.T) {
+	files := map[string]string{
+		"facts/p1/fct_a/sql-scripts/ddl.fct_a.sql":         ddl("fct_a"),
+		"facts/p1/fct_a/" + inventory.DefinitionFile:       "{}",
+		"facts/p1/fct_b/sql-scripts/ddl.fct_b.sql":         ddl("fct_b"),
+		"facts/p1/fct_b/tests/" + inventory.DefinitionFile: "{}", // not beside sql-scripts
+		"facts/p1/fct_c/a_readme.md":                       "a file before the definition",
+		"facts/p1/fct_c/" + inventory.DefinitionFile:       "{}",
+		"facts/p1/fct_c/sql-scripts/ddl.fct_c.sql":         ddl("fct_c"),
+		"facts/p1/fct_c/tests/notes.txt":                   "a folder after sql-scripts",
+	}
+	inv, _ := build(t, files, inventory.Options{})
+	for table, want := range map[string]bool{"fct_a": true, "fct_b": false, "fct_c": true} {
+		if got := inv.Tables[table].DefinitionExists; got != want {
+			t.Errorf("%s: DefinitionExists %t, want %t", table, got, want)
+		}
+	}
+}

@@ -93,7 +93,10 @@ func keepUnknownRefs(v string) bool {
 // The caller has built the whole graph first, so bad SQL or a cycle leaves
 // every previous file untouched; each file is replaced atomically.
 func writeDefinitions(t tree, g *pipeline.Graph, names []string) (total, changed int, err error) {
-	type job struct{ file, table string }
+	type job struct {
+		file, table string
+		exists      bool
+	}
 	var jobs []job
 	for _, n := range names {
 		tb, err := g.Table(n)
@@ -101,7 +104,7 @@ func writeDefinitions(t tree, g *pipeline.Graph, names []string) (total, changed
 			return 0, 0, err
 		}
 		if pipeline.HasDefinitionFile(tb) {
-			jobs = append(jobs, job{inventory.DefinitionPath(t.dir, t.root, tb), n})
+			jobs = append(jobs, job{inventory.DefinitionPath(t.dir, t.root, tb), n, tb.DefinitionExists})
 		}
 	}
 	// In path order, folders next to each other on disk are written one
@@ -116,7 +119,7 @@ func writeDefinitions(t tree, g *pipeline.Graph, names []string) (total, changed
 	for range min(writeWorkers, len(jobs)) {
 		wg.Go(func() {
 			for i := range next {
-				wrote, werr := inventory.WriteDefinition(jobs[i].file, g.Definition(jobs[i].table))
+				wrote, werr := inventory.WriteDefinition(jobs[i].file, g.Definition(jobs[i].table), jobs[i].exists)
 				mu.Lock()
 				if wrote {
 					changed++
