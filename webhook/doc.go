@@ -4,8 +4,8 @@
 // of Atlantis' controller, validator and parser: [Handler] owns HTTP only and
 // maps outcomes to status codes; verify (validator.go) reads the body within
 // its limit and checks X-Hub-Signature-256 with go-github; parse (parser.go)
-// reads the payload with go-github's types and returns shiftleft terms, so no
-// go-github type leaves the package. A job is handed to a [Publisher], and
+// decodes the few payload members it needs, in GitHub's names, and returns
+// shiftleft terms. A job is handed to a [Publisher], and
 // GitHub gets a 2xx only once the publisher says the queue holds the job.
 //
 // The order of the checks is the order of trust: the content type and the

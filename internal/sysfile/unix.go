@@ -3,6 +3,7 @@
 package sysfile
 
 import (
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -64,7 +65,13 @@ func Create(name string, data []byte, perm os.FileMode) error {
 			n, err = syscall.Write(fd, data)
 			return err
 		})
-		data = data[n:]
+		switch {
+		case err != nil: // n is then -1
+		case n == 0:
+			err = io.ErrShortWrite
+		default:
+			data = data[n:]
+		}
 	}
 	if cerr := syscall.Close(fd); err == nil {
 		err = cerr
