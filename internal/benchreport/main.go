@@ -79,8 +79,8 @@ func run(sizesFlag string, runs, deployTables int, latency time.Duration, parall
 		sizes = append(sizes, n)
 	}
 	sort.Ints(sizes)
-	// What ran before (make bench's Go benchmarks make and delete trees of
-	// their own) is written back now, not while the first run is timed.
+	// What ran before (a build, another benchmark deleting its trees) is
+	// written back now, not while the first run is timed.
 	syscall.Sync()
 	work, err := os.MkdirTemp("", "shiftleft-bench-")
 	if err != nil {
