@@ -14,6 +14,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	sharedfiles "github.com/shiftleft/shiftleft/internal/files"
 )
 
 // zeroSHA is the "before" of a push that creates a branch.
@@ -46,14 +48,8 @@ func newSource(t *testing.T) *source {
 // branch, and returns the new commit's SHA.
 func (s *source) commit(files map[string]string, remove ...string) string {
 	s.t.Helper()
-	for p, content := range files {
-		full := filepath.Join(s.dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			s.t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			s.t.Fatal(err)
-		}
+	if err := sharedfiles.WriteTree(s.dir, files); err != nil {
+		s.t.Fatal(err)
 	}
 	for _, p := range remove {
 		if err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(p))); err != nil {

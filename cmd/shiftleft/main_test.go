@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shiftleft/shiftleft/internal/files"
 )
 
 // result is what one run of the command line gave.
@@ -33,16 +35,10 @@ func mustRun(t *testing.T, args ...string) result {
 }
 
 // writeTree creates files (slash paths relative to dir) with their content.
-func writeTree(t *testing.T, dir string, files map[string]string) {
+func writeTree(t *testing.T, dir string, tree map[string]string) {
 	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := files.WriteTree(dir, tree); err != nil {
+		t.Fatal(err)
 	}
 }
 

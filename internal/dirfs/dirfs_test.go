@@ -3,31 +3,24 @@ package dirfs_test
 import (
 	"errors"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/shiftleft/shiftleft/internal/dirfs"
+	"github.com/shiftleft/shiftleft/internal/files"
 )
 
 func TestFS(t *testing.T) {
 	dir := t.TempDir()
-	files := map[string]string{
+	tree := map[string]string{
 		"facts/p1/fct_orders/sql-scripts/dml.fct_orders.sql": "INSERT INTO fct_orders SELECT * FROM src_orders;",
 		"facts/p1/fct_orders/sql-scripts/ddl.fct_orders.sql": "CREATE TABLE fct_orders (id STRING);",
 		"empty.sql": "",
 		"big.sql":   strings.Repeat("-- a long comment line\n", 10_000),
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := files.WriteTree(dir, tree); err != nil {
+		t.Fatal(err)
 	}
 	fsys := dirfs.New(dir)
 	if err := fstest.TestFS(fsys, "empty.sql", "big.sql", "facts/p1/fct_orders/sql-scripts/dml.fct_orders.sql"); err != nil {
@@ -40,9 +33,9 @@ func TestFS(t *testing.T) {
 		want    string
 		wantErr error
 	}{
-		{name: "a SQL file", file: "facts/p1/fct_orders/sql-scripts/ddl.fct_orders.sql", want: files["facts/p1/fct_orders/sql-scripts/ddl.fct_orders.sql"]},
+		{name: "a SQL file", file: "facts/p1/fct_orders/sql-scripts/ddl.fct_orders.sql", want: tree["facts/p1/fct_orders/sql-scripts/ddl.fct_orders.sql"]},
 		{name: "an empty file", file: "empty.sql", want: ""},
-		{name: "a file of several reads", file: "big.sql", want: files["big.sql"]},
+		{name: "a file of several reads", file: "big.sql", want: tree["big.sql"]},
 		{name: "a missing file", file: "facts/missing.sql", wantErr: fs.ErrNotExist},
 		{name: "a path that climbs out", file: "../outside.sql", wantErr: fs.ErrInvalid},
 		{name: "a folder", file: "facts", wantErr: errors.New("any")},

@@ -1,4 +1,4 @@
-// Package files copies directory trees.
+// Package files copies and writes directory trees.
 package files
 
 import (
@@ -27,4 +27,19 @@ func CopyDir(src, dst string) error {
 		}
 		return os.WriteFile(target, data, 0o644)
 	})
+}
+
+// WriteTree creates files (slash paths relative to dir, with their content),
+// and the folders they need: a test's tree in one call.
+func WriteTree(dir string, files map[string]string) error {
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
