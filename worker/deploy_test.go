@@ -26,7 +26,11 @@ func twoTables(t *testing.T, p string) func(dir string) {
 	}
 }
 
-const aggDML = "pipelines/facts/p/agg/sql-scripts/dml.p_agg.sql"
+const (
+	aggDML = "pipelines/facts/p/agg/sql-scripts/dml.p_agg.sql"
+	// groupedAgg is the change most tests push: p_agg's DML, now stateful.
+	groupedAgg = "INSERT INTO p_agg SELECT id, COUNT(*) AS n FROM p_src GROUP BY id;"
+)
 
 // deployJob is a push of after onto before to main.
 func deployJob(r *repo, before, after, delivery string) *jobs.Job {
@@ -53,7 +57,7 @@ func TestReplay(t *testing.T) {
 	s := newService(t, 1)
 	r := newRepo(t, twoTables(t, "p"))
 	first := r.commit("main", "first")
-	r.write(aggDML, "INSERT INTO p_agg SELECT id, COUNT(*) AS n FROM p_src GROUP BY id;")
+	r.write(aggDML, groupedAgg)
 	second := r.commit("main", "change p_agg")
 	if j := s.run(t, deployJob(r, "", first, "push-1")); j.Status != jobs.StatusSucceeded {
 		t.Fatalf("first deploy: %s %s", j.Status, j.Error)
@@ -164,7 +168,7 @@ func TestFailedDeploy(t *testing.T) {
 
 	dml := statement(t, s, "dml-p-agg")
 	must(t, s.emu.SetFaults(emulator.Faults{FailStatements: map[string]string{dml: "scripted: out of memory"}}))
-	r.write(aggDML, "INSERT INTO p_agg SELECT id, COUNT(*) AS n FROM p_src GROUP BY id;")
+	r.write(aggDML, groupedAgg)
 	second := r.commit("main", "change p_agg")
 	j := s.run(t, deployJob(r, first, second, "push-2"))
 	if j.Status != jobs.StatusFailed || !strings.Contains(j.Error, "out of memory") {
@@ -197,7 +201,7 @@ func TestSupersededDeploy(t *testing.T) {
 	s := newService(t, 1)
 	r := newRepo(t, twoTables(t, "p"))
 	first := r.commit("main", "first")
-	r.write(aggDML, "INSERT INTO p_agg SELECT id, COUNT(*) AS n FROM p_src GROUP BY id;")
+	r.write(aggDML, groupedAgg)
 	second := r.commit("main", "change p_agg")
 	if j := s.run(t, deployJob(r, "", second, "push-2")); j.Status != jobs.StatusSucceeded {
 		t.Fatalf("deploy of the newer commit: %s %s", j.Status, j.Error)

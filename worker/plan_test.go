@@ -19,7 +19,7 @@ func TestPlanComment(t *testing.T) {
 		t.Fatalf("deploy: %s %s", j.Status, j.Error)
 	}
 	r.git("checkout", "-q", "-b", "feature")
-	r.write(aggDML, "INSERT INTO p_agg SELECT id, COUNT(*) AS n FROM p_src GROUP BY id;")
+	r.write(aggDML, groupedAgg)
 	changeAgg := r.commit("feature", "change p_agg")
 	// The DML writes a table its DDL does not create.
 	r.write(aggDML, "INSERT INTO p_other SELECT id, COUNT(*) AS n FROM p_src GROUP BY id;")
