@@ -192,21 +192,38 @@ func (ar *actionRun) delete(ctx context.Context, name string) error {
 	return ar.r.client.WaitForDeletion(ctx, name)
 }
 
-// dropTable runs DROP TABLE IF EXISTS as the helper statement name, after
-// deleting any statement of that name a crashed run left, then deletes it.
+// dropTable drops the table with DROP TABLE IF EXISTS as the helper
+// statement name and waits for it to complete. A helper an earlier attempt
+// left is that attempt's drop: COMPLETED, the drop is done; underway, it is
+// waited for; anything else is replaced. The helper is kept (a later step
+// deletes it): while it is there, what runs says the table is gone.
 func (ar *actionRun) dropTable(ctx context.Context, name string) error {
-	if err := ar.delete(ctx, name); err != nil {
-		return err
-	}
-	req := ar.request(name, "DROP TABLE IF EXISTS "+quoteIdent(ar.a.Table), nil, "")
-	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
+	st, err := ar.r.client.GetStatement(ctx, name)
+	switch {
+	case errors.Is(err, confluent.ErrStatementNotFound):
+		st = nil
+	case err != nil:
 		return err
 	}
 	ar.dropped = true
-	if _, err := ar.r.client.WaitForPhase(ctx, name, confluent.PhaseCompleted); err != nil {
-		return err
+	switch phase := phaseOf(st); {
+	case phase == confluent.PhaseCompleted:
+		ar.log.Info("table dropped already", zap.String("statement", name))
+		return nil
+	case st != nil && (phase == confluent.PhasePending || phase == confluent.PhaseRunning):
+	default:
+		if st != nil {
+			if err := ar.delete(ctx, name); err != nil {
+				return err
+			}
+		}
+		req := ar.request(name, "DROP TABLE IF EXISTS "+quoteIdent(ar.a.Table), nil, "")
+		if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
+			return err
+		}
 	}
-	return ar.delete(ctx, name)
+	_, err = ar.r.client.WaitForPhase(ctx, name, confluent.PhaseCompleted)
+	return err
 }
 
 // quoteIdent backticks a table name. Always quoting is never wrong in

@@ -14,4 +14,8 @@ var (
 	// ErrStepTimeout: a step (or the wait for a new compute pool) took
 	// longer than its timeout (see [WithStepTimeouts]); the action failed.
 	ErrStepTimeout = errors.New("step timed out")
+	// ErrNotVerified: [Runner.Run] ran the plan but could not read what runs
+	// afterwards, so whether the tables converged is unknown; the Result
+	// says what each action did. A re-run plans what is left.
+	ErrNotVerified = errors.New("deployments: live state not read back after the run")
 )

@@ -104,8 +104,10 @@ func (f fixture) dml(table string) planner.Step {
 	return f.createStep(planner.CreateDML, naming.DML(table, ""), dmlRef(table))
 }
 
-func deleteDML(table string) planner.Step {
-	return planner.Step{Kind: planner.DeleteStatement, Statement: naming.DML(table, "")}
+func deleteDML(table string) planner.Step { return deleteStatement(naming.DML(table, "")) }
+
+func deleteStatement(name string) planner.Step {
+	return planner.Step{Kind: planner.DeleteStatement, Statement: name}
 }
 
 func drop(table string) planner.Step {
@@ -116,14 +118,17 @@ func drop(table string) planner.Step {
 // planner would.
 func (f fixture) action(kind planner.ActionKind, table string, parents ...string) planner.Action {
 	f.table(table, parents...)
-	a := planner.Action{Table: table, Kind: kind, Reason: "test", After: parents}
+	a := planner.Action{Table: table, Kind: kind, Reason: "test", After: parents, Expect: planner.ExpectInSync,
+		Desired: &planner.Desired{Table: table, DDL: naming.DDL(table, ""), DML: naming.DML(table, ""), Drop: naming.Drop(table),
+			Fingerprint: deployments.FingerprintLabel(fingerprint(f[dmlRef(table)]))}}
 	switch kind {
 	case planner.Create:
 		a.Steps = []planner.Step{f.ddl(table), f.dml(table)}
 	case planner.RestartDML:
 		a.Steps = []planner.Step{deleteDML(table), f.dml(table)}
 	case planner.Recreate:
-		a.Steps = []planner.Step{deleteDML(table), drop(table), f.ddl(table), f.dml(table)}
+		a.Steps = []planner.Step{deleteDML(table), drop(table), deleteStatement(naming.DDL(table, "")), f.ddl(table),
+			deleteStatement(naming.Drop(table)), f.dml(table)}
 	}
 	return a
 }

@@ -9,8 +9,8 @@ import (
 )
 
 // ReadLive reads what runs in the client's environment: every statement,
-// with the fingerprint label shiftleft put on it ("" for statements other
-// tools made), and every compute pool.
+// with the labels shiftleft put on it ("" for statements other tools made),
+// its detail and creation time, and every compute pool.
 func ReadLive(ctx context.Context, c Client) (planner.Live, error) {
 	statements, err := c.ListStatements(ctx, confluent.ListOptions{})
 	if err != nil {
@@ -23,12 +23,20 @@ func ReadLive(ctx context.Context, c Client) (planner.Live, error) {
 	live := planner.Live{Statements: make(map[string]planner.Statement, len(statements))}
 	for i := range statements {
 		st := &statements[i]
-		live.Statements[st.Name] = planner.Statement{
+		s := planner.Statement{
 			Name:          st.Name,
 			Phase:         string(phaseOf(st)),
 			ComputePoolID: st.Spec.ComputePoolID,
 			Fingerprint:   labelsOf(st)[LabelFingerprint],
+			Table:         labelsOf(st)[LabelTable],
 		}
+		if st.Status != nil {
+			s.Detail = st.Status.Detail
+		}
+		if st.Metadata != nil && st.Metadata.CreatedAt != nil {
+			s.CreatedAt = *st.Metadata.CreatedAt
+		}
+		live.Statements[st.Name] = s
 	}
 	for _, p := range pools {
 		cp := planner.ComputePool{ID: p.ID, Name: p.Spec.DisplayName, MaxCFU: p.Spec.MaxCFU}

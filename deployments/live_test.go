@@ -2,6 +2,7 @@ package deployments_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -40,16 +41,25 @@ func TestReadLive(t *testing.T) {
 		if _, err := r.Client.CreateStatement(ctx, confluent.StatementRequest{Name: tt.name, SQL: tt.sql, ComputePoolID: pool.ID, Labels: tt.labels}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.Client.WaitForPhase(ctx, tt.name, tt.phase); err != nil {
+		st, err := r.Client.WaitForPhase(ctx, tt.name, tt.phase)
+		if err != nil {
 			t.Fatal(err)
 		}
-		want.Statements[tt.name] = planner.Statement{Name: tt.name, Phase: string(tt.phase), ComputePoolID: pool.ID, Fingerprint: tt.fingerprint}
+		want.Statements[tt.name] = planner.Statement{Name: tt.name, Phase: string(tt.phase), ComputePoolID: pool.ID,
+			Fingerprint: tt.fingerprint, Table: tt.labels[deployments.LabelTable], Detail: st.Status.Detail}
 	}
 	// The pool is PROVISIONED once a statement ran in it; dml-t takes a CFU.
 	want.Pools = []planner.ComputePool{{ID: pool.ID, Name: "dev-live", Phase: confluent.PoolProvisioned, CurrentCFU: 1, MaxCFU: 5}}
 	got, err := deployments.ReadLive(ctx, r.Client)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for name, st := range got.Statements {
+		if st.CreatedAt.IsZero() {
+			t.Errorf("%s: no creation time", name)
+		}
+		st.CreatedAt = time.Time{}
+		got.Statements[name] = st
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("live (-want +got):\n%s", diff)

@@ -48,10 +48,15 @@ type Result struct {
 	Wall    Duration       `json:"wall"`
 	Totals  Totals         `json:"totals"`
 	Actions []ActionResult `json:"actions"`
+	// Verified says what runs was read back after the run; OutOfSync lists
+	// the tables that were then not as the plan expects ([planner.Verify]).
+	Verified  bool                  `json:"verified"`
+	OutOfSync []planner.TableStatus `json:"out_of_sync,omitempty"`
 }
 
-// Failed reports whether an action failed, or was blocked or cancelled.
-func (r *Result) Failed() bool { return !r.Status.ok() }
+// Failed reports whether an action failed, or was blocked or cancelled, or
+// a table was not in sync after the run.
+func (r *Result) Failed() bool { return !r.Status.ok() || len(r.OutOfSync) > 0 }
 
 // Totals counts the actions by status.
 type Totals struct {

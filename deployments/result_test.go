@@ -108,6 +108,21 @@ func TestResultAndProgress(t *testing.T) {
       "duration": "0s",
       "error": "not run: b failed"
     }
+  ],
+  "verified": true,
+  "out_of_sync": [
+    {
+      "table": "b",
+      "state": "failed",
+      "statement": "dev-usw2-dml-b",
+      "detail": "FAILED: boom"
+    },
+    {
+      "table": "c",
+      "state": "missing",
+      "statement": "dev-usw2-dml-c",
+      "detail": "no statement dev-usw2-dml-c"
+    }
   ]
 }`
 	got, err := json.MarshalIndent(res, "", "  ")

@@ -2,6 +2,7 @@ package deployments
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"go.uber.org/zap"
@@ -47,10 +48,16 @@ func NewRunner(c Client, load Loader, opts ...Option) (*Runner, error) {
 // order, at most MaxParallel at once; a failed action blocks every action
 // that waits for it, directly or not, and the others go on.
 //
+// Once every action ended, Run reads what runs and checks each table against
+// what its action expects ([planner.Verify]): a table not in sync fails the
+// run although its steps succeeded, and [Result.OutOfSync] says why, with
+// Flink's detail. A run succeeded only when that check passed.
+//
 // A failed action is not an error of Run: see [Result.Failed]. The error is
-// [ErrInvalidPlan] or [ErrInvalidOption] when nothing could start, and
-// ctx.Err() when ctx ended before every action did; the Result then says
-// which actions were cancelled.
+// [ErrInvalidPlan] or [ErrInvalidOption] when nothing could start,
+// ctx.Err() when ctx ended before every action did (the Result then says
+// which actions were cancelled), and [ErrNotVerified] when what runs could
+// not be read back.
 func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 	g, err := newGraph(plan)
 	if err != nil {
@@ -69,8 +76,11 @@ func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 		s.res[i] = ActionResult{Table: a.Table, Action: a.Kind, Reason: a.Reason}
 	}
 	s.run(ctx)
-	res := &Result{Status: StatusSkipped, Commit: r.opts.commit, Started: start,
-		Wall: rounded(r.opts.now().Sub(start)), Actions: s.res}
+	res := &Result{Status: StatusSkipped, Commit: r.opts.commit, Started: start, Actions: s.res}
+	if ctx.Err() == nil {
+		err = r.verify(ctx, plan, res)
+	}
+	res.Wall = rounded(r.opts.now().Sub(start))
 	for _, a := range res.Actions {
 		res.Totals.add(a.Status)
 		if a.Status.worse(res.Status) {
@@ -80,7 +90,34 @@ func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 	if res.Totals.Cancelled > 0 {
 		return res, ctx.Err()
 	}
-	return res, nil
+	return res, err
+}
+
+// verify reads what runs after the plan and fails every action whose table
+// is not as the plan expects; one that failed or was blocked already keeps
+// its own error.
+func (r *Runner) verify(ctx context.Context, plan *planner.Plan, res *Result) error {
+	live, err := ReadLive(ctx, r.client)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotVerified, err)
+	}
+	res.Verified = true
+	res.OutOfSync = planner.Verify(plan, live)
+	for _, s := range res.OutOfSync {
+		for i := range res.Actions {
+			a := &res.Actions[i]
+			if a.Table != s.Table || !a.Status.ok() {
+				continue
+			}
+			a.Status, a.Error = StatusFailed, "not in sync after the run: "+string(s.State)
+			if s.Detail != "" {
+				a.Error += ": " + s.Detail
+			}
+			r.log.Warn("table not in sync after the run", zap.String("table", s.Table),
+				zap.String("state", string(s.State)), zap.String("detail", s.Detail))
+		}
+	}
+	return nil
 }
 
 // checkPools refuses a plan that creates a compute pool when the runner

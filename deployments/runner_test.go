@@ -196,12 +196,9 @@ func TestInterruptedRunResumes(t *testing.T) {
 		{name: "chain, after the first table", plan: chain, cancelAfter: "dev-usw2-ddl-b", creates: chainCreates},
 		{name: "chain, between a DDL and its DML", plan: chain, cancelAfter: "dev-usw2-dml-b", creates: chainCreates},
 		{name: "chain, at the last create", plan: chain, cancelAfter: "dev-usw2-dml-c", creates: chainCreates},
-		{
-			// The drop helper carries no fingerprint: it runs again, which
-			// DROP TABLE IF EXISTS allows.
-			name: "recreate, after the drop", setup: chainSetup, plan: recreate, cancelAfter: "drop-b",
-			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2, "drop-b": 2},
-		},
+		// The drop's helper stays until the new DDL completed: a re-run
+		// finds the drop done, and runs it no second time.
+		{name: "recreate, after the drop", setup: chainSetup, plan: recreate, cancelAfter: "drop-b", creates: recreateCreates},
 		{name: "recreate, after the DDL", setup: chainSetup, plan: recreate, cancelAfter: "dev-usw2-ddl-b", creates: recreateCreates},
 		{name: "recreate, after the DML", setup: chainSetup, plan: recreate, cancelAfter: "dev-usw2-dml-b", creates: recreateCreates},
 		{
@@ -516,5 +513,40 @@ func TestRunFollowsTheSpecs(t *testing.T) {
 		if v.Covered()[op] == 0 {
 			t.Errorf("no %s exchange was validated; covered: %v", op, v.Covered())
 		}
+	}
+}
+
+// TestRunFailsATableNotInSyncAfterwards: every step succeeded, but a's DML
+// failed before the run was over: the run reads what runs back and fails.
+func TestRunFailsATableNotInSyncAfterwards(t *testing.T) {
+	r := newRig(t, nil)
+	f := fixture{}
+	p := plan(f.create("a"), f.create("b", "a"))
+	s := &spy{Client: r.Client, afterCreate: func(name string) {
+		if name == naming.DML("b", "") {
+			if err := r.Emulator.SetFaults(emulator.Faults{FailStatements: map[string]string{naming.DML("a", ""): "Kafka topic a: deleted"}}); err != nil {
+				t.Error(err)
+			}
+		}
+	}}
+	res, err := runner(t, s, f).Run(ctxFor(t), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Failed() || !res.Verified || res.Status != deployments.StatusFailed {
+		t.Fatalf("failed %v verified %v status %s, want a failed, verified run", res.Failed(), res.Verified, res.Status)
+	}
+	if len(res.OutOfSync) != 1 || res.OutOfSync[0].Table != "a" || res.OutOfSync[0].State != planner.Failed {
+		t.Fatalf("out of sync %v, want a failed", res.OutOfSync)
+	}
+	got := statuses(res)
+	if got["a"] != deployments.StatusFailed || got["b"] != deployments.StatusSucceeded {
+		t.Errorf("statuses %v, want a failed and b succeeded", got)
+	}
+	if a := res.Actions[0]; !strings.Contains(a.Error, "Kafka topic a: deleted") {
+		t.Errorf("a's error %q does not carry Flink's detail", a.Error)
+	}
+	if res.Totals.Failed != 1 || res.Totals.Succeeded != 1 {
+		t.Errorf("totals %+v", res.Totals)
 	}
 }

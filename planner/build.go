@@ -12,6 +12,10 @@ import (
 // ErrNotDeployable: a requested table is an external topic, never deployed.
 var ErrNotDeployable = errors.New("table cannot be deployed")
 
+// ErrExcludedReader: an excluded table reads a table the plan drops and
+// creates again; its DML would fail, so the plan is refused.
+var ErrExcludedReader = errors.New("an excluded table reads a table the plan recreates")
+
 // Role says why a table is in a plan, as shift_left tells "to run" from "to
 // restart": an ancestor (or a child's other parent) runs when it does not
 // run yet; a start table and the descendants it impacts restart.
@@ -24,23 +28,52 @@ const (
 )
 
 // Build plans a deployment. Every table it names must be in the graph.
+//
+// What a table needs is decided from what runs, not from what changed: the
+// request says which tables are in scope (and, for changes from git, why),
+// and each table in scope is compared with its live statements — one that
+// already runs the tree's SQL is left alone, one whose DML is missing,
+// FAILED or stopped is deployed whatever the request says. So a re-run
+// after a crash at any point plans exactly what is left. A table whose
+// parent's table the plan drops is always redeployed (its DML would fail);
+// with MayStartDescendants the descendants a change impacts are too.
 func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, error) {
-	b := &builder{g: g, live: live, opts: opts.withDefaults(), decided: map[string]*decision{}}
+	b := newBuilder(g, live, opts)
 	if err := b.start(req); err != nil {
 		return nil, err
 	}
-	if b.opts.MayStartDescendants {
-		b.descendants()
+	if err := b.walk(); err != nil {
+		return nil, err
 	}
-	b.exclude()
 	return b.plan(), nil
 }
 
 // decision is what the plan does to a table, before steps and pool.
 type decision struct {
+	verdict
+	role Role
+	// scope: the plan answers for the table although it may skip it, so
+	// its children are compared with what runs too.
+	scope bool
+	// cascade: restarted as a descendant, so all its own descendants
+	// restart too (shift_left's rule below the first level).
+	cascade bool
+}
+
+// verdict is what a rule says of a table.
+type verdict struct {
 	kind   ActionKind
-	role   Role
 	reason string
+	expect Expectation
+}
+
+// work is a verdict that deploys the table: afterwards it must be in sync.
+func work(kind ActionKind, reason string) verdict {
+	return verdict{kind: kind, reason: reason, expect: ExpectInSync}
+}
+
+func skip(reason string, expect Expectation) verdict {
+	return verdict{kind: Skip, reason: reason, expect: expect}
 }
 
 type builder struct {
@@ -48,27 +81,42 @@ type builder struct {
 	live     Live
 	opts     Options
 	decided  map[string]*decision
+	excluded map[string]bool
 	products map[string]bool // products of the requested tables
-	// redeploy lists the tables decided for work, in decision order: the
-	// descendant walk's work list.
-	redeploy []string
+	// queue lists the tables whose children are still to be looked at, in
+	// decision order; a table comes again when its decision changes from a
+	// skip to work.
+	queue []string
 }
 
+func newBuilder(g *pipeline.Graph, live Live, opts Options) *builder {
+	b := &builder{g: g, live: live, opts: opts.withDefaults(), decided: map[string]*decision{},
+		excluded: map[string]bool{}, products: map[string]bool{}}
+	for _, n := range b.opts.Exclude {
+		b.excluded[n] = true
+	}
+	return b
+}
+
+var excludedVerdict = skip("excluded (--exclude-table-file-name)", ExpectNothing)
+
 func (b *builder) start(req Request) error {
-	b.products = map[string]bool{}
 	type start struct {
-		table  string
-		decide rule
+		table string
+		rule  rule
+		// ensure: a table of a product or folder, deployed only when it does
+		// not run; the plan does not answer for the SQL it runs.
+		ensure bool
 	}
 	var starts []start
 	for _, n := range req.Tables {
-		starts = append(starts, start{n, b.startAction})
+		starts = append(starts, start{table: n, rule: b.startAction})
 	}
 	for _, n := range req.Ensure {
-		starts = append(starts, start{n, b.ensureAction})
+		starts = append(starts, start{table: n, rule: b.ensureAction, ensure: true})
 	}
 	for _, c := range req.Changes {
-		starts = append(starts, start{c.Table, func(t *inventory.Table, s state) (ActionKind, string) {
+		starts = append(starts, start{table: c.Table, rule: func(t *inventory.Table, s state) verdict {
 			return b.changeAction(t, s, c)
 		}})
 	}
@@ -80,15 +128,19 @@ func (b *builder) start(req Request) error {
 		if t.External() {
 			return fmt.Errorf("%w: %s is an external topic", ErrNotDeployable, t.Name)
 		}
-		if t.Name == inventory.NoTable {
+		switch {
+		case t.Name == inventory.NoTable:
 			// Reported, never deployed: its DDL creates nothing Confluent
 			// Cloud runs (CREATE MATERIALIZED TABLE).
-			b.set(t.Name, Skip, RoleStart, "its DDL creates no table Confluent Cloud runs ("+t.DDLRef+")")
+			b.set(t.Name, skip("its DDL creates no table Confluent Cloud runs ("+t.DDLRef+")", ExpectNothing), RoleStart, false)
+			continue
+		case b.excluded[t.Name]:
+			b.set(t.Name, excludedVerdict, RoleStart, false)
 			continue
 		}
 		b.products[t.Product] = true
-		kind, reason := b.decide(t, b.state(t), s.decide)
-		b.set(t.Name, kind, RoleStart, reason)
+		v := b.decide(t, b.state(t), s.rule)
+		b.set(t.Name, v, RoleStart, !s.ensure)
 	}
 	for _, s := range starts {
 		b.ancestors(s.table)
@@ -97,130 +149,174 @@ func (b *builder) start(req Request) error {
 }
 
 // set records a decision unless the table has one already: the first reason
-// a table enters the plan is the one reported.
-func (b *builder) set(table string, kind ActionKind, role Role, reason string) {
+// a table enters the plan is the one reported. It reports whether it did.
+func (b *builder) set(table string, v verdict, role Role, scope bool) bool {
 	if _, ok := b.decided[table]; ok {
-		return
+		return false
 	}
-	b.decided[table] = &decision{kind: kind, role: role, reason: reason}
-	if kind != Skip {
-		b.redeploy = append(b.redeploy, table)
+	b.decided[table] = &decision{verdict: v, role: role, scope: scope || v.kind != Skip}
+	b.queue = append(b.queue, table)
+	return true
+}
+
+// redeploy records work for a table that may have been skipped so far (a
+// running ancestor, a table in sync): a parent deployed later in the walk
+// makes it work after all. A table already doing work keeps its decision,
+// an excluded one is never touched.
+func (b *builder) redeploy(table string, v verdict, cascade bool) {
+	d, ok := b.decided[table]
+	switch {
+	case !ok:
+		b.set(table, v, RoleDescendant, true)
+		b.decided[table].cascade = cascade
+	case d.kind != Skip || b.excluded[table]:
+		return
+	default:
+		d.verdict, d.role, d.scope, d.cascade = v, RoleDescendant, true, cascade
+		b.queue = append(b.queue, table)
+	}
+	if v.kind != Skip {
+		b.ancestors(table)
 	}
 }
 
 // state is what runs of one table now.
 type state struct {
-	ddl, dml *Statement
+	tableLive
+	sync TableStatus
 	// runs: the DML is deployed (a DDL-only table: its DDL completed).
 	runs bool
-	// exists: the table is there — its DDL completed or its DML runs.
+	// exists: the table is there — its DDL completed or its DML runs, and
+	// no drop ran since.
 	exists bool
-	// ddlCurrent: the DDL completed with the SQL of the tree.
+	// ddlCurrent: the DDL completed with the SQL of the tree, after any
+	// drop of the table.
 	ddlCurrent bool
-	// current: the table runs the SQL of the tree, as shiftleft deployed it.
+	// current: the table runs the SQL of the tree, as shiftleft deployed
+	// it (unhealthy or not).
 	current bool
+	// underway: its statement carries the tree's SQL and is on its way to
+	// running: the plan waits for it rather than replacing it.
+	underway bool
 }
 
 func (b *builder) state(t *inventory.Table) state {
-	n := b.opts.Naming
-	s := state{ddl: b.live.statement(n.DDL(t.Name, t.Product)), dml: b.live.statement(n.DML(t.Name, t.Product))}
-	ddlDone := s.ddl != nil && s.ddl.Phase == PhaseCompleted
+	d := desiredOf(t, b.opts.Naming)
+	s := state{tableLive: liveOf(d, b.live)}
+	s.sync = compare(d, s.tableLive)
+	ddlDone := s.ddl != nil && s.ddl.Phase == PhaseCompleted && !s.dropped
 	s.ddlCurrent = ddlDone && s.ddl.Fingerprint == t.Fingerprint
 	if t.DMLRef == "" {
-		s.runs, s.current = ddlDone, s.ddlCurrent
+		s.runs = ddlDone
 	} else {
-		s.runs = running(s.dml)
-		s.current = s.runs && s.dml.Fingerprint == t.Fingerprint
+		s.runs = running(s.dml) && !s.dropped
 	}
 	s.exists = ddlDone || s.runs
+	s.current = s.sync.State == InSync || s.sync.State == Degraded
+	s.underway = s.sync.State == Pending
 	return s
 }
 
 func stateful(t *inventory.Table) bool { return t.StateForm() == inventory.Stateful }
 
 // rule is one of the seed's rules for a table: what to do and why.
-type rule func(*inventory.Table, state) (ActionKind, string)
+type rule func(*inventory.Table, state) verdict
 
-// decide is what every table's rule goes through: a half-done recreate is
-// finished whatever the rule says, and a table without DML, which has no
-// statement to restart, is recreated instead.
-func (b *builder) decide(t *inventory.Table, s state, r rule) (ActionKind, string) {
-	if resuming(t, s) {
-		return Create, "resuming: its DDL already runs this SQL; create the DML"
+// decide is what every table's rule goes through: what an interrupted
+// deploy left half done is finished whatever the rule says, and a table
+// without DML, which has no statement to restart, is recreated instead.
+func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
+	switch {
+	case s.dropped:
+		return work(Create, "resuming an interrupted recreate: its table was dropped; create it again")
+	case t.DMLRef != "" && s.ddlCurrent && s.staleDrop && s.dml == nil:
+		// The drop's helper is deleted only once the new DDL completed, so
+		// this is a recreate stopped between its DDL and its DML.
+		return work(Create, "resuming: its DDL already runs this SQL; create the DML")
+	case s.underway:
+		return work(Create, "resuming: "+s.sync.Statement+" is "+s.sync.Detail+" with this SQL; wait for it")
 	}
-	kind, reason := r(t, s)
-	if kind == RestartDML && t.DMLRef == "" {
+	v := r(t, s)
+	if v.kind == RestartDML && t.DMLRef == "" {
 		return ddlOnlyAction(b.opts)
 	}
-	return kind, reason
-}
-
-// resuming: a recreate was interrupted between its DDL and its DML — the
-// DDL completed with the tree's SQL and no DML statement is left, since the
-// recreate deleted it. Only the DML is missing; dropping the table again
-// would run the same DDL twice. A DML that exists (even FAILED) is not this
-// case: the rule for the table decides.
-func resuming(t *inventory.Table, s state) bool {
-	return t.DMLRef != "" && s.ddlCurrent && s.dml == nil
+	return v
 }
 
 // ddlOnlyAction replaces a DML restart of a table without DML, which would
 // do nothing: its SQL is its DDL, so its table is dropped and created again,
 // unless --dml-only forbids touching tables.
-func ddlOnlyAction(o Options) (ActionKind, string) {
+func ddlOnlyAction(o Options) verdict {
 	if o.DMLOnly {
-		return Skip, "--dml-only: it has no DML"
+		return skip("--dml-only: it has no DML", ExpectRunning)
 	}
-	return Recreate, "no DML: drop the table and run its DDL"
+	return work(Recreate, "no DML: drop the table and run its DDL")
 }
+
+var inSync = skip("already runs this SQL (same fingerprint)", ExpectInSync)
 
 // startAction is the seed's rule for a table the user names: a sink that
 // does not exist is created; one that exists is recreated when forced or
 // when its DML is stateful, else its DML restarts. A table already running
 // the tree's SQL is left alone unless forced, so a re-run changes nothing.
-func (b *builder) startAction(t *inventory.Table, s state) (ActionKind, string) {
+func (b *builder) startAction(t *inventory.Table, s state) verdict {
 	switch {
 	case s.current && !b.opts.Force:
-		return Skip, "already runs this SQL (same fingerprint)"
+		return inSync
 	case !s.exists:
-		return Create, "not deployed yet"
+		return work(Create, "not deployed yet")
 	case b.opts.Force && !b.opts.DMLOnly:
-		return Recreate, "--force: drop and recreate"
-	case b.opts.DMLOnly:
-		return RestartDML, "--dml-only: restart the DML"
-	case stateful(t):
-		return Recreate, "stateful DML: recreate to rebuild its state (" + t.StatefulReasons[0] + ")"
+		return work(Recreate, "--force: drop and recreate")
 	}
-	return RestartDML, "stateless DML: restart it"
+	return b.existingAction(t, "")
+}
+
+// existingAction redeploys a table that exists with other SQL, or whose
+// DML does not run: its DML restarts, unless it is stateful, which rebuilds
+// its state by recreating the table.
+func (b *builder) existingAction(t *inventory.Table, why string) verdict {
+	switch {
+	case b.opts.DMLOnly:
+		return work(RestartDML, why+"--dml-only: restart the DML")
+	case stateful(t):
+		return work(Recreate, why+"stateful DML: recreate to rebuild its state ("+t.StatefulReasons[0]+")")
+	}
+	return work(RestartDML, why+"stateless DML: restart it")
 }
 
 // ensureAction deploys a table of a product or folder only when it does not
 // run, as shift_left's product and directory deployments do.
-func (b *builder) ensureAction(t *inventory.Table, s state) (ActionKind, string) {
+func (b *builder) ensureAction(t *inventory.Table, s state) verdict {
 	switch {
 	case s.runs && b.opts.ForceAncestors:
-		return Recreate, "--force-ancestors: redeploy although it runs"
+		return work(Recreate, "--force-ancestors: redeploy although it runs")
 	case s.runs:
-		return Skip, "already runs"
+		return skip("already runs", ExpectRunning)
 	}
-	return Create, "not running"
+	return work(Create, "not running")
 }
 
 // changeAction is the rule for a table whose SQL changed in git: a new
 // table is created; a changed DDL means a new table; a changed stateful DML
-// must rebuild its state; a changed stateless DML only restarts.
-func (b *builder) changeAction(t *inventory.Table, s state, c Change) (ActionKind, string) {
+// must rebuild its state; a changed stateless DML only restarts. A table the
+// diff calls new that exists already (the repository was never deployed
+// here, or by another tool) is a table that exists with other SQL.
+func (b *builder) changeAction(t *inventory.Table, s state, c Change) verdict {
 	switch {
 	case s.current:
-		return Skip, "already runs this SQL (same fingerprint)"
-	case c.New || !s.exists:
-		return Create, "new table"
+		return inSync
+	case !s.exists && c.New:
+		return work(Create, "new table")
+	case !s.exists:
+		return work(Create, "not deployed ("+s.sync.Detail+")")
+	case c.New:
+		return b.existingAction(t, "not deployed from this repository yet, "+string(s.sync.State)+": ")
 	case c.DDL && !b.opts.DMLOnly:
-		return Recreate, "DDL changed: drop and recreate"
+		return work(Recreate, "DDL changed: drop and recreate")
 	case c.DML && stateful(t) && !b.opts.DMLOnly:
-		return Recreate, "DML changed, stateful: recreate to rebuild its state"
+		return work(Recreate, "DML changed, stateful: recreate to rebuild its state")
 	}
-	return RestartDML, "DML changed, stateless: restart it"
+	return work(RestartDML, "DML changed, stateless: restart it")
 }
 
 // ancestors plans what name needs: every ancestor that does not run is
@@ -228,24 +324,29 @@ func (b *builder) changeAction(t *inventory.Table, s state, c Change) (ActionKin
 // topic is never deployed.
 func (b *builder) ancestors(name string) {
 	for _, a := range b.g.Ancestors(name) {
+		if b.excluded[a] {
+			b.set(a, excludedVerdict, RoleAncestor, false)
+			continue
+		}
 		t, _ := b.g.Table(a)
-		kind, reason := b.decide(t, b.state(t), b.ancestorAction)
-		b.set(a, kind, RoleAncestor, reason)
+		if t.External() {
+			b.set(a, skip("external topic: never deployed", ExpectNothing), RoleAncestor, false)
+			continue
+		}
+		b.set(a, b.decide(t, b.state(t), b.ancestorAction), RoleAncestor, false)
 	}
 }
 
-func (b *builder) ancestorAction(t *inventory.Table, s state) (ActionKind, string) {
+func (b *builder) ancestorAction(t *inventory.Table, s state) verdict {
 	switch {
-	case t.External():
-		return Skip, "external topic: never deployed"
 	case b.opts.ForceAncestors && s.exists:
-		return Recreate, "--force-ancestors: redeploy"
+		return work(Recreate, "--force-ancestors: redeploy")
 	case b.opts.ForceAncestors:
-		return Create, "--force-ancestors: deploy"
+		return work(Create, "--force-ancestors: deploy")
 	case s.runs:
-		return Skip, "already runs: owned by its own pipeline"
+		return skip("already runs: owned by its own pipeline", ExpectRunning)
 	}
-	return Create, "not running: needed by its children"
+	return work(Create, "not running: needed by its children")
 }
 
 // childRestarts is shift_left's rule: a redeployed table restarts a child
@@ -261,49 +362,120 @@ func (b *builder) productAllowed(child *inventory.Table) bool {
 	return b.opts.CrossProduct || b.products[child.Product] || slices.Contains(b.opts.AcceptedCommonProducts, child.Product)
 }
 
-// descendants restarts what the plan's redeployed tables impact: each child
-// the restart rule selects, then all of that child's descendants; the other
-// parents of a restarted child are planned as ancestors. The list of
-// redeployed tables grows while it is walked, as in shift_left.
-func (b *builder) descendants() {
-	for i := 0; i < len(b.redeploy); i++ {
-		name := b.redeploy[i]
+// walk looks at the children of every table the plan decided, parents
+// first, until nothing changes:
+//   - a child of a table whose table the plan drops is redeployed, always:
+//     DROP TABLE fails every statement that reads it;
+//   - with MayStartDescendants, a child of a redeployed table restarts by
+//     shift_left's rule, then all its descendants; a child of a table in
+//     scope that the plan leaves alone is in scope too, and is redeployed
+//     when it does not run the tree's SQL or when its parent was redeployed
+//     after it started (a deploy that did not finish).
+func (b *builder) walk() error {
+	for i := 0; i < len(b.queue); i++ {
+		name := b.queue[i]
+		d := b.decided[name]
 		parent, _ := b.g.Table(name)
+		drops := b.dropsTable(parent, d)
 		for _, c := range b.g.Children(name) {
 			child, _ := b.g.Table(c)
-			if _, ok := b.decided[c]; ok || !b.productAllowed(child) || !childRestarts(parent, child) {
+			cd, decided := b.decided[c]
+			if decided && cd.kind != Skip {
 				continue
 			}
-			b.restart(child, "parent "+name+" redeployed")
-			b.ancestors(c)
-			for _, d := range b.g.Descendants(c) {
-				if _, ok := b.decided[d]; !ok {
-					t, _ := b.g.Table(d)
-					b.restart(t, "ancestor "+name+" redeployed")
-					b.ancestors(d)
+			if drops {
+				if b.excluded[c] {
+					return fmt.Errorf("%w: %s reads %s, which the plan drops and creates again (%s): exclude %s too, or stop excluding %s",
+						ErrExcludedReader, c, name, d.reason, name, c)
 				}
+				b.redeploy(c, b.restart(child, "parent "+name+" recreated (DROP TABLE fails its readers)"), true)
+				continue
+			}
+			if !b.opts.MayStartDescendants {
+				continue
+			}
+			impacted := childRestarts(parent, child) && b.productAllowed(child)
+			restarts := d.kind != Skip && (d.cascade || impacted)
+			compared := d.kind == Skip && d.scope && !decided && (d.cascade || impacted)
+			switch {
+			case (restarts || compared) && b.excluded[c]:
+				// Reported; what only it would restart is left alone.
+				b.set(c, excludedVerdict, RoleDescendant, false)
+			case restarts:
+				b.redeploy(c, b.restart(child, "parent "+name+" redeployed"), true)
+			case compared:
+				b.compareChild(parent, child)
 			}
 		}
 	}
+	return nil
 }
 
-// restart plans a descendant.
-func (b *builder) restart(t *inventory.Table, cause string) {
-	kind, reason := b.decide(t, b.state(t), func(t *inventory.Table, s state) (ActionKind, string) {
+// dropsTable reports whether the plan drops the table's table: its
+// action's steps run DROP TABLE, or an interrupted recreate dropped it.
+func (b *builder) dropsTable(t *inventory.Table, d *decision) bool {
+	if d.kind == Skip {
+		return false
+	}
+	return slices.ContainsFunc(b.steps(t, b.state(t), d.kind), func(s Step) bool { return s.Kind == DropTable })
+}
+
+// compareChild decides a child of a table in scope that the plan leaves
+// alone: it is in scope too, redeployed when it does not run the tree's SQL
+// or when parent's statement is newer than its own — parent was redeployed
+// after it started, by a deploy that stopped before it got to this child.
+func (b *builder) compareChild(parent, child *inventory.Table) {
+	s := b.state(child)
+	switch {
+	case !s.current:
+		b.redeploy(child.Name, b.restart(child, string(s.sync.State)+" ("+s.sync.Detail+")"), true)
+	case b.restartedAfter(parent, s):
+		b.redeploy(child.Name, b.restart(child, "parent "+parent.Name+" was redeployed after it started (a deploy that did not finish)"), true)
+	default:
+		// In scope as a descendant: all of its own descendants are too, as
+		// they would restart with it.
+		b.set(child.Name, inSync, RoleDescendant, true)
+		b.decided[child.Name].cascade = true
+	}
+}
+
+// restartedAfter reports whether parent's statements are newer than the
+// DML (or DDL) that s runs.
+func (b *builder) restartedAfter(parent *inventory.Table, s state) bool {
+	mine := s.dml
+	if mine == nil {
+		mine = s.ddl
+	}
+	if mine == nil || mine.CreatedAt.IsZero() {
+		return false
+	}
+	p := b.state(parent)
+	for _, st := range []*Statement{p.dml, p.ddl} {
+		if st != nil && st.CreatedAt.After(mine.CreatedAt) {
+			return true
+		}
+	}
+	return false
+}
+
+// restart is the verdict on a descendant, cause saying why it restarts.
+func (b *builder) restart(t *inventory.Table, cause string) verdict {
+	return b.decide(t, b.state(t), func(t *inventory.Table, s state) verdict {
 		return b.restartAction(t, s, cause)
 	})
-	b.set(t.Name, kind, RoleDescendant, reason)
 }
 
-// restartAction is the rule for a descendant: created when it does not
-// run, else recreated when its state depends on the changed input, else its
-// DML restarts.
-func (b *builder) restartAction(t *inventory.Table, s state, cause string) (ActionKind, string) {
+// restartAction is the rule for a descendant: created when its table does
+// not exist, else recreated when its state depends on the changed input,
+// else its DML restarts (or is created, when it does not run).
+func (b *builder) restartAction(t *inventory.Table, s state, cause string) verdict {
 	switch {
-	case !s.runs:
-		return Create, cause + "; not running"
+	case !s.exists:
+		return work(Create, cause+"; not running")
 	case stateful(t) && !b.opts.DMLOnly:
-		return Recreate, cause + "; stateful: recreate"
+		return work(Recreate, cause+"; stateful: recreate")
+	case !s.runs:
+		return work(Create, cause+"; not running")
 	}
-	return RestartDML, cause + "; restart the DML"
+	return work(RestartDML, cause+"; restart the DML")
 }

@@ -86,8 +86,11 @@ func TestShiftLeftScenarios(t *testing.T) {
 		{"f, d not running", "f", []string{"d"}, planner.Options{}, []string{"d"}, []string{"f"}, 7},
 		{"f with descendants, src_y y z d not running", "f", []string{"src_y", "y", "z", "d"},
 			planner.Options{MayStartDescendants: true}, []string{"d", "src_y", "y", "z"}, []string{"c", "e", "f", "p"}, 12},
+		// shift_left plans 5 tables and leaves the children of the four
+		// recreated ancestors FAILED (their tables are dropped under them):
+		// shiftleft redeploys them, and what they need (docs/compatibility.md).
 		{"z, force ancestors", "z", nil, planner.Options{ForceAncestors: true},
-			[]string{"src_x", "src_y", "x", "y"}, []string{"z"}, 5},
+			[]string{"b", "src_a", "src_b", "src_x", "src_y", "x", "y"}, []string{"a", "c", "d", "f", "p", "z"}, 13},
 		{"z with descendants, ancestors running", "z", nil, planner.Options{MayStartDescendants: true},
 			nil, []string{"c", "d", "e", "f", "p", "z"}, 12},
 		{"z, force ancestors and descendants", "z", nil, planner.Options{ForceAncestors: true, MayStartDescendants: true},
@@ -204,9 +207,9 @@ func TestStartTableRules(t *testing.T) {
 		{"an existing stateless sink only restarts its DML", "mid", deployed(g, false, "src", "mid"), planner.Options{},
 			planner.RestartDML, []string{"delete-statement", "create-dml"}, "stateless"},
 		{"an existing sink with --force is recreated", "mid", deployed(g, false, "src", "mid"), planner.Options{Force: true},
-			planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}, "--force"},
+			planner.Recreate, []string{"delete-statement", "drop-table", "delete-statement", "create-ddl", "delete-statement", "create-dml"}, "--force"},
 		{"a stateful DML is recreated without --force", "agg", deployed(g, false, "src", "mid", "agg"), planner.Options{},
-			planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}, "stateful"},
+			planner.Recreate, []string{"delete-statement", "drop-table", "delete-statement", "create-ddl", "delete-statement", "create-dml"}, "stateful"},
 		{"--dml-only restarts a stateful DML without dropping", "agg", deployed(g, false, "src", "mid", "agg"), planner.Options{DMLOnly: true},
 			planner.RestartDML, []string{"delete-statement", "create-dml"}, "--dml-only"},
 		{"--dml-only on a new table deploys the DML only", "sink", deployed(g, false, "src", "mid", "agg"), planner.Options{DMLOnly: true},
@@ -214,7 +217,7 @@ func TestStartTableRules(t *testing.T) {
 		{"a table running the tree's SQL is left alone", "agg", deployed(g, true, "src", "mid", "agg"), planner.Options{},
 			planner.Skip, nil, "same fingerprint"},
 		{"--force redeploys even the same SQL", "agg", deployed(g, true, "src", "mid", "agg"), planner.Options{Force: true},
-			planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}, "--force"},
+			planner.Recreate, []string{"delete-statement", "drop-table", "delete-statement", "create-ddl", "delete-statement", "create-dml"}, "--force"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,11 +288,13 @@ func TestDescendantRules(t *testing.T) {
 		{"a stateful change restarts every child", "agg", planner.Options{MayStartDescendants: true},
 			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.Skip, "agg": planner.Recreate,
 				"top": planner.RestartDML, "both": planner.RestartDML, "other": planner.Skip, "ext_x": planner.Skip}},
-		{"without descendants nothing below restarts", "agg", planner.Options{},
-			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.Skip, "agg": planner.Recreate}},
-		{"excluded tables are skipped", "agg", planner.Options{MayStartDescendants: true, Exclude: []string{"top"}},
+		{"without descendants only the readers of a recreated table restart: they would fail", "agg", planner.Options{},
 			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.Skip, "agg": planner.Recreate,
-				"top": planner.Skip, "both": planner.RestartDML, "other": planner.Skip, "ext_x": planner.Skip}},
+				"top": planner.RestartDML, "both": planner.RestartDML, "other": planner.Skip, "ext_x": planner.Skip}},
+		{"without descendants a stateless restart restarts nothing below", "mid", planner.Options{},
+			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.RestartDML}},
+		{"excluded tables are skipped, and what only they would restart", "mid", planner.Options{MayStartDescendants: true, Exclude: []string{"agg"}},
+			map[string]planner.ActionKind{"src": planner.Skip, "mid": planner.RestartDML, "agg": planner.Skip}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -322,22 +327,24 @@ func TestChildsOtherParentsThatDoNotRunAreDeployed(t *testing.T) {
 }
 
 func TestProductsLimitDescendants(t *testing.T) {
-	g := chain(t, "src:", "agg*: src", "theirs: agg*", "shared: agg*")
+	// mid's restart does not drop its table: its stateful children restart
+	// by shift_left's rule, which products limit.
+	g := chain(t, "src:", "mid: src", "theirs*: mid", "shared*: mid")
 	for _, n := range []string{"theirs", "shared"} {
 		tb, _ := g.Table(n)
 		tb.Product = map[string]string{"theirs": "q", "shared": "common"}[n]
 	}
-	live := deployed(g, false, "src", "agg", "theirs", "shared")
+	live := deployed(g, false, "src", "mid", "theirs", "shared")
 	for _, tt := range []struct {
 		cross bool
 		want  planner.ActionKind
-	}{{false, ""}, {true, planner.RestartDML}} {
-		p, err := planner.Build(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true, CrossProduct: tt.cross})
+	}{{false, ""}, {true, planner.Recreate}} {
+		p, err := planner.Build(g, live, planner.Request{Tables: []string{"mid"}}, planner.Options{MayStartDescendants: true, CrossProduct: tt.cross})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := kinds(p)
-		if got["theirs"] != tt.want || got["shared"] != planner.RestartDML {
+		if got["theirs"] != tt.want || got["shared"] != planner.Recreate {
 			t.Errorf("cross-product %v: theirs %q shared %q", tt.cross, got["theirs"], got["shared"])
 		}
 	}
@@ -478,7 +485,7 @@ func TestUndeploy(t *testing.T) {
 		t.Errorf("undeploy %v, want %v", order, want)
 	}
 	mid, _ := p.Action("mid")
-	if !reflect.DeepEqual(mid.After, []string{"agg"}) || !reflect.DeepEqual(stepKinds(mid), []string{"delete-statement", "drop-table", "delete-statement"}) {
+	if !reflect.DeepEqual(mid.After, []string{"agg"}) || !reflect.DeepEqual(stepKinds(mid), []string{"delete-statement", "drop-table", "delete-statement", "delete-statement"}) {
 		t.Errorf("mid: after %v steps %v", mid.After, stepKinds(mid))
 	}
 }
@@ -502,11 +509,13 @@ func TestPlanWork(t *testing.T) {
 }
 
 // interrupted is the live state a recreate killed between its DDL and its
-// DML leaves: the DDL completed with the tree's SQL, the DML deleted.
+// DML leaves: the DDL completed with the tree's SQL after the drop, whose
+// helper is still there, the DML deleted.
 func interrupted(g *pipeline.Graph, live planner.Live, table string) planner.Live {
 	tb, _ := g.Table(table)
-	ddl := naming.DDL(tb.Name, tb.Product)
-	live.Statements[ddl] = planner.Statement{Name: ddl, Phase: planner.PhaseCompleted, Fingerprint: tb.Fingerprint}
+	ddl, helper := naming.DDL(tb.Name, tb.Product), naming.Drop(tb.Name)
+	live.Statements[helper] = planner.Statement{Name: helper, Phase: planner.PhaseCompleted, CreatedAt: at(1)}
+	live.Statements[ddl] = planner.Statement{Name: ddl, Phase: planner.PhaseCompleted, Fingerprint: tb.Fingerprint, CreatedAt: at(2)}
 	delete(live.Statements, naming.DML(tb.Name, tb.Product))
 	return live
 }
@@ -526,17 +535,17 @@ func TestInterruptedRecreateResumes(t *testing.T) {
 		steps []string
 	}{
 		{"a stateful start table", interrupted(g, all(), "agg"), planner.Request{Tables: []string{"agg"}}, planner.Options{},
-			"agg", planner.Create, []string{"create-dml"}},
+			"agg", planner.Create, []string{"delete-statement", "create-dml"}},
 		{"a start table with --force", interrupted(g, all(), "agg"), planner.Request{Tables: []string{"agg"}}, planner.Options{Force: true},
-			"agg", planner.Create, []string{"create-dml"}},
+			"agg", planner.Create, []string{"delete-statement", "create-dml"}},
 		{"a changed stateful DML", interrupted(g, all(), "agg"), planner.Request{Changes: []planner.Change{{Table: "agg", DML: true}}}, planner.Options{},
-			"agg", planner.Create, []string{"create-dml"}},
+			"agg", planner.Create, []string{"delete-statement", "create-dml"}},
 		{"a stateful descendant", interrupted(g, all(), "top"), planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true},
-			"top", planner.Create, []string{"create-dml"}},
+			"top", planner.Create, []string{"delete-statement", "create-dml"}},
 		{"an ancestor with --force-ancestors", interrupted(g, all(), "mid"), planner.Request{Tables: []string{"agg"}}, planner.Options{ForceAncestors: true},
-			"mid", planner.Create, []string{"create-dml"}},
+			"mid", planner.Create, []string{"delete-statement", "create-dml"}},
 		{"not when the DML exists but FAILED", failedDML, planner.Request{Tables: []string{"agg"}}, planner.Options{},
-			"agg", planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}},
+			"agg", planner.Recreate, []string{"delete-statement", "delete-statement", "drop-table", "delete-statement", "create-ddl", "delete-statement", "create-dml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -559,7 +568,7 @@ func TestDDLOnlyTableIsRecreatedNotRestarted(t *testing.T) {
 	ref.DMLRef = ""
 	live := deployed(g, false, "mid")
 	live.Statements[naming.DDL("ref", "p")] = planner.Statement{Name: naming.DDL("ref", "p"), Phase: planner.PhaseCompleted, Fingerprint: "old"}
-	recreate := []string{"delete-statement", "delete-statement", "drop-table", "create-ddl"}
+	recreate := []string{"delete-statement", "drop-table", "delete-statement", "create-ddl", "delete-statement"}
 	tests := []struct {
 		name  string
 		req   planner.Request
@@ -597,7 +606,7 @@ func TestDeployingADDLDropsTheExistingTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, _ := p.Action("mid")
-	want := []string{"delete-statement", "delete-statement", "drop-table", "create-ddl", "create-dml"}
+	want := []string{"delete-statement", "drop-table", "delete-statement", "create-ddl", "delete-statement", "create-dml"}
 	if a.Kind != planner.Create || !reflect.DeepEqual(stepKinds(a), want) {
 		t.Errorf("mid: %s %v, want create %v", a.Kind, stepKinds(a), want)
 	}

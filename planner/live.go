@@ -1,5 +1,7 @@
 package planner
 
+import "time"
+
 // Live is what runs on Confluent Cloud now, as the deployments package reads
 // it: the environment's statements and compute pools.
 type Live struct {
@@ -16,6 +18,15 @@ type Statement struct {
 	// Fingerprint is the fingerprint label shiftleft puts on the statements
 	// it creates; "" for statements made by other tools.
 	Fingerprint string
+	// Table is the table label shiftleft puts on the statements it creates
+	// (a label value: see deployments.LabelTable); "" for other tools'.
+	Table string
+	// Detail is Flink's status.detail: why a statement failed or degraded.
+	Detail string
+	// CreatedAt orders a table's statements against its parents' and its
+	// drop: what ran after what is how an interrupted deploy is told from a
+	// finished one.
+	CreatedAt time.Time
 }
 
 // ComputePool is a pool as the plan needs it.
@@ -33,6 +44,11 @@ const (
 	PhaseRunning   = "RUNNING"
 	PhaseCompleted = "COMPLETED"
 	PhaseDegraded  = "DEGRADED"
+	PhaseFailed    = "FAILED"
+	PhaseFailing   = "FAILING"
+	PhaseStopped   = "STOPPED"
+	PhaseStopping  = "STOPPING"
+	PhaseDeleting  = "DELETING"
 	PoolReady      = "PROVISIONED"
 )
 

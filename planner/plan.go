@@ -31,8 +31,11 @@ type StepKind string
 const (
 	// DeleteStatement deletes Statement if it exists and waits until it is gone.
 	DeleteStatement StepKind = "delete-statement"
-	// DropTable runs "DROP TABLE IF EXISTS Table" as the statement Statement,
-	// waits for COMPLETED, then deletes that helper statement.
+	// DropTable runs "DROP TABLE IF EXISTS Table" as the helper statement
+	// Statement and waits for COMPLETED; a helper that completed already is
+	// a drop done. The helper is kept: a later DeleteStatement step removes
+	// it once the table is created again (or gone for good), so that what
+	// runs tells a dropped table from one that exists.
 	DropTable StepKind = "drop-table"
 	// CreateDDL runs the DDL file Ref as Statement and waits for COMPLETED.
 	CreateDDL StepKind = "create-ddl"
@@ -81,6 +84,10 @@ type Action struct {
 	// Wave is the action's depth among the actions that do work: 0 waits
 	// for nothing, wave n waits for at least one action of wave n-1.
 	Wave int `json:"wave"`
+	// Expect is what the table must be like once the plan ran, and Desired
+	// the statements and fingerprint that is checked against: [Verify].
+	Expect  Expectation `json:"expect,omitempty"`
+	Desired *Desired    `json:"desired,omitempty"`
 }
 
 // Plan is every action of a deployment, parents before children.

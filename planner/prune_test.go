@@ -35,7 +35,7 @@ func TestPrune(t *testing.T) {
 	if !reflect.DeepEqual(old.After, []string{"keep", "older"}) || old.Wave != 1 {
 		t.Errorf("old waits for %v in wave %d, want [keep older] in wave 1", old.After, old.Wave)
 	}
-	if !reflect.DeepEqual(stepKinds(old), []string{"delete-statement", "drop-table", "delete-statement"}) {
+	if !reflect.DeepEqual(stepKinds(old), []string{"delete-statement", "drop-table", "delete-statement", "delete-statement"}) {
 		t.Errorf("old's steps %v", stepKinds(old))
 	}
 	if !strings.Contains(old.Reason, "deleted") {

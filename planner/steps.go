@@ -4,17 +4,8 @@ import (
 	"github.com/shiftleft/shiftleft/inventory"
 )
 
-// exclude turns the decisions on excluded tables into skips.
-func (b *builder) exclude() {
-	for _, n := range b.opts.Exclude {
-		if d, ok := b.decided[n]; ok {
-			d.kind, d.reason = Skip, "excluded (--exclude-table-file-name)"
-		}
-	}
-}
-
-// plan lays the decisions out in graph order with their steps, pools and
-// dependencies.
+// plan lays the decisions out in graph order with their steps, pools,
+// dependencies and what each leaves the table like.
 func (b *builder) plan() *Plan {
 	p := &Plan{}
 	wave := map[string]int{}
@@ -24,7 +15,11 @@ func (b *builder) plan() *Plan {
 			continue
 		}
 		t, _ := b.g.Table(n)
-		a := Action{Table: n, Product: t.Product, Kind: d.kind, Role: d.role, Reason: d.reason}
+		a := Action{Table: n, Product: t.Product, Kind: d.kind, Role: d.role, Reason: d.reason, Expect: d.expect}
+		if d.expect != ExpectNothing {
+			desired := desiredOf(t, b.opts.Naming)
+			a.Desired = &desired
+		}
 		if d.kind != Skip {
 			s := b.state(t)
 			a.Steps = b.steps(t, s, d.kind)
@@ -43,36 +38,46 @@ func (b *builder) plan() *Plan {
 }
 
 // steps are the statement operations of an action. Deploying a DDL drops
-// the table first when it exists; the DDL statement is deleted before the
-// drop so that its create step always runs.
+// the table first when it exists. The drop's helper statement stays until
+// the new DDL completed: while it is there, what runs says the table is
+// gone, so a deploy stopped at any step is resumed, never redone.
 func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	n := b.opts.Naming
-	ddl, dml := n.DDL(t.Name, t.Product), n.DML(t.Name, t.Product)
+	ddl, dml, helper := n.DDL(t.Name, t.Product), n.DML(t.Name, t.Product), n.Drop(t.Name)
 	deleteDML := Step{Kind: DeleteStatement, Statement: dml}
 	deleteDDL := Step{Kind: DeleteStatement, Statement: ddl}
-	drop := Step{Kind: DropTable, Statement: n.Drop(t.Name)}
+	deleteHelper := Step{Kind: DeleteStatement, Statement: helper}
+	drop := Step{Kind: DropTable, Statement: helper}
 	createDDL := Step{Kind: CreateDDL, Statement: ddl, Ref: t.DDLRef, Fingerprint: t.Fingerprint}
 	var createDML []Step
 	if t.DMLRef != "" {
 		createDML = []Step{{Kind: CreateDML, Statement: dml, Ref: t.DMLRef, Fingerprint: t.Fingerprint}}
 	}
-	recreate := append([]Step{deleteDML, deleteDDL, drop, createDDL}, createDML...)
-	switch kind {
-	case Recreate:
-		return recreate
-	case RestartDML:
-		return append([]Step{deleteDML}, createDML...)
-	case Drop:
-		return []Step{deleteDML, drop, deleteDDL}
+	// A helper left by a recreate that got past its DDL is deleted first:
+	// the next drop must not take it for its own.
+	var steps []Step
+	if s.staleDrop {
+		steps = append(steps, deleteHelper)
 	}
+	recreate := append([]Step{deleteDML, drop, deleteDDL, createDDL, deleteHelper}, createDML...)
 	switch {
+	case kind == Recreate:
+		return append(steps, recreate...)
+	case kind == RestartDML:
+		return append(append(steps, deleteDML), createDML...)
+	case kind == Drop:
+		return append(steps, deleteDML, drop, deleteDDL, deleteHelper)
+	case s.dropped:
+		// An interrupted recreate dropped the table: the drop is done (the
+		// step waits for it), its table is created again.
+		return append([]Step{drop, createDDL, deleteHelper}, createDML...)
 	case b.opts.DMLOnly || s.ddlCurrent:
 		// The table is there with this DDL (or the user says it is).
-		return createDML
+		return append(steps, createDML...)
 	case s.exists:
-		return recreate
+		return append(steps, recreate...)
 	}
-	return append([]Step{createDDL}, createDML...)
+	return append(append(steps, createDDL), createDML...)
 }
 
 // pool is shift_left's choice of compute pool (§4.6), in the order:

@@ -19,7 +19,7 @@ func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, 
 	if t.External() {
 		return nil, fmt.Errorf("%w: %s is an external topic", ErrNotDeployable, t.Name)
 	}
-	b := &builder{g: g, live: live, opts: opts.withDefaults()}
+	b := newBuilder(g, live, opts)
 	names := append([]string{table}, g.Descendants(table)...)
 	slices.Reverse(names)       // children first
 	dropped := map[string]int{} // wave of each dropped table
@@ -43,7 +43,7 @@ func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, 
 // deleted parents: no running statement reads a table being dropped, and
 // when a reader's redeploy fails the table stays.
 func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts Options) error {
-	b := &builder{live: live, opts: opts.withDefaults()}
+	b := newBuilder(nil, live, opts)
 	gone := map[string]bool{}
 	for _, n := range deleted {
 		if base.Tables[n] == nil {
@@ -95,9 +95,11 @@ func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts
 // readers that do work (waves holds their waves and gets t's); a table not
 // deployed is a skip.
 func (b *builder) drop(t *inventory.Table, role Role, reason string, readers []string, waves map[string]int) Action {
-	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed"}
+	desired := desiredOf(t, b.opts.Naming)
+	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed",
+		Expect: ExpectAbsent, Desired: &desired}
 	s := b.state(t)
-	if !s.exists && s.dml == nil && s.ddl == nil {
+	if !s.exists && s.dml == nil && s.ddl == nil && s.drop == nil {
 		return a
 	}
 	a.Kind, a.Reason = Drop, reason

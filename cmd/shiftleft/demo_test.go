@@ -15,7 +15,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"job succeeded: 13 tables deployed",
 		"recreate     sales_dim_customer           DML changed, stateful",
-		"recreate     sales_fct_customer_orders    parent sales_dim_customer redeployed",
+		"recreate     sales_fct_customer_orders    parent sales_dim_customer recreated (DROP TABLE fails its readers); stateful: recreate",
 		"job succeeded: 3 tables deployed, 4 running unchanged",
 	} {
 		if !strings.Contains(r.stdout, want) {

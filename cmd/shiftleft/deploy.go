@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -424,9 +425,26 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session
 		return err
 	}
 	if result.Failed() {
-		return fmt.Errorf("deployment failed: %d failed, %d blocked, %d cancelled", result.Totals.Failed, result.Totals.Blocked, result.Totals.Cancelled)
+		msg := fmt.Sprintf("deployment failed: %d failed, %d blocked, %d cancelled", result.Totals.Failed, result.Totals.Blocked, result.Totals.Cancelled)
+		if n := len(result.OutOfSync); n > 0 {
+			msg += fmt.Sprintf("; %d tables not in sync after the run: %s", n, outOfSync(result.OutOfSync))
+		}
+		return errors.New(msg)
 	}
 	return nil
+}
+
+// outOfSync lists tables and their states, the first few only.
+func outOfSync(l []planner.TableStatus) string {
+	const shown = 5
+	var parts []string
+	for _, s := range l[:min(len(l), shown)] {
+		parts = append(parts, s.Table+" "+string(s.State))
+	}
+	if len(l) > shown {
+		parts = append(parts, fmt.Sprintf("and %d more", len(l)-shown))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func statementProperties(cfg *config.Config) map[string]string {
@@ -507,6 +525,16 @@ func (a *app) printResult(r *deployments.Result) {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", act.Table, act.Action, act.Status, act.FinalPhase, act.Duration, detail)
 	}
 	_ = w.Flush()
-	fmt.Fprintf(a.stdout, "%s in %s: %d succeeded, %d failed, %d blocked, %d skipped\n", r.Status, r.Wall,
-		r.Totals.Succeeded, r.Totals.Failed, r.Totals.Blocked, r.Totals.Skipped)
+	if len(r.OutOfSync) > 0 {
+		fmt.Fprintln(a.stdout, "not in sync after the run:")
+		for _, s := range r.OutOfSync {
+			fmt.Fprintln(a.stdout, "  "+s.String())
+		}
+	}
+	verified := "verified"
+	if !r.Verified {
+		verified = "not verified"
+	}
+	fmt.Fprintf(a.stdout, "%s in %s: %d succeeded, %d failed, %d blocked, %d skipped; %s\n", r.Status, r.Wall,
+		r.Totals.Succeeded, r.Totals.Failed, r.Totals.Blocked, r.Totals.Skipped, verified)
 }

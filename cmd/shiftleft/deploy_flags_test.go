@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,7 +90,8 @@ func productOf(table string) string {
 
 // TestDeployDescendantFlags: which descendants of a redeployed stateful
 // table restart, as --exclude-table-file-name, --cross-product-deployment
-// and app.accepted_common_products say.
+// and app.accepted_common_products say. --dml-only keeps p_fct_sink's table:
+// had it been dropped, every reader would restart, flags or not.
 func TestDeployDescendantFlags(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -112,7 +114,7 @@ func TestDeployDescendantFlags(t *testing.T) {
 			tg, dir := newTarget(t), twoProducts(t)
 			tg.mustDeploy(t, dir, "--table-list-file-name", writeFile(t, "all.txt", "p_mv_sink\nq_fct_other\n"))
 			writeTree(t, dir, newStatefulSQL)
-			r := tg.mustDeploy(t, dir, append([]string{"--table-name", "p_fct_sink", "--may-start-descendants"}, tt.flags(t)...)...)
+			r := tg.mustDeploy(t, dir, append([]string{"--table-name", "p_fct_sink", "--may-start-descendants", "--dml-only"}, tt.flags(t)...)...)
 			c := tg.creates()
 			for table, restarts := range tt.restarts {
 				want := 1
@@ -162,19 +164,22 @@ func TestDeployResumesAnInterruptedRecreate(t *testing.T) {
 	writeTree(t, dir, newStatefulSQL)
 
 	// The first attempt: the recreate's steps up to its DDL, as a run
-	// killed right after the DDL completed leaves them.
+	// killed right after the DDL completed leaves them (the drop's helper
+	// is deleted next, then the DML created).
 	plan := tg.dryRunPlan(t, dir, "--table-name", "p_fct_sink")
 	a, _ := plan.Action("p_fct_sink")
-	last := len(a.Steps) - 1
-	if a.Kind != planner.Recreate || a.Steps[last].Kind != planner.CreateDML {
+	ddlAt := slices.IndexFunc(a.Steps, func(s planner.Step) bool { return s.Kind == planner.CreateDDL })
+	if a.Kind != planner.Recreate || ddlAt < 0 || a.Steps[len(a.Steps)-1].Kind != planner.CreateDML {
 		t.Fatalf("first plan: %s %+v", a.Kind, a.Steps)
 	}
-	a.Steps, a.After, a.Wave = a.Steps[:last], nil, 0
+	a.Steps, a.After, a.Wave = a.Steps[:ddlAt+1], nil, 0
 	inv, _, err := inventory.Build(os.DirFS(dir), inventory.Options{Root: filepath.Base(dir)})
 	must(t, err)
 	runner, err := deployments.NewRunner(tg.client, deployments.TreeLoader(os.DirFS(dir), inv))
 	must(t, err)
-	if res, err := runner.Run(context.Background(), &planner.Plan{Actions: []planner.Action{a}}); err != nil || res.Failed() {
+	// Its steps succeed; what runs afterwards says the DML is missing.
+	res, err := runner.Run(context.Background(), &planner.Plan{Actions: []planner.Action{a}})
+	if err != nil || res.Totals.Failed != 1 || len(res.OutOfSync) != 1 || res.OutOfSync[0].State != planner.Missing {
 		t.Fatalf("interrupted recreate: %v %+v", err, res)
 	}
 	if _, err := tg.client.GetStatement(context.Background(), dml("p_fct_sink", "p")); err == nil {
