@@ -104,3 +104,16 @@ func (e *StatementFailedError) Error() string {
 	}
 	return fmt.Sprintf("statement %s is %s: %s", e.Name, e.Phase, e.Detail)
 }
+
+// Retryable reports whether a call that failed with err may pass when made
+// again later: a rate limit, a 5xx, or a network error that a new connection
+// may not meet. The client has retried such errors already, as far as its
+// [RetryPolicy] allows; a caller that can wait longer (a wait for a phase, a
+// deploy step bounded by its own timeout) tries again.
+func Retryable(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode == http.StatusTooManyRequests || retryableStatus(apiErr.StatusCode)
+	}
+	return transient(err)
+}

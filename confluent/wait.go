@@ -17,8 +17,9 @@ import (
 // DEGRADED to accept a degraded run. FAILED or FAILING, when not wanted, end
 // the wait with a [*StatementFailedError]. Any other phase is waited
 // through, STOPPED and COMPLETED included: just after a PUT the previous
-// phase can still show. A missing statement is [ErrStatementNotFound]. When
-// ctx ends, the error wraps ctx.Err() and names the last phase seen.
+// phase can still show. A missing statement is [ErrStatementNotFound]. A
+// read failing with a [Retryable] error is made again. When ctx ends, the
+// error wraps ctx.Err() and names the last phase seen.
 func (c *Client) WaitForPhase(ctx context.Context, name string, want ...Phase) (*Statement, error) {
 	if len(want) == 0 {
 		return nil, fmt.Errorf("%w: wait for statement %s: no phase to wait for", ErrInvalidRequest, name)
@@ -60,15 +61,21 @@ func (c *Client) poll(ctx context.Context, name string, done func(*Statement, er
 	var last Phase
 	for {
 		st, err := c.GetStatement(ctx, name)
-		if err != nil && ctx.Err() != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
 			return waitError(name, last, ctx.Err())
-		}
-		if phase := phaseOf(st); phase != last && st != nil {
-			last = phase
-			c.log.Debug("statement phase", zap.String("statement", name), zap.String("phase", string(phase)))
-		}
-		if ok, err := done(st, err); ok || err != nil {
-			return err
+		case Retryable(err):
+			// A read that keeps failing says nothing of the statement: a
+			// statement just created may well be running. Read again.
+			c.log.Warn("cannot read the statement's phase; reading again", zap.String("statement", name), zap.Error(err))
+		default:
+			if phase := phaseOf(st); phase != last && st != nil {
+				last = phase
+				c.log.Debug("statement phase", zap.String("statement", name), zap.String("phase", string(phase)))
+			}
+			if ok, err := done(st, err); ok || err != nil {
+				return err
+			}
 		}
 		if err := backoff.Sleep(ctx, wait); err != nil {
 			return waitError(name, last, err)

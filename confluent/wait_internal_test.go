@@ -10,6 +10,7 @@ import (
 
 func TestWaitForPhase(t *testing.T) {
 	one := stmtPath + "/orders-v2"
+	unavailable := exchange{method: "GET", path: one, status: 503, resp: failureJSON(503, "", "Service Unavailable", "")}
 	get := func(phase Phase, detail string) exchange {
 		return exchange{method: "GET", path: one, status: 200, resp: statementJSON("orders-v2", testSQL, phase, detail, "1")}
 	}
@@ -27,7 +28,18 @@ func TestWaitForPhase(t *testing.T) {
 		wantFailed *StatementFailedError
 		wantErr    error
 		wantInErr  string
+		faulty     bool // answers off the spec (503s)
 	}{
+		{
+			// More 503s than the client's retries: the wait reads again, as
+			// the statement may be running.
+			name: "reads that keep failing are made again",
+			script: []exchange{get(PhasePending, ""), unavailable, unavailable, unavailable, unavailable,
+				unavailable, get(PhaseRunning, "")},
+			want:      []Phase{PhaseRunning},
+			wantPhase: PhaseRunning,
+			faulty:    true,
+		},
 		{
 			name:      "reaches RUNNING",
 			script:    []exchange{get(PhasePending, ""), get(PhasePending, "waiting for compute pool"), get(PhaseRunning, "")},
@@ -86,7 +98,11 @@ func TestWaitForPhase(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, srv := newScript(t, tt.script...)
-			c := newTestClient(t, srv.URL)
+			client := newTestClient
+			if tt.faulty {
+				client = newFaultyClient
+			}
+			c := client(t, srv.URL)
 			ctx := testCtx(t)
 			if tt.timeout > 0 {
 				ctx = ctxWithin(t, tt.timeout)

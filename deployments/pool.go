@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/internal/backoff"
 	"github.com/shiftleft/shiftleft/planner"
 )
 
@@ -23,24 +24,40 @@ const (
 // one that exists (a crashed run may have created it, and pool creates are
 // not idempotent), else a new one. Concurrent callers wanting the same
 // name share one lookup and creation.
+//
+// A create that fails with a retryable error (a 5xx, a lost answer) may have
+// made the pool all the same: the pools are listed again before the next
+// create, until ctx ends.
 func (r *Runner) ensurePool(ctx context.Context, want planner.NewPool) (string, error) {
 	return r.pools.do(ctx, want.Name, func() (string, error) {
-		pool, err := r.findPool(ctx, want.Name)
-		if err != nil {
-			return "", err
-		}
-		if pool == nil {
-			pool, err = r.client.CreateComputePool(ctx, confluent.ComputePoolRequest{
-				DisplayName: want.Name, Cloud: r.opts.cloud, Region: r.opts.region, MaxCFU: want.MaxCFU})
-			if err != nil {
-				return "", fmt.Errorf("create %s: %w", want.Name, err)
+		wait := poolPollInitial
+		for {
+			pool, err := r.findPool(ctx, want.Name)
+			if err == nil && pool == nil {
+				pool, err = r.client.CreateComputePool(ctx, confluent.ComputePoolRequest{
+					DisplayName: want.Name, Cloud: r.opts.cloud, Region: r.opts.region, MaxCFU: want.MaxCFU})
+				if err != nil {
+					err = fmt.Errorf("create %s: %w", want.Name, err)
+				} else {
+					r.log.Info("compute pool created", zap.String("pool", want.Name), zap.String("id", pool.ID))
+				}
 			}
-			r.log.Info("compute pool created", zap.String("pool", want.Name), zap.String("id", pool.ID))
+			if err != nil {
+				if !confluent.Retryable(err) || ctx.Err() != nil {
+					return "", err
+				}
+				r.log.Warn("compute pool not ready; looking for it again", zap.String("pool", want.Name), zap.Error(err))
+				if err := backoff.Sleep(ctx, wait); err != nil {
+					return "", err
+				}
+				wait = min(2*wait, poolPollMax)
+				continue
+			}
+			if err := r.waitPool(ctx, pool); err != nil {
+				return "", err
+			}
+			return pool.ID, nil
 		}
-		if err := r.waitPool(ctx, pool); err != nil {
-			return "", err
-		}
-		return pool.ID, nil
 	})
 }
 
@@ -67,7 +84,8 @@ func (r *Runner) findPool(ctx context.Context, name string) (*confluent.ComputeP
 	return found, nil
 }
 
-// waitPool polls the pool, at growing intervals, until it is PROVISIONED.
+// waitPool polls the pool, at growing intervals, until it is PROVISIONED;
+// a read that fails with a retryable error is made again.
 func (r *Runner) waitPool(ctx context.Context, p *confluent.ComputePool) error {
 	wait := poolPollInitial
 	for {
@@ -86,10 +104,12 @@ func (r *Runner) waitPool(ctx context.Context, p *confluent.ComputePool) error {
 		}
 		wait = min(2*wait, poolPollMax)
 		next, err := r.client.GetComputePool(ctx, p.ID)
-		if err != nil {
+		switch {
+		case err == nil:
+			p = next
+		case !confluent.Retryable(err):
 			return fmt.Errorf("wait for compute pool %s (%s): %w", p.Spec.DisplayName, p.ID, err)
 		}
-		p = next
 	}
 }
 

@@ -28,7 +28,11 @@ type PlanReport struct {
 	Graph string
 	// Warnings are shown above the plan: deleted tables, parse errors...
 	Warnings []string
-	JobID    string
+	// Errors say why the pull request's pipelines do not build, one per
+	// broken file (its path, table, line and what is wrong): then nothing
+	// is planned, and the comment says so instead of showing a plan.
+	Errors []string
+	JobID  string
 }
 
 // PlanRow is one table of the plan.
@@ -56,6 +60,11 @@ func RenderPlanComment(r PlanReport) string {
 	b.WriteString(Marker + "\n")
 	fmt.Fprintf(&b, "### shiftleft plan for %s\n\n", code(shortSHA(r.HeadSHA)))
 	writeWarnings(&b, r.Warnings)
+	if len(r.Errors) > 0 {
+		writeErrors(&b, r.Errors)
+		writeFooter(&b, r)
+		return b.String()
+	}
 	if len(work) == 0 {
 		b.WriteString("No Flink statement would change.\n\n")
 	} else {
@@ -116,6 +125,23 @@ func writeWarnings(b *strings.Builder, warnings []string) {
 		fmt.Fprintf(b, "> - %s\n", text(w))
 	}
 	b.WriteString("\n")
+}
+
+// writeErrors says the pipelines do not build, and why, in a GitHub alert.
+func writeErrors(b *strings.Builder, errs []string) {
+	fmt.Fprintf(b, "> [!CAUTION]\n> **The pipelines do not build** (%d %s): nothing can be planned or deployed until they do.\n>\n",
+		len(errs), plural(len(errs), "error", "errors"))
+	for _, e := range errs {
+		fmt.Fprintf(b, "> - %s\n", text(e))
+	}
+	b.WriteString("\n")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func writeGraph(b *strings.Builder, graph string) {

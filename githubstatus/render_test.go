@@ -39,6 +39,11 @@ func report(rows []githubstatus.PlanRow, warnings ...string) githubstatus.PlanRe
 	}
 }
 
+func withErrors(r githubstatus.PlanReport, errs ...string) githubstatus.PlanReport {
+	r.Errors = errs
+	return r
+}
+
 func withGraph(r githubstatus.PlanReport, graph string) githubstatus.PlanReport {
 	r.Graph = graph
 	return r
@@ -68,6 +73,8 @@ func TestRenderPlanCommentGolden(t *testing.T) {
 		{"warnings", report(typicalRows[1:3],
 			"sales_legacy_orders was deleted: it keeps running until pruning is enabled",
 			"pipelines/facts/sales/x/sql-scripts/dml.x.sql:3:14: unterminated string")},
+		{"does_not_build", withErrors(report(nil), "pipelines/facts/sales/x/sql-scripts/dml.x.sql (table x): 3:14: unterminated string",
+			"pipelines/views/sales/y/sql-scripts/dml.y.sql (table y): 1:22: a table name must follow FROM")},
 		{"escaping", withGraph(report([]githubstatus.PlanRow{
 			{Table: "orders|v2", Action: planner.Recreate, Reason: "a | b\nsecond line </details> <script>&", Product: "sales|eu"},
 			{Table: "`odd`", Action: planner.Create, Reason: `ends with a backslash \`, Product: "<b>"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,8 +18,13 @@ import (
 )
 
 // deploy runs a push to the deploy branch: one deploy per repository and
-// environment at a time, from the last deployed commit (else the push's
-// before) to the pushed one.
+// environment at a time. What it deploys is decided against what runs: the
+// tables that changed since the last deployed commit (and what they
+// impact) are compared with the environment, so a job redelivered after a
+// crash deploys what is left. A branch with no deployed commit yet is
+// deployed from its whole tree: the push's before may never have been
+// deployed (pushes are not delivered in order) or be gone (force push), so
+// it is never the base.
 func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	branch := strings.TrimPrefix(j.Ref, "refs/heads/")
 	ctx, release, err := w.hold(ctx, j.Repo+"@"+w.target.Environment, log)
@@ -31,41 +37,47 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	if err != nil {
 		return err
 	}
-	repo, err := w.git.Fetch(ctx, j.CloneURL, nonZero(j.Before, j.After, deployed)...)
+	repo, err := w.git.Fetch(ctx, j.CloneURL, j.After)
 	if errors.Is(err, gitrepo.ErrCommitNotFound) {
 		return permanent(err)
 	}
 	if err != nil {
 		return err
 	}
-	base := j.Before
+	base := ""
 	if hasDeployed {
-		if deployed == j.After {
-			if !rerun(j) {
-				// The same push delivered again: nothing to do.
-				j.Summary = "already deployed: " + short(j.After)
-				return w.status(ctx, j, githubstatus.StateSuccess)
-			}
-			// An operator asked for this commit again (`jobs replay`, with
-			// --force or --dml-only or not): plan the tables its push
-			// changed, from the push's own before, against what runs. Without
-			// options the planner finds them running this SQL and leaves
-			// them; with --force it recreates them.
-			base = j.Before
-		} else {
-			older, err := repo.IsAncestor(j.After, deployed)
-			if err != nil {
-				return err
-			}
-			if older {
-				// A newer commit is deployed already: deploying this one
-				// would roll it back.
-				j.Status, j.Summary = jobs.StatusSuperseded, "superseded: "+short(deployed)+" is deployed and newer"
-				log.Info("job superseded", zap.String("deployed", deployed))
-				return nil
-			}
-			base = deployed
+		if repo, hasDeployed, err = w.optional(ctx, repo, j, deployed, log); err != nil {
+			return err
 		}
+	}
+	switch {
+	case hasDeployed && deployed == j.After:
+		if !rerun(j) {
+			// The same push delivered again: nothing to do.
+			j.Summary = "already deployed: " + short(j.After)
+			return w.status(ctx, j, githubstatus.StateSuccess)
+		}
+		// An operator asked for this commit again (`jobs replay`, with
+		// --force or --dml-only or not): plan the tables its push changed,
+		// from the push's own before, against what runs. Without options
+		// the planner finds them running this SQL and leaves them; with
+		// --force it recreates them.
+		if base, err = w.replayBase(ctx, &repo, j, log); err != nil {
+			return err
+		}
+	case hasDeployed:
+		older, err := repo.IsAncestor(j.After, deployed)
+		if err != nil {
+			return err
+		}
+		if older {
+			// A newer commit is deployed already: deploying this one would
+			// roll it back.
+			j.Status, j.Summary = jobs.StatusSuperseded, "superseded: "+short(deployed)+" is deployed and newer"
+			log.Info("job superseded", zap.String("deployed", deployed))
+			return nil
+		}
+		base = deployed
 	}
 
 	c, err := w.planChange(ctx, repo, base, j.After, j.Options)
@@ -101,14 +113,15 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	}
 	j.Results = results(result)
 	if err != nil {
-		// Cancelled (the worker stops): hand the job back; the next
-		// delivery resumes where this one stopped.
+		// Cancelled (the worker stops), or what runs could not be read back
+		// after the run: hand the job back; the next delivery plans what is
+		// left and checks again.
 		return err
 	}
 	if result.Failed() {
 		j.Status = jobs.StatusFailed
-		j.Error = firstError(result)
-		j.Summary = fmt.Sprintf("%d failed, %d blocked, %d deployed", result.Totals.Failed, result.Totals.Blocked, result.Totals.Succeeded)
+		j.Error = failures(result)
+		j.Summary = failureSummary(result)
 		log.Warn("deploy failed", zap.String("error", j.Error))
 		return w.status(ctx, j, githubstatus.StateFailure)
 	}
@@ -126,7 +139,44 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	if n := len(c.kept()); n > 0 && !w.cfg.Prune {
 		j.Summary += fmt.Sprintf(", %d deleted (not dropped)", n)
 	}
+	j.Summary += "; verified"
 	return w.status(ctx, j, githubstatus.StateSuccess)
+}
+
+// optional fetches a commit the job can do without, and reports whether
+// the mirror holds it: a commit rewritten away by a force push is no error,
+// only one base less. The returned repository holds it when there is.
+func (w *Worker) optional(ctx context.Context, repo *gitrepo.Repo, j *jobs.Job, sha string, log *zap.Logger) (*gitrepo.Repo, bool, error) {
+	r, err := w.git.Fetch(ctx, j.CloneURL, sha)
+	switch {
+	case errors.Is(err, gitrepo.ErrCommitNotFound):
+		log.Warn("commit gone from the repository (force push?); doing without it", zap.String("commit", sha))
+		return repo, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	return r, true, nil
+}
+
+// replayBase is the base of a replay of the deployed commit: the push's
+// before, whose diff says which tables --force or --dml-only redo. When it
+// is gone, a plain replay compares the whole tree with what runs; the
+// others cannot tell which tables the push changed, and are refused.
+func (w *Worker) replayBase(ctx context.Context, repo **gitrepo.Repo, j *jobs.Job, log *zap.Logger) (string, error) {
+	if isZero(j.Before) {
+		return "", nil
+	}
+	r, ok, err := w.optional(ctx, *repo, j, j.Before, log)
+	switch {
+	case err != nil:
+		return "", err
+	case ok:
+		*repo = r
+		return j.Before, nil
+	case j.Options.Force || j.Options.DMLOnly:
+		return "", permanent(fmt.Errorf("the push's before commit %s is gone (force push): which tables it changed is unknown, so --force and --dml-only cannot redo them; deploy the tables by name", short(j.Before)))
+	}
+	return "", nil
 }
 
 // hold takes the lock named key and keeps it while the job runs: the
@@ -262,11 +312,38 @@ func results(r *deployments.Result) []jobs.TableResult {
 	return out
 }
 
-func firstError(r *deployments.Result) string {
+// failures names every table that failed or is not in sync after the run,
+// with why.
+func failures(r *deployments.Result) string {
+	var out []string
 	for _, a := range r.Actions {
 		if a.Status == deployments.StatusFailed {
-			return a.Table + ": " + a.Error
+			out = append(out, a.Table+": "+a.Error)
 		}
 	}
-	return ""
+	for _, s := range r.OutOfSync {
+		if !slices.ContainsFunc(r.Actions, func(a deployments.ActionResult) bool {
+			return a.Table == s.Table && a.Status == deployments.StatusFailed
+		}) {
+			out = append(out, s.String())
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// failureSummary is the one line of a failed deploy's commit status: the
+// counts, then the first tables not in sync.
+func failureSummary(r *deployments.Result) string {
+	s := fmt.Sprintf("%d failed, %d blocked, %d deployed", r.Totals.Failed, r.Totals.Blocked, r.Totals.Succeeded)
+	if n := len(r.OutOfSync); n > 0 {
+		var names []string
+		for _, t := range r.OutOfSync[:min(n, 3)] {
+			names = append(names, t.Table+" "+string(t.State))
+		}
+		s += fmt.Sprintf("; %d not in sync: %s", n, strings.Join(names, ", "))
+		if n > 3 {
+			s += ", …"
+		}
+	}
+	return s
 }

@@ -132,6 +132,20 @@ func (g *github) states(sha string) []string {
 	return out
 }
 
+// status is the state and description of the last status posted for sha
+// in a context.
+func (g *github) status(sha, context string) (state, description string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, s := range g.statuses[sha] {
+		if s["context"] == context {
+			state, _ = s["state"].(string)
+			description, _ = s["description"].(string)
+		}
+	}
+	return state, description
+}
+
 // pullComments returns the comments of a pull request and how many edits
 // were made.
 func (g *github) pullComments(n int) (map[int64]string, int) {

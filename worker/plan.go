@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
+	"github.com/shiftleft/shiftleft/inventory"
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/planner"
 )
@@ -51,12 +53,15 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	c, err := w.planChange(ctx, repo, base, j.After, j.Options)
 	switch {
 	case errors.Is(err, jobs.ErrInvalidJob):
-		// The pull request breaks the pipelines: say so on it.
-		report.Warnings = append(report.Warnings, err.Error())
+		// The pull request breaks the pipelines: say so on it, file by
+		// file, and fail its check.
+		report.Errors = buildErrors(err)
 		if stale, perr := w.postPlan(ctx, j, report, log); perr != nil || stale {
 			return perr
 		}
-		j.Summary = "the pipelines do not build: " + err.Error()
+		j.Summary = fmt.Sprintf("the pipelines do not build: %d %s, first %s", len(report.Errors),
+			plural(len(report.Errors), "error", "errors"), report.Errors[0])
+		_ = w.planStatus(ctx, j, githubstatus.StateFailure)
 		return err
 	case err != nil:
 		return err
@@ -89,7 +94,54 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	work := c.plan.Work()
 	j.Summary = fmt.Sprintf("plan: %d tables would change", work)
 	log.Info("plan posted", zap.Int("tables", work))
+	return w.planStatus(ctx, j, githubstatus.StateSuccess)
+}
+
+// PlanContext is the commit status context of plan jobs, beside the
+// deploy's: a pull request whose pipelines do not build fails this check.
+const PlanContext = "shiftleft/plan"
+
+// planStatus posts the plan job's summary as its head's plan status.
+func (w *Worker) planStatus(ctx context.Context, j *jobs.Job, state githubstatus.State) error {
+	err := w.gh.SetStatus(ctx, githubstatus.Status{Repo: j.Repo, SHA: j.After, State: state, Context: PlanContext, Description: j.Summary})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		w.log.Warn("plan status not posted", zap.String("job_id", j.ID), zap.Error(err))
+	}
 	return nil
+}
+
+// buildErrors splits why a tree does not build into one line per broken
+// file, each naming the file, its table and the line where it is known; an
+// error about no file in particular (a cycle) is one line.
+func buildErrors(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		if fe, ok := err.(*inventory.FileError); ok {
+			out = append(out, fe.Error())
+			return
+		}
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	if len(out) == 0 {
+		out = []string{strings.TrimPrefix(err.Error(), jobs.ErrInvalidJob.Error()+": ")}
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // postPlan puts the report in the pull request's comment, unless the pull

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/worker"
 )
 
 // TestPlanComment: the pull request's comment for a plan that changes a
@@ -33,18 +34,24 @@ func TestPlanComment(t *testing.T) {
 		// wantIn are parts of the comment after the job; wantCommentOf is
 		// the head whose plan the comment shows.
 		wantIn        []string
+		wantNotIn     []string
 		wantCommentOf string
+		// wantCheck is the head's plan status, state and a part of its
+		// description.
+		wantCheck [2]string
 	}{
 		{name: "change", head: changeAgg, prHead: changeAgg, wantStatus: jobs.StatusSucceeded, wantIn: []string{
 			"| `p_agg` (p) | recreate |",
 			"```mermaid\nflowchart",
 			"<details><summary>Unchanged tables (2)</summary>", "| `p_src` (p) | already runs",
-		}, wantCommentOf: changeAgg},
+		}, wantCommentOf: changeAgg, wantCheck: [2]string{"success", "1 tables would change"}},
 		{name: "does not build", head: broken, prHead: broken, wantStatus: jobs.StatusFailed, wantIn: []string{
-			"> [!WARNING]", "p_other", "No Flink statement would change.",
-		}, wantCommentOf: broken},
+			"**The pipelines do not build** (1 error)", "pipelines/facts/p/agg/sql-scripts/ddl.p_agg.sql (table p_other)",
+			"creates p_agg but dml.p_agg.sql writes p_other",
+		}, wantNotIn: []string{"No Flink statement would change"}, wantCommentOf: broken,
+			wantCheck: [2]string{"failure", "do not build: 1 error, first pipelines/facts/p/agg/sql-scripts/ddl.p_agg.sql"}},
 		{name: "superseded", head: changeAgg, prHead: broken, wantStatus: jobs.StatusSuperseded,
-			wantCommentOf: broken},
+			wantCommentOf: broken, wantCheck: [2]string{"success", "1 tables would change"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +85,14 @@ func TestPlanComment(t *testing.T) {
 						t.Errorf("the comment lacks %q:\n%s", want, body)
 					}
 				}
+				for _, unwanted := range tt.wantNotIn {
+					if strings.Contains(body, unwanted) {
+						t.Errorf("the comment says %q:\n%s", unwanted, body)
+					}
+				}
+			}
+			if state, desc := s.gh.status(tt.head, worker.PlanContext); state != tt.wantCheck[0] || !strings.Contains(desc, tt.wantCheck[1]) {
+				t.Errorf("plan status of %s: %s %q, want %s saying %q", tt.head[:7], state, desc, tt.wantCheck[0], tt.wantCheck[1])
 			}
 		})
 	}

@@ -40,9 +40,9 @@ func TestPrune(t *testing.T) {
 		gone bool
 	}{
 		{prune: true, wantPlan: "fct_c:restart-dml fct_gone:drop int_old:drop",
-			wantSummary: "1 tables deployed, 2 running unchanged, 2 deleted and dropped", gone: true},
+			wantSummary: "1 tables deployed, 2 running unchanged, 2 deleted and dropped; verified", gone: true},
 		{prune: false, wantPlan: "fct_c:restart-dml fct_gone:deleted int_old:deleted",
-			wantSummary: "1 tables deployed, 2 running unchanged, 2 deleted (not dropped)"},
+			wantSummary: "1 tables deployed, 2 running unchanged, 2 deleted (not dropped); verified"},
 	}
 	for _, tt := range tests {
 		name := "pruning off"
