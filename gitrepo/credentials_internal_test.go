@@ -3,7 +3,6 @@ package gitrepo
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/shiftleft/shiftleft/internal/files"
 	"github.com/shiftleft/shiftleft/internal/githttptest"
 )
 
@@ -51,29 +51,24 @@ func cacheIn(t *testing.T, dir string, opts ...Option) (*Cache, *observer.Observ
 	return c, logs
 }
 
-// noSecretUnder fails when any file under dir holds secret; it returns
-// the text of the files, for a check that they hold what they should.
-func noSecretUnder(t *testing.T, dir, secret string) string {
+// noSecretUnder fails when any file under dir holds the bot's secret,
+// and when none holds want (the clean URL, in a mirror's config): the
+// files looked at are those git wrote.
+func noSecretUnder(t *testing.T, dir, want string) {
 	t.Helper()
-	var all strings.Builder
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(data), secret) {
-			t.Errorf("%s holds the secret", path)
-		}
-		all.Write(data)
-		return nil
-	})
+	leaks, err := files.Containing(dir, botSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return all.String()
+	for _, p := range leaks {
+		t.Errorf("%s holds the secret", p)
+	}
+	if want == "" {
+		return
+	}
+	if holders, err := files.Containing(dir, want); err != nil || len(holders) == 0 {
+		t.Errorf("no file under %s holds %q (%v)", dir, want, err)
+	}
 }
 
 // TestFetchPrivateRepositoryOverHTTP fetches from a server that wants basic
@@ -116,15 +111,13 @@ func TestFetchPrivateRepositoryOverHTTP(t *testing.T) {
 			if text := logged(logs); strings.Contains(text, botSecret) {
 				t.Errorf("the log holds the secret:\n%s", text)
 			}
-			files := noSecretUnder(t, dir, botSecret)
 			if err != nil {
+				noSecretUnder(t, dir, "")
 				return
 			}
+			noSecretUnder(t, dir, "url = "+p.url+"\n")
 			if _, err := r.Tree(p.sha, "pipelines"); err != nil {
 				t.Errorf("the fetched commit: %v", err)
-			}
-			if !strings.Contains(files, "url = "+p.url+"\n") {
-				t.Errorf("no mirror config names %s", p.url)
 			}
 		})
 	}
@@ -169,7 +162,7 @@ func TestNewCacheCleansMirrorsWithCredentials(t *testing.T) {
 			}
 
 			c, logs := cacheIn(t, dir, WithCredentials(p.withCred))
-			noSecretUnder(t, dir, botSecret)
+			noSecretUnder(t, dir, "url = "+p.url+"\n")
 			entries, err := os.ReadDir(dir)
 			if err != nil {
 				t.Fatal(err)
@@ -191,7 +184,7 @@ func TestNewCacheCleansMirrorsWithCredentials(t *testing.T) {
 			if text := logged(logs); strings.Contains(text, botSecret) {
 				t.Errorf("the log holds the secret:\n%s", text)
 			}
-			noSecretUnder(t, dir, botSecret)
+			noSecretUnder(t, dir, "url = "+p.url+"\n")
 		})
 	}
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,8 +14,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/shiftleft/shiftleft/internal/files"
 	"github.com/shiftleft/shiftleft/internal/githttptest"
-	"github.com/shiftleft/shiftleft/jobs"
 )
 
 // TestCloneURLCredentialsStayOutOfEverything deploys a push of a private
@@ -70,21 +68,7 @@ func TestCloneURLCredentialsStayOutOfEverything(t *testing.T) {
 	defer sub.Unsubscribe()
 	must(t, svc.nc.Flush())
 
-	payload, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": sha,
-		"repository": map[string]any{"name": "private", "full_name": "acme/private", "clone_url": "https://github.com/acme/private.git",
-			"owner": map[string]any{"login": "acme", "name": "acme"}}})
-	code, body := post(t, svc.URL, "push", "push-private", testSecret, payload)
-	var answer struct {
-		JobID string `json:"job_id"`
-	}
-	if code != http.StatusAccepted || json.Unmarshal([]byte(body), &answer) != nil {
-		t.Fatalf("push: %d %s", code, body)
-	}
-	j, err := waitJob(ctx, svc.queue, answer.JobID)
-	must(t, err)
-	if j.Status != jobs.StatusSucceeded {
-		t.Fatalf("job %s: %s", j.Status, j.Error)
-	}
+	j := deployPush(t, svc, "acme/private", sha, "push-private")
 	if j.CloneURL != srv.URL {
 		t.Errorf("job clone URL %q, want %q", j.CloneURL, srv.URL)
 	}
@@ -98,8 +82,8 @@ func TestCloneURLCredentialsStayOutOfEverything(t *testing.T) {
 		t.Errorf("the git server got no authorized request: %+v", srv.Requests())
 	}
 
-	// Each place must hold the clean URL, so that the check looks where
-	// the job is, and never the secret.
+	// Each place must also hold the clean URL: the check looks where the
+	// job is.
 	places := map[string]string{}
 	req, err := http.NewRequest(http.MethodGet, svc.URL+"/api/jobs/"+j.ID, nil)
 	must(t, err)
@@ -114,22 +98,14 @@ func TestCloneURLCredentialsStayOutOfEverything(t *testing.T) {
 	places["NATS messages"] = strings.Join(msgs, "\n")
 	mu.Unlock()
 	svc.stop(ctx) // the NATS store on disk, complete
-	var stored strings.Builder
-	must(t, filepath.WalkDir(cfg.Service.DataDir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if strings.Contains(string(data), secret) {
-			t.Errorf("%s holds the secret", path)
-		}
-		stored.Write(data)
-		return nil
-	}))
-	places["the data directory"] = stored.String()
+	leaks, err := files.Containing(cfg.Service.DataDir, secret)
+	must(t, err)
+	for _, p := range leaks {
+		t.Errorf("%s holds the secret", p)
+	}
+	if holders, err := files.Containing(cfg.Service.DataDir, srv.URL); err != nil || len(holders) == 0 {
+		t.Errorf("no file of the data directory holds the clean URL %s (%v)", srv.URL, err)
+	}
 	for where, text := range places {
 		if strings.Contains(text, secret) {
 			t.Errorf("%s holds the secret", where)
