@@ -73,8 +73,8 @@ func NewCache(dir string, opts ...Option) (*Cache, error) {
 	return c, nil
 }
 
-// Fetch returns the mirror of repoURL (a local path, a file:// or an https
-// URL), cloned on first use, holding every commit of shas. It fetches the
+// Fetch returns the mirror of repoURL (a local path, or a file://, http,
+// https or ssh URL), cloned on first use, holding every commit of shas. It fetches the
 // branches and pull request heads only when one of them is missing, and
 // every time when no SHA is given. The all-zero SHA (the "before" of a new
 // branch) names no commit and is skipped.
