@@ -156,7 +156,9 @@ func WithCloudAPIKey(key, secret string) Option {
 }
 
 // WithHTTPClient sets the HTTP client. The client is copied and its
-// CheckRedirect replaced, so that redirects keep the Authorization header.
+// CheckRedirect replaced: a redirect keeps the Authorization header only to
+// the endpoint's own host and port, or from an https endpoint in
+// confluent.cloud to another https host there.
 func WithHTTPClient(c *http.Client) Option {
 	return func(o *options) error {
 		if c == nil {

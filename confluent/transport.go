@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 
@@ -202,21 +203,66 @@ func (c *Client) apiError(cl call, res *response) *APIError {
 	return e
 }
 
-// checkRedirect follows up to five redirects and keeps the Authorization
-// header, which Go drops when the host changes: the Flink gateway may
-// redirect to another host. A downgrade from https to http gets no header
-// (Go would keep it when only the scheme changes).
+// confluentDomain is where Confluent Cloud serves its APIs: api.confluent.cloud,
+// flink.<region>.<cloud>.confluent.cloud and their private-network names.
+const confluentDomain = "confluent.cloud"
+
+// checkRedirect follows up to five redirects and decides itself whether the
+// Authorization header goes along: Go keeps it for a subdomain or another
+// port of the first host and drops it for another host, while the Flink
+// gateway may redirect to another Confluent host. The header is kept when
+// every hop of the chain is trusted with it, judged against the first
+// request (the configured endpoint): the same host — host name and port —
+// or, when the endpoint is an https host in confluent.cloud, another https
+// host in confluent.cloud (the domain itself or a name ending in
+// ".confluent.cloud"). Any other hop — another host or port, a downgrade to
+// http — loses it for the rest of the chain, even back on the first host:
+// that host was named by a server the credentials do not belong to.
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > maxRedirects {
 		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	first := via[0]
-	if first.URL.Scheme == "https" && req.URL.Scheme != "https" {
-		req.Header.Del("Authorization")
-	} else if auth := first.Header.Get("Authorization"); auth != "" {
-		req.Header.Set("Authorization", auth)
+	auth := first.Header.Get("Authorization")
+	req.Header.Del("Authorization")
+	if auth == "" {
+		return nil
 	}
+	for _, hop := range append(via[1:], req) {
+		if !trusted(first.URL, hop.URL) {
+			return nil
+		}
+	}
+	req.Header.Set("Authorization", auth)
 	return nil
+}
+
+// trusted reports whether a request to next may carry the credentials of
+// endpoint; see checkRedirect.
+func trusted(endpoint, next *url.URL) bool {
+	switch {
+	case endpoint.Scheme == "https" && next.Scheme != "https":
+		return false
+	case strings.EqualFold(endpoint.Hostname(), next.Hostname()) && port(endpoint) == port(next):
+		return true
+	}
+	return next.Scheme == "https" && inConfluent(endpoint.Hostname()) && inConfluent(next.Hostname())
+}
+
+// port is u's port, the scheme's default when none is written.
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+func inConfluent(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	return host == confluentDomain || strings.HasSuffix(host, "."+confluentDomain)
 }
 
 func retryableStatus(status int) bool {

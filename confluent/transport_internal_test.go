@@ -2,12 +2,14 @@ package confluent
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -171,43 +173,85 @@ func TestConnectionRefusedIsRetried(t *testing.T) {
 	}
 }
 
-func TestRedirects(t *testing.T) {
+// TestRedirectAuthorization follows redirects between two TLS servers and a
+// plain one, each reached under any host name a case needs (the test
+// client dials every name on port 443 to the first, 80 to the plain one),
+// and records which requests carried the Authorization header.
+func TestRedirectAuthorization(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		chain []string // redirect targets still to answer, in order
+		hops  []string // "host auth?" of each request
+	)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		hops = append(hops, fmt.Sprintf("%s %t", r.Host, r.Header.Get("Authorization") != ""))
+		if len(chain) > 0 {
+			next := chain[0]
+			chain = chain[1:]
+			http.Redirect(w, r, next+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, statementJSON("orders-v2", testSQL, PhaseRunning, "", "1"))
+	})
+	one := httptest.NewTLSServer(handler)
+	t.Cleanup(one.Close)
+	two := httptest.NewTLSServer(handler)
+	t.Cleanup(two.Close)
+	plain := httptest.NewServer(handler)
+	t.Cleanup(plain.Close)
+	dialer := &net.Dialer{}
+	hc := &http.Client{Transport: &http.Transport{
+		// The servers' certificates name neither Confluent's hosts nor the
+		// look-alikes: the test is about headers, not certificates.
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			switch _, p, _ := net.SplitHostPort(addr); p {
+			case "443":
+				addr = one.Listener.Addr().String()
+			case "80":
+				addr = plain.Listener.Addr().String()
+			}
+			return dialer.DialContext(ctx, network, addr)
+		},
+	}}
+	localhost := func(u string) string { return strings.Replace(u, "127.0.0.1", "localhost", 1) }
+	const flink = "https://flink.us-east-1.aws.confluent.cloud"
+
 	tests := []struct {
-		name    string
-		hops    int
-		wantErr bool
+		name     string
+		endpoint string
+		chain    []string
+		want     []bool // the Authorization header on each request
+		wantErr  bool
 	}{
-		{name: "five redirects across hosts keep the Authorization header", hops: 5},
-		{name: "a sixth redirect is refused", hops: 6, wantErr: true},
+		{name: "five redirects on the same host keep it", endpoint: one.URL,
+			chain: []string{one.URL, one.URL, one.URL, one.URL, one.URL}, want: []bool{true, true, true, true, true, true}},
+		{name: "a sixth redirect is refused", endpoint: one.URL,
+			chain: []string{one.URL, one.URL, one.URL, one.URL, one.URL, one.URL}, want: []bool{true, true, true, true, true, true}, wantErr: true},
+		{name: "another server on the same host name: dropped", endpoint: one.URL, chain: []string{two.URL}, want: []bool{true, false}},
+		{name: "another host name for the same server: dropped", endpoint: one.URL, chain: []string{localhost(one.URL)}, want: []bool{true, false}},
+		{name: "back on the first host after another: still dropped", endpoint: one.URL,
+			chain: []string{two.URL, one.URL}, want: []bool{true, false, false}},
+		{name: "from http to the same host over http: kept", endpoint: plain.URL, chain: []string{plain.URL}, want: []bool{true, true}},
+		{name: "within confluent.cloud: kept", endpoint: flink,
+			chain: []string{"https://flink.eu-west-1.aws.private.confluent.cloud", "https://api.confluent.cloud", "https://confluent.cloud"},
+			want:  []bool{true, true, true, true}},
+		{name: "a look-alike ending in confluent.cloud: dropped", endpoint: flink, chain: []string{"https://evilconfluent.cloud"}, want: []bool{true, false}},
+		{name: "a look-alike starting with confluent.cloud: dropped", endpoint: flink,
+			chain: []string{"https://flink.confluent.cloud.evil.example"}, want: []bool{true, false}},
+		{name: "to confluent.cloud over http: dropped", endpoint: flink, chain: []string{"http://api.confluent.cloud"}, want: []bool{true, false}},
+		{name: "an endpoint elsewhere to confluent.cloud: dropped", endpoint: one.URL, chain: []string{"https://api.confluent.cloud"}, want: []bool{true, false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var (
-				mu    sync.Mutex
-				auths []string
-			)
-			var srv *httptest.Server
-			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				mu.Lock()
-				auths = append(auths, r.Header.Get("Authorization"))
-				n := len(auths)
-				mu.Unlock()
-				if n <= tt.hops {
-					// 127.0.0.1 and localhost alternate: Go drops the header
-					// whenever the host name changes.
-					host := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
-					if n%2 == 0 {
-						host = srv.URL
-					}
-					http.Redirect(w, r, host+r.URL.Path, http.StatusTemporaryRedirect)
-					return
-				}
-				w.Header().Set("Content-Type", "application/json")
-				fmt.Fprint(w, statementJSON("orders-v2", testSQL, PhaseRunning, "", "1"))
-			}))
-			t.Cleanup(srv.Close)
-			c, err := New(WithFlinkURL(srv.URL), WithOrganization(testOrg), WithEnvironment(testEnv),
-				WithFlinkAPIKey(testFlinkKey, testFlinkSecret), WithRetry(fastRetry))
+			mu.Lock()
+			chain, hops = append([]string(nil), tt.chain...), nil
+			mu.Unlock()
+			c, err := New(WithFlinkURL(tt.endpoint), WithOrganization(testOrg), WithEnvironment(testEnv),
+				WithFlinkAPIKey(testFlinkKey, testFlinkSecret), WithRetry(fastRetry), WithHTTPClient(hc))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -215,13 +259,17 @@ func TestRedirects(t *testing.T) {
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("error %v, want an error: %v", err, tt.wantErr)
 			}
-			want := "Basic " + base64.StdEncoding.EncodeToString([]byte(testFlinkKey+":"+testFlinkSecret))
 			mu.Lock()
 			defer mu.Unlock()
-			for i, a := range auths {
-				if a != want {
-					t.Errorf("request %d: Authorization %q", i, a)
+			var want []string
+			for i, auth := range tt.want {
+				if i < len(hops) {
+					host, _, _ := strings.Cut(hops[i], " ")
+					want = append(want, fmt.Sprintf("%s %t", host, auth))
 				}
+			}
+			if len(hops) != len(tt.want) || !slices.Equal(hops, want) {
+				t.Errorf("requests (host, authorized) %q, want %d with %v", hops, len(tt.want), tt.want)
 			}
 		})
 	}

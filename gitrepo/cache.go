@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/credurl"
 )
 
 // refSpecs are what a mirror fetches: every branch, and GitHub's pull
@@ -45,6 +47,11 @@ type Cache struct {
 
 // NewCache returns a cache of mirrors in dir, created if needed. A bad
 // option, or an empty dir, is an error wrapping [ErrInvalidOption].
+//
+// Mirrors made by earlier versions, which kept a URL's credentials in the
+// mirror's config, are cleaned first: the URL loses them, and the mirror
+// moves to the directory of the clean URL (or goes, when that one exists),
+// so no secret stays under dir.
 func NewCache(dir string, opts ...Option) (*Cache, error) {
 	if dir == "" {
 		return nil, invalid("empty cache directory")
@@ -59,19 +66,32 @@ func NewCache(dir string, opts ...Option) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
-	return &Cache{dir: dir, opts: o, log: o.logger.Named("gitrepo"), locks: map[string]chan struct{}{}}, nil
+	c := &Cache{dir: dir, opts: o, log: o.logger.Named("gitrepo"), locks: map[string]chan struct{}{}}
+	if err := c.clean(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// Fetch returns the mirror of repoURL (a local path, a file:// or an https
-// URL), cloned on first use, holding every commit of shas. It fetches the
+// Fetch returns the mirror of repoURL (a local path, or a file://, http,
+// https or ssh URL), cloned on first use, holding every commit of shas. It fetches the
 // branches and pull request heads only when one of them is missing, and
 // every time when no SHA is given. The all-zero SHA (the "before" of a new
 // branch) names no commit and is skipped.
 //
+// Credentials written in repoURL are dropped, never used nor stored: the
+// mirror is the clean URL's, and fetches authenticate with what
+// [WithCredentials] or [WithToken] gave for it.
+//
 // A commit still missing after the fetch is a [*CommitNotFoundError]
-// (matching [ErrCommitNotFound]); a malformed SHA is [ErrInvalidSHA]. When
-// ctx ends, or the cache's timeout, its error is returned as is.
+// (matching [ErrCommitNotFound]); a malformed SHA is [ErrInvalidSHA], a
+// URL that does not parse [ErrInvalidURL]. When ctx ends, or the cache's
+// timeout, its error is returned as is.
 func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Repo, error) {
+	repoURL, _, err := credurl.Split(repoURL)
+	if err != nil {
+		return nil, ErrInvalidURL
+	}
 	want := make([]plumbing.Hash, 0, len(shas))
 	for _, sha := range shas {
 		h, err := parseSHA(sha)
@@ -91,13 +111,12 @@ func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Rep
 	}
 	defer unlock()
 
-	name := redact(repoURL)
-	log := c.log.With(zap.String("repo", name))
+	log := c.log.With(zap.String("repo", repoURL))
 	g, err := c.open(dir, repoURL, log)
 	if err != nil {
-		return nil, fmt.Errorf("open mirror of %s: %w", name, err)
+		return nil, fmt.Errorf("open mirror of %s: %w", repoURL, err)
 	}
-	r := &Repo{url: name, git: g, trees: map[plumbing.Hash][]entry{}}
+	r := &Repo{url: repoURL, git: g, trees: map[plumbing.Hash][]entry{}}
 	if len(want) > 0 && r.check(want) == nil {
 		log.Debug("git fetch skipped: commits present", zap.Strings("shas", shas))
 		return r, nil
@@ -107,7 +126,7 @@ func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Rep
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("fetch %s: %w", name, err)
+		return nil, fmt.Errorf("fetch %s: %w", repoURL, err)
 	}
 	log.Info("git fetch", zap.Strings("shas", shas), zap.Duration("took", time.Since(start)))
 	if err := r.check(want); err != nil {
@@ -140,7 +159,7 @@ func (c *Cache) open(dir, repoURL string, log *zap.Logger) (*git.Repository, err
 	if !errors.Is(err, git.ErrRepositoryNotExists) {
 		return g, err
 	}
-	tmp, err := os.MkdirTemp(c.dir, ".init-")
+	tmp, err := os.MkdirTemp(c.dir, initPrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -180,10 +199,23 @@ func (c *Cache) fetch(ctx context.Context, g *git.Repository, repoURL string) er
 	return err
 }
 
-// auth is the token as GitHub takes it, over https only: another scheme
-// would send it in clear text, or to something that is not GitHub.
+// auth is what fetches of repoURL (credentials removed) present: the
+// credentials configured for that URL, else the token as GitHub takes it,
+// over https only — the token goes to whatever URL a job names, and another
+// scheme would send it in clear text, or to something that is not GitHub.
 func (c *Cache) auth(repoURL string) transport.AuthMethod {
-	if c.opts.token == "" || !strings.HasPrefix(strings.ToLower(repoURL), "https://") {
+	scheme, _, _ := strings.Cut(strings.ToLower(repoURL), "://")
+	if creds, ok := c.opts.credentials[repoURL]; ok {
+		password, _ := creds.Password()
+		switch {
+		case scheme == "http" || scheme == "https":
+			return &githttp.BasicAuth{Username: creds.Username(), Password: password}
+		case credurl.SSH(scheme):
+			return &gitssh.Password{User: creds.Username(), Password: password}
+		}
+		return nil // a local path or file:// takes none
+	}
+	if c.opts.token == "" || scheme != "https" {
 		return nil
 	}
 	return &githttp.BasicAuth{Username: "x-access-token", Password: c.opts.token}
@@ -195,17 +227,6 @@ func (c *Cache) auth(repoURL string) transport.AuthMethod {
 func mirrorName(repoURL string) string {
 	sum := sha256.Sum256([]byte(repoURL))
 	return hex.EncodeToString(sum[:16]) + ".git"
-}
-
-// redact removes credentials written in a URL (https://user:token@host/...,
-// or a token as the user name) before it reaches a log line or an error.
-func redact(repoURL string) string {
-	u, err := url.Parse(repoURL)
-	if err != nil || u.User == nil {
-		return repoURL
-	}
-	u.User = nil
-	return u.String()
 }
 
 // parseSHA checks that sha is a full commit SHA, before any I/O.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"go.uber.org/zap"
 )
 
@@ -23,12 +25,17 @@ func TestNewCache(t *testing.T) {
 		wantErr error
 	}{
 		{name: "defaults", dir: t.TempDir()},
-		{name: "every option", dir: t.TempDir(), opts: []Option{WithLogger(zap.NewNop()), WithToken("t"), WithTimeout(time.Second)}},
+		{name: "every option", dir: t.TempDir(), opts: []Option{WithLogger(zap.NewNop()), WithToken("t"), WithTimeout(time.Second),
+			WithCredentials("https://u:p@host/r.git", "/srv/git/r.git", "https://host/clean.git")}},
+		{name: "the same credentials twice", dir: t.TempDir(), opts: []Option{WithCredentials("https://u:p@host/r.git", "https://u:p@host/r.git")}},
 		{name: "created", dir: filepath.Join(t.TempDir(), "a", "b")},
 		{name: "no directory", wantErr: ErrInvalidOption},
 		{name: "nil logger", dir: t.TempDir(), opts: []Option{WithLogger(nil)}, wantErr: ErrInvalidOption},
 		{name: "empty token", dir: t.TempDir(), opts: []Option{WithToken("")}, wantErr: ErrInvalidOption},
 		{name: "zero timeout", dir: t.TempDir(), opts: []Option{WithTimeout(0)}, wantErr: ErrInvalidOption},
+		{name: "unparsable credentials URL", dir: t.TempDir(), opts: []Option{WithCredentials("https://u:p%zz@host/r.git")}, wantErr: ErrInvalidOption},
+		{name: "two sets of credentials for one URL", dir: t.TempDir(),
+			opts: []Option{WithCredentials("https://u:p@host/r.git"), WithCredentials("https://u:q@host/r.git")}, wantErr: ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +72,7 @@ func TestFetch(t *testing.T) {
 		{name: "short SHA", url: src.dir, shas: []string{first[:7]}, wantErr: ErrInvalidSHA},
 		{name: "not hex", url: src.dir, shas: []string{strings.Repeat("g", 40)}, wantErr: ErrInvalidSHA},
 		{name: "no repository", url: filepath.Join(t.TempDir(), "missing"), shas: []string{first}, wantErr: transport.ErrRepositoryNotFound},
+		{name: "unparsable URL", url: "https://u:p%zz@host/r.git", shas: []string{first}, wantErr: ErrInvalidURL},
 		{name: "canceled", url: src.dir, shas: []string{first}, ctx: func() context.Context {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
@@ -176,36 +184,47 @@ func TestFetchConcurrentClonesOnce(t *testing.T) {
 
 func TestAuth(t *testing.T) {
 	const token = "ghs_0123456789abcdef"
+	github := &githttp.BasicAuth{Username: "x-access-token", Password: token}
+	configured := []string{
+		"https://bot:pw1@git.example.com/o/r.git",
+		"http://bot:pw2@127.0.0.1:8080/r.git",
+		"https://tok3@git.example.com/o/t.git",
+		"ssh://deploy:pw4@git.example.com/o/r.git",
+		"file://bot:pw5@/srv/git/r.git",
+		"https://github.com/o/clean.git",
+	}
 	tests := []struct {
 		name  string
 		token bool
 		url   string
-		want  bool
+		want  transport.AuthMethod // nil: none
 	}{
-		{name: "https", token: true, url: "https://github.com/o/r.git", want: true},
-		{name: "HTTPS", token: true, url: "HTTPS://github.com/o/r.git", want: true},
+		{name: "https", token: true, url: "https://github.com/o/r.git", want: github},
+		{name: "HTTPS", token: true, url: "HTTPS://github.com/o/r.git", want: github},
 		{name: "no token", url: "https://github.com/o/r.git"},
 		{name: "http: never in clear text", token: true, url: "http://github.com/o/r.git"},
 		{name: "local path", token: true, url: "/srv/git/r.git"},
 		{name: "file URL", token: true, url: "file:///srv/git/r.git"},
+		{name: "configured, over https", token: true, url: "https://git.example.com/o/r.git",
+			want: &githttp.BasicAuth{Username: "bot", Password: "pw1"}},
+		{name: "configured, over http as the URL says", url: "http://127.0.0.1:8080/r.git",
+			want: &githttp.BasicAuth{Username: "bot", Password: "pw2"}},
+		{name: "configured token as the user", url: "https://git.example.com/o/t.git", want: &githttp.BasicAuth{Username: "tok3"}},
+		{name: "configured, over ssh", url: "ssh://deploy@git.example.com/o/r.git",
+			want: &gitssh.Password{User: "deploy", Password: "pw4"}},
+		{name: "configured, file URL takes none", url: "file:///srv/git/r.git"},
+		{name: "configured without credentials: the token", token: true, url: "https://github.com/o/clean.git", want: github},
+		{name: "another path of a configured host", url: "https://git.example.com/o/other.git"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var opts []Option
+			opts := []Option{WithCredentials(configured...)}
 			if tt.token {
 				opts = append(opts, WithToken(token))
 			}
 			c, _ := newTestCache(t, opts...)
-			auth := c.auth(tt.url)
-			if !tt.want {
-				if auth != nil {
-					t.Fatalf("auth %v, want none", auth)
-				}
-				return
-			}
-			basic, ok := auth.(*githttp.BasicAuth)
-			if !ok || basic.Username != "x-access-token" || basic.Password != token {
-				t.Fatalf("auth %#v, want basic auth x-access-token with the token", auth)
+			if got := c.auth(tt.url); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("auth %#v, want %#v", got, tt.want)
 			}
 		})
 	}
@@ -232,20 +251,5 @@ func TestTokenNeverLogged(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestRedact(t *testing.T) {
-	tests := []struct{ url, want string }{
-		{"https://github.com/o/r.git", "https://github.com/o/r.git"},
-		{"https://x-access-token:ghs_1@github.com/o/r.git", "https://github.com/o/r.git"},
-		{"https://ghs_1@github.com/o/r.git", "https://github.com/o/r.git"},
-		{"/srv/git/r.git", "/srv/git/r.git"},
-		{"git@github.com:o/r.git", "git@github.com:o/r.git"},
-	}
-	for _, tt := range tests {
-		if got := redact(tt.url); got != tt.want {
-			t.Errorf("redact(%q) = %q, want %q", tt.url, got, tt.want)
-		}
 	}
 }

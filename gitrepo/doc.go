@@ -6,7 +6,10 @@
 // two commits ([Repo.ChangedPaths]) and commit ancestry ([Repo.IsAncestor]).
 //
 // Local paths and file:// URLs are fetched by go-git through the git-upload-pack
-// binary (git must be on PATH); https is pure Go.
+// binary (git must be on PATH); http, https and ssh are pure Go. A mirror
+// is the repository URL's without credentials: those come from
+// [WithCredentials] (or [WithToken]) through go-git's auth option, never
+// from the URL a fetch is given, and are written nowhere.
 //
 // One Cache serialises the operations on each mirror, so any number of
 // goroutines may share it. Two Caches, or two processes, must not share a

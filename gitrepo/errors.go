@@ -18,6 +18,9 @@ var (
 	// another kind of object. The error is a [*CommitNotFoundError] naming
 	// the repository and the SHA.
 	ErrCommitNotFound = errors.New("gitrepo: commit not found")
+	// ErrInvalidURL: a repository URL has a scheme but does not parse, so
+	// its credentials, if any, cannot be taken out; nothing was fetched.
+	ErrInvalidURL = errors.New("gitrepo: repository URL does not parse")
 	// ErrSymlink: a path of a [Repo.Tree] is, or goes through, a symbolic
 	// link, which is not followed (its target may be outside the tree).
 	ErrSymlink = errors.New("gitrepo: symbolic link not followed")

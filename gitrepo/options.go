@@ -2,9 +2,12 @@ package gitrepo
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/credurl"
 )
 
 // Option configures a [Cache]; a bad value makes [NewCache] fail with an
@@ -19,6 +22,8 @@ type options struct {
 	logger  *zap.Logger
 	token   string
 	timeout time.Duration
+	// credentials by repository URL, credentials removed.
+	credentials map[string]*url.Userinfo
 }
 
 func invalid(format string, args ...any) error {
@@ -45,6 +50,39 @@ func WithToken(token string) Option {
 			return invalid("empty token")
 		}
 		o.token = token
+		return nil
+	}
+}
+
+// WithCredentials authenticates the fetches of each URL given that carries
+// credentials (https://user:token@host/path, ssh://user:password@host/path):
+// a Fetch of that URL, with or without them, hands them to go-git's auth
+// option — basic auth over http and https (the scheme the URL names, as
+// git does), a password over ssh — and never writes them in the mirror, a
+// log line or an error. The credentials of a URL a Fetch is given are never
+// used: they come from here, or [WithToken]; for a URL listed here, these
+// win over the token. URLs without credentials are ignored, so that every
+// configured clone URL may be given. A URL that does not parse, or two sets
+// of credentials for one URL, make [NewCache] fail with an error wrapping
+// [ErrInvalidOption], which does not quote them.
+func WithCredentials(rawURLs ...string) Option {
+	return func(o *options) error {
+		for _, raw := range rawURLs {
+			clean, creds, err := credurl.Split(raw)
+			if err != nil {
+				return invalid("credentials: %v", err)
+			}
+			if creds == nil {
+				continue
+			}
+			if had, ok := o.credentials[clean]; ok && had.String() != creds.String() {
+				return invalid("two sets of credentials for %s", clean)
+			}
+			if o.credentials == nil {
+				o.credentials = map[string]*url.Userinfo{}
+			}
+			o.credentials[clean] = creds
+		}
 		return nil
 	}
 }

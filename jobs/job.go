@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/shiftleft/shiftleft/internal/credurl"
 )
 
 // Version is the version of the Job JSON record; readers refuse newer ones.
@@ -55,7 +57,9 @@ type Job struct {
 	Kind    Kind   `json:"kind"`
 	Status  Status `json:"status"`
 	// Repo is owner/name; CloneURL where to fetch it (the event's
-	// repository.clone_url, or the configured mapping).
+	// repository.clone_url, or the configured mapping), never with
+	// credentials: the queue takes them out before a job is stored, queued
+	// or read, and workers find them in their own configuration.
 	Repo     string `json:"repo"`
 	CloneURL string `json:"clone_url"`
 	// Ref is the pushed ref (refs/heads/main) or the pull request's head ref.
@@ -125,10 +129,21 @@ func (j *Job) Validate() error {
 			add("no %s", f.name)
 		}
 	}
+	if _, _, err := credurl.Split(j.CloneURL); err != nil {
+		add("clone_url: %v", err) // not quoted: it may hold credentials
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w %q: %s", ErrInvalidJob, j.ID, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// stripCredentials takes the credentials out of CloneURL; one that does
+// not parse is left for Validate to refuse.
+func (j *Job) stripCredentials() {
+	if clean, _, err := credurl.Split(j.CloneURL); err == nil {
+		j.CloneURL = clean
+	}
 }
 
 // Options tune how a job deploys (replays may set them).

@@ -41,6 +41,8 @@ func TestJobValidate(t *testing.T) {
 		{"unknown kind", func(j *Job) { j.Kind = "drop" }, `unknown kind "drop"`},
 		{"repo with two slashes", func(j *Job) { j.Repo = "a/b/c" }, "owner/name"},
 		{"repo without name", func(j *Job) { j.Repo = "acme/" }, "owner/name"},
+		{"clone URL that does not parse", func(j *Job) { j.CloneURL = "https://bot:tok%zz@github.com/acme/shop.git" },
+			"clone_url: URL does not parse"},
 		{"everything missing", func(j *Job) { *j = Job{Version: Version, ID: "x"} },
 			"unknown kind; repo; no clone_url; no ref; no after; no delivery_id"},
 	}
@@ -57,6 +59,9 @@ func TestJobValidate(t *testing.T) {
 			}
 			if !errors.Is(err, ErrInvalidJob) {
 				t.Fatalf("Validate = %v; want ErrInvalidJob", err)
+			}
+			if strings.Contains(err.Error(), "tok%zz") {
+				t.Errorf("Validate = %q quotes the clone URL", err)
 			}
 			for _, part := range strings.Split(tt.wantText, "; ") {
 				if !strings.Contains(err.Error(), part) {

@@ -21,7 +21,7 @@ type Publisher interface {
 var _ Publisher = (*Queue)(nil)
 
 // Publish fills job's ID (a ULID), CreatedAt and Version when empty, sets
-// it queued, and returns once JetStream has stored the message and the
+// it queued, takes the credentials out of its CloneURL, and returns once JetStream has stored the message and the
 // record: only then may the webhook answer 2xx. It returns an error wrapping
 // [ErrInvalidJob] for a job that cannot run, and a [*DuplicateError] when
 // the delivery id was seen before: then nothing new is queued and job holds
@@ -45,6 +45,7 @@ func (q *Queue) Publish(ctx context.Context, job *Job) error {
 		job.CreatedAt = now
 	}
 	job.Status = StatusQueued
+	job.stripCredentials()
 	if err := job.Validate(); err != nil {
 		return err
 	}

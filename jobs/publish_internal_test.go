@@ -76,6 +76,22 @@ func TestPublishDeduplicatesDeliveries(t *testing.T) {
 			wantDup:     false,
 			wantPending: 1,
 		},
+		{
+			name: "after a first publish that stored the message, not the record",
+			before: func(t *testing.T, q *Queue) string {
+				// The message was stored, then the publisher died (or lost
+				// the answer) before writing the record: the retry finds
+				// the delivery claimed and no record, and publishes again.
+				// Only the stream's message id keeps a second copy out.
+				id := publish(t, q, testJob("d-1")).ID
+				if err := q.records.Delete(testCtx(t), jobKey(id)); err != nil {
+					t.Fatal(err)
+				}
+				return id
+			},
+			wantDup:     true,
+			wantPending: 1,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -112,6 +112,7 @@ func (q *Queue) Update(ctx context.Context, job *Job) error {
 	if job.revision == 0 {
 		return fmt.Errorf("%w: job %q was not read from the queue", ErrConflict, job.ID)
 	}
+	job.stripCredentials()
 	if err := job.Validate(); err != nil {
 		return err
 	}
@@ -161,12 +162,15 @@ func (q *Queue) Replay(ctx context.Context, id string, opts Options) (*Job, erro
 	return job, nil
 }
 
-// decodeJob reads a record or a message, refusing what cannot run.
+// decodeJob reads a record or a message, refusing what cannot run. One
+// an earlier version stored with credentials in its clone URL reads
+// without them, and is written back so by the next Update.
 func decodeJob(data []byte) (*Job, error) {
 	var job Job
 	if err := json.Unmarshal(data, &job); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidJob, err)
 	}
+	job.stripCredentials()
 	if err := job.Validate(); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/credurl"
 )
 
 // Defaults.
@@ -30,7 +32,9 @@ type Config struct {
 	Repos []string
 	// CloneURLs maps an allowed repository to the URL jobs clone it from
 	// instead of the event's repository.clone_url (a mirror, a local path in
-	// tests).
+	// tests). Credentials written in a URL (https://user:token@host/...)
+	// never reach a job: jobs carry the URL without them, and workers give
+	// them to git from their own configuration.
 	CloneURLs map[string]string
 	// MaxBodyBytes caps a request body; 0 means 25 MiB, GitHub's maximum.
 	MaxBodyBytes int64
@@ -92,7 +96,11 @@ func (c Config) validate() (settings, error) {
 		if url == "" {
 			return settings{}, invalidConfig("empty clone URL for %q", repo)
 		}
-		s.allowed[key] = url
+		clean, _, err := credurl.Split(url)
+		if err != nil {
+			return settings{}, invalidConfig("clone URL for %q: %v", repo, err)
+		}
+		s.allowed[key] = clean
 	}
 	switch {
 	case c.MaxBodyBytes < 0:

@@ -23,6 +23,7 @@ func TestNew(t *testing.T) {
 		{name: "deploy branch given as a ref", cfg: func(c *Config) { c.DeployBranch = "refs/heads/main" }, wantErr: ErrInvalidConfig},
 		{name: "clone URL of a repository not allowed", cfg: func(c *Config) { c.CloneURLs = map[string]string{"a/b": "/tmp/b"} }, wantErr: ErrInvalidConfig},
 		{name: "empty clone URL", cfg: func(c *Config) { c.CloneURLs = map[string]string{testRepo: ""} }, wantErr: ErrInvalidConfig},
+		{name: "clone URL that does not parse", cfg: func(c *Config) { c.CloneURLs = map[string]string{testRepo: "https://u:p%zz@host/r.git"} }, wantErr: ErrInvalidConfig},
 		{name: "negative body limit", cfg: func(c *Config) { c.MaxBodyBytes = -1 }, wantErr: ErrInvalidConfig},
 		{name: "no publisher", cfg: func(*Config) {}, nilPub: true, wantErr: ErrInvalidConfig},
 		{name: "nil readiness check", cfg: func(*Config) {}, opts: []Option{WithReadiness(nil)}, wantErr: ErrInvalidOption},

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/shiftleft/shiftleft/internal/credurl"
 	"github.com/shiftleft/shiftleft/jobs"
 )
 
@@ -220,6 +221,13 @@ func (h *Handler) handle(w http.ResponseWriter, r *http.Request, event string) r
 	if cloneURL != "" {
 		j.CloneURL = cloneURL
 	}
+	// An event's URL never carries credentials from GitHub; one that does
+	// loses them, as a configured one did (see Config.CloneURLs).
+	clean, _, err := credurl.Split(j.CloneURL)
+	if err != nil {
+		return reply{outcome: outcomeBadRequest, reason: "repository.clone_url does not parse", repo: d.repo}
+	}
+	j.CloneURL = clean
 	return h.publish(r.Context(), j)
 }
 

@@ -90,6 +90,17 @@ func TestReceive(t *testing.T) {
 		{name: "clone URL override", event: "push", body: pushBody(testRepo, "refs/heads/main", shaHead),
 			cfg:  func(c *Config) { c.CloneURLs = map[string]string{"OCTO-ORG/flink-pipelines": "/srv/git/pipelines"} },
 			code: 202, status: "queued", job: with(deploy, func(j *jobs.Job) { j.CloneURL = "/srv/git/pipelines" }), jobID: "job-1"},
+		{name: "clone URL override with credentials", event: "push", body: pushBody(testRepo, "refs/heads/main", shaHead),
+			cfg: func(c *Config) {
+				c.CloneURLs = map[string]string{testRepo: "https://deploy-bot:ghp_tok3n@git.example.com/octo/pipelines.git"}
+			},
+			code: 202, status: "queued", job: with(deploy, func(j *jobs.Job) { j.CloneURL = "https://git.example.com/octo/pipelines.git" }), jobID: "job-1"},
+		{name: "event clone URL with credentials", event: "push", body: mustJSON(map[string]any{"ref": "refs/heads/main", "before": shaBase, "after": shaHead,
+			"repository": map[string]any{"full_name": testRepo, "clone_url": "https://ghp_tok3n@github.com/" + testRepo + ".git"}}),
+			code: 202, status: "queued", job: deploy, jobID: "job-1"},
+		{name: "event clone URL that does not parse", event: "push", body: mustJSON(map[string]any{"ref": "refs/heads/main", "before": shaBase, "after": shaHead,
+			"repository": map[string]any{"full_name": testRepo, "clone_url": "https://ghp_tok3n%zz@github.com/" + testRepo + ".git"}}),
+			code: 400, status: "error", reason: "repository.clone_url does not parse"},
 		{name: "push to another branch", event: "push", body: pushBody(testRepo, "refs/heads/feature", shaHead),
 			code: 202, status: "ignored", reason: "push to refs/heads/feature, not to the deploy branch main"},
 		{name: "tag", event: "push", body: pushBody(testRepo, "refs/tags/v1.0.0", shaHead),

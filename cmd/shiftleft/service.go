@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,8 +60,11 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
 		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
 		fl.StringSliceVar(&f.allowRepos, "allow-repo", nil, "repository OWNER/NAME whose webhooks are accepted (repeatable; nothing is allowed unless listed)")
-		fl.StringToStringVar(&f.cloneURLs, "clone-url", nil, "OWNER/NAME=URL: clone this repository from URL instead of the event's clone_url")
 	}
+	// Workers need the clone URLs too: credentials written in them are
+	// given to git there, never carried by a job.
+	fl.StringToStringVar(&f.cloneURLs, "clone-url", nil, "OWNER/NAME=URL: clone this repository from URL instead of the event's clone_url; "+
+		"credentials in URL (https://user:token@host/...) are used to fetch, never stored or logged (give a worker process the same flag)")
 	if work {
 		fl.IntVar(&f.workers, "workers", 0, "jobs run at the same time by this process (default 2)")
 		fl.IntVar(&f.maxParallel, "max-parallel", 0, "statements deployed at the same time per job (default 8)")
@@ -258,7 +263,7 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	if err != nil {
 		return err
 	}
-	gitOpts := []gitrepo.Option{gitrepo.WithLogger(a.log)}
+	gitOpts := []gitrepo.Option{gitrepo.WithLogger(a.log), gitrepo.WithCredentials(slices.Sorted(maps.Values(sc.CloneURLs))...)}
 	if sc.GitHubToken != "" {
 		gitOpts = append(gitOpts, gitrepo.WithToken(sc.GitHubToken))
 	}

@@ -69,6 +69,30 @@ func post(t *testing.T, url, event, delivery, secret string, payload []byte) (in
 	return res.StatusCode, string(body)
 }
 
+// deployPush posts a signed push of sha to the deploy branch of repo (on
+// github.com: the service's clone URLs say where to fetch it) and returns
+// the job once it succeeded.
+func deployPush(t *testing.T, svc *service, repo, sha, delivery string) *jobs.Job {
+	t.Helper()
+	owner, name, _ := strings.Cut(repo, "/")
+	payload, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": sha,
+		"repository": map[string]any{"name": name, "full_name": repo, "clone_url": "https://github.com/" + repo + ".git",
+			"owner": map[string]any{"login": owner, "name": owner}}})
+	code, body := post(t, svc.URL, "push", delivery, testSecret, payload)
+	var answer struct {
+		JobID string `json:"job_id"`
+	}
+	if code != http.StatusAccepted || json.Unmarshal([]byte(body), &answer) != nil {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	j, err := waitJob(context.Background(), svc.queue, answer.JobID)
+	must(t, err)
+	if j.Status != jobs.StatusSucceeded {
+		t.Fatalf("job %s: %s", j.Status, j.Error)
+	}
+	return j
+}
+
 // TestWebhookThroughTheService posts GitHub's own push example through the
 // service's webhook into real JetStream.
 func TestWebhookThroughTheService(t *testing.T) {
@@ -349,21 +373,7 @@ func TestSignedPushDeploysAndReportsSuccess(t *testing.T) {
 	must(t, err)
 	defer svc.stop(ctx)
 
-	payload, _ := json.Marshal(map[string]any{"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": sha,
-		"repository": map[string]any{"name": "flink", "full_name": "acme/flink", "clone_url": "https://github.com/acme/flink.git",
-			"owner": map[string]any{"login": "acme", "name": "acme"}}})
-	code, body := post(t, svc.URL, "push", "push-1", testSecret, payload)
-	var answer struct {
-		JobID string `json:"job_id"`
-	}
-	if code != http.StatusAccepted || json.Unmarshal([]byte(body), &answer) != nil {
-		t.Fatalf("push: %d %s", code, body)
-	}
-	j, err := waitJob(ctx, svc.queue, answer.JobID)
-	must(t, err)
-	if j.Status != jobs.StatusSucceeded {
-		t.Fatalf("job %s: %s", j.Status, j.Error)
-	}
+	deployPush(t, svc, "acme/flink", sha, "push-1")
 	mu.Lock()
 	state := states["/repos/acme/flink/statuses/"+sha]
 	mu.Unlock()

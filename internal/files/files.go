@@ -1,7 +1,8 @@
-// Package files copies and writes directory trees.
+// Package files copies, writes and searches directory trees.
 package files
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 )
@@ -42,4 +43,24 @@ func WriteTree(dir string, files map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// Containing lists the files under dir whose bytes contain s: where a
+// test looks for a secret that must be written nowhere.
+func Containing(dir, s string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, []byte(s)) {
+			found = append(found, p)
+		}
+		return nil
+	})
+	return found, err
 }
