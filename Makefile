@@ -7,7 +7,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 EXAMPLE  := examples/pipelines
 PKGS     := ./...
 
-.PHONY: all build run report test lint bench fuzz docker clean
+.PHONY: all build run report test test-full lint bench fuzz docker clean
 
 all: build
 
@@ -29,6 +29,11 @@ report: build
 # Every test, with the race detector, after the static checks.
 test: lint
 	go test -race -count=1 $(PKGS)
+
+# The same, with the chaos, cluster and scale scenarios at their full size
+# (make test runs them small): tens of minutes.
+test-full: lint
+	SHIFTLEFT_TEST_FULL=1 go test -race -count=1 -timeout 90m $(PKGS)
 
 lint:
 	go vet $(PKGS)
