@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/internal/backoff"
 	"github.com/shiftleft/shiftleft/planner"
 )
 
@@ -30,8 +31,10 @@ type actionRun struct {
 	pool  string
 	// dropped is set once a drop step ran: from then on a DDL or DML
 	// statement of the table that carries the wanted fingerprint describes
-	// a table that is gone, and must be created again.
+	// a table that is gone, and must be created again — unless this run
+	// created it (mine).
 	dropped bool
+	mine    map[string]bool
 	res     *ActionResult
 }
 
@@ -39,7 +42,7 @@ type actionRun struct {
 // aside: the scheduler decides it.
 func (r *Runner) runAction(ctx context.Context, a *planner.Action, res ActionResult) ActionResult {
 	start := r.opts.now()
-	ar := &actionRun{r: r, a: a, res: &res,
+	ar := &actionRun{r: r, a: a, res: &res, mine: map[string]bool{},
 		log: r.log.With(zap.String("table", a.Table), zap.String("action", string(a.Kind)))}
 	ar.log.Info("action started", zap.String("reason", a.Reason))
 	err := ar.run(ctx)
@@ -76,12 +79,38 @@ func (ar *actionRun) run(ctx context.Context) error {
 		if s.Kind == planner.CreateDML {
 			timeout = ar.r.opts.dmlTimeout
 		}
-		if err := ar.bounded(ctx, timeout, func(ctx context.Context) error { return ar.step(ctx, s) }); err != nil {
+		if err := ar.bounded(ctx, timeout, func(ctx context.Context) error { return ar.retrying(ctx, s, ar.step) }); err != nil {
 			return fmt.Errorf("%s %s: %w", s.Kind, s.Statement, err)
 		}
 	}
 	return nil
 }
+
+// retrying runs a step again, after a pause, while it fails with an error a
+// later attempt may not meet (a 5xx, a rate limit, a cut connection) and
+// ctx lasts: the client gave up on one call, the step has time left. Every
+// step starts by reading what exists, so it is safe to redo.
+func (ar *actionRun) retrying(ctx context.Context, s planner.Step, step func(context.Context, planner.Step) error) error {
+	wait := retryInitial
+	for {
+		err := step(ctx, s)
+		if err == nil || !confluent.Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		ar.log.Warn("step failed; trying again", zap.String("step", string(s.Kind)), zap.String("statement", s.Statement),
+			zap.Duration("wait", wait), zap.Error(err))
+		if err := backoff.Sleep(ctx, wait); err != nil {
+			return err
+		}
+		wait = min(2*wait, retryMax)
+	}
+}
+
+// How long a step failing with a retryable error waits before it runs again.
+const (
+	retryInitial = 50 * time.Millisecond
+	retryMax     = 5 * time.Second
+)
 
 // bounded runs fn with a timeout, and says so when the timeout, not ctx,
 // ended it.
@@ -147,7 +176,13 @@ func (ar *actionRun) resumePoint(ctx context.Context) (int, error) {
 		if !creates(s.Kind) || s.Fingerprint == "" || !slices.ContainsFunc(steps[:i], func(p planner.Step) bool { return destroys(p.Kind) }) {
 			continue
 		}
-		st, err := ar.r.client.GetStatement(ctx, s.Statement)
+		var st *confluent.Statement
+		err := ar.bounded(ctx, ar.r.opts.ddlTimeout, func(ctx context.Context) error {
+			return ar.retrying(ctx, s, func(ctx context.Context, s planner.Step) (err error) {
+				st, err = ar.r.client.GetStatement(ctx, s.Statement)
+				return err
+			})
+		})
 		switch {
 		case errors.Is(err, confluent.ErrStatementNotFound):
 			continue
@@ -260,7 +295,7 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 	}
 	if st != nil {
 		phase := phaseOf(st)
-		if sameFingerprint(st, s) && !ar.dropped {
+		if sameFingerprint(st, s) && (!ar.dropped || ar.mine[s.Statement]) {
 			switch {
 			case slices.Contains(want.done, phase):
 				ar.log.Info("statement already deployed", zap.String("statement", s.Statement), zap.String("phase", string(phase)))
@@ -276,6 +311,9 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		}
 	}
 	f := ar.files[s.Ref]
+	// Marked before the call: a create whose answer is an error may have
+	// been made all the same, and a retry of the step must keep it.
+	ar.mine[s.Statement] = true
 	if _, err := ar.r.client.CreateStatement(ctx, ar.request(s.Statement, f.sql, f.properties, s.Fingerprint)); err != nil {
 		return err
 	}

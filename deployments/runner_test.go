@@ -14,6 +14,7 @@ import (
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
 	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/internal/openapitest"
 	"github.com/shiftleft/shiftleft/planner"
 )
@@ -548,5 +549,44 @@ func TestRunFailsATableNotInSyncAfterwards(t *testing.T) {
 	}
 	if res.Totals.Failed != 1 || res.Totals.Succeeded != 1 {
 		t.Errorf("totals %+v", res.Totals)
+	}
+}
+
+// TestRunThroughTransientErrors: half the API's answers are 429s and 503s,
+// more than a client allowed 2 attempts per call gets through, and some
+// creates and deletes are applied with their answers lost. Every step goes
+// on until it succeeds; no statement is created twice; the run is verified.
+func TestRunThroughTransientErrors(t *testing.T) {
+	r := newRig(t, nil)
+	f := fixture{}
+	// A chain deployed cleanly first, then recreated and restarted under
+	// faults, and a new table created.
+	deployed(t, runner(t, r.Client, f, deployments.WithCommit("c1")), plan(f.create("a"), f.create("b", "a")))
+	client, err := confluent.New(confluent.WithHTTPClient(r.HTTP), confluent.WithFlinkURL(r.URL), confluent.WithCloudURL(r.URL),
+		confluent.WithOrganization(emulatortest.Organization), confluent.WithEnvironment(emulatortest.Environment),
+		confluent.WithFlinkAPIKey(emulatortest.FlinkKey, emulatortest.FlinkSecret),
+		confluent.WithCloudAPIKey(emulatortest.CloudKey, emulatortest.CloudSecret),
+		confluent.WithRetry(confluent.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Millisecond}),
+		confluent.WithPollInterval(time.Millisecond, 5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Emulator.SetFaults(emulator.Faults{ErrorRate: 0.5, LostResponseRate: 0.3}); err != nil {
+		t.Fatal(err)
+	}
+	f[ddlRef("a")] = "CREATE TABLE a (id STRING, note STRING)"
+	before := r.Emulator.Counters().Creates
+	p := plan(f.action(planner.Recreate, "a"), f.action(planner.RestartDML, "b", "a"), f.create("c", "b"))
+	res, err := runner(t, client, f, deployments.WithCommit("c2")).Run(ctxFor(t), p)
+	if err != nil || res.Failed() || !res.Verified {
+		t.Fatalf("run: %v, statuses %v, out of sync %v", err, statuses(res), res.OutOfSync)
+	}
+	if err := r.Emulator.SetFaults(emulator.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range r.Emulator.Counters().Creates {
+		if n-before[name] > 1 {
+			t.Errorf("%s created %d times", name, n-before[name])
+		}
 	}
 }
