@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/shiftleft/shiftleft/inventory"
 	"github.com/shiftleft/shiftleft/pipeline"
@@ -65,15 +66,28 @@ type verdict struct {
 	kind   ActionKind
 	reason string
 	expect Expectation
+	// intent is what the rule would do if the table did not run the tree's
+	// SQL already: a table in sync whose intent is a recreate was recreated
+	// by an earlier run of the same deploy, and the tables reading it are
+	// in scope as they would have been then.
+	intent ActionKind
 }
 
 // work is a verdict that deploys the table: afterwards it must be in sync.
 func work(kind ActionKind, reason string) verdict {
-	return verdict{kind: kind, reason: reason, expect: ExpectInSync}
+	return verdict{kind: kind, reason: reason, expect: ExpectInSync, intent: kind}
 }
 
 func skip(reason string, expect Expectation) verdict {
-	return verdict{kind: Skip, reason: reason, expect: expect}
+	return verdict{kind: Skip, reason: reason, expect: expect, intent: Skip}
+}
+
+// inSync leaves alone a table that runs the tree's SQL, keeping what v
+// would have done as its intent.
+func inSync(v verdict) verdict {
+	out := skip("already runs this SQL (same fingerprint)", ExpectInSync)
+	out.intent = v.intent
+	return out
 }
 
 type builder struct {
@@ -107,10 +121,12 @@ func (b *builder) start(req Request) error {
 		// ensure: a table of a product or folder, deployed only when it does
 		// not run; the plan does not answer for the SQL it runs.
 		ensure bool
+		// redo: deployed even when it runs the tree's SQL (--force).
+		redo bool
 	}
 	var starts []start
 	for _, n := range req.Tables {
-		starts = append(starts, start{table: n, rule: b.startAction})
+		starts = append(starts, start{table: n, rule: b.startAction, redo: b.opts.Force})
 	}
 	for _, n := range req.Ensure {
 		starts = append(starts, start{table: n, rule: b.ensureAction, ensure: true})
@@ -139,7 +155,11 @@ func (b *builder) start(req Request) error {
 			continue
 		}
 		b.products[t.Product] = true
-		v := b.decide(t, b.state(t), s.rule)
+		st := b.state(t)
+		v := b.decide(t, st, s.rule)
+		if st.current && !s.ensure && !s.redo {
+			v = inSync(v)
+		}
 		b.set(t.Name, v, RoleStart, !s.ensure)
 	}
 	for _, s := range starts {
@@ -253,16 +273,12 @@ func ddlOnlyAction(o Options) verdict {
 	return work(Recreate, "no DML: drop the table and run its DDL")
 }
 
-var inSync = skip("already runs this SQL (same fingerprint)", ExpectInSync)
-
 // startAction is the seed's rule for a table the user names: a sink that
 // does not exist is created; one that exists is recreated when forced or
 // when its DML is stateful, else its DML restarts. A table already running
 // the tree's SQL is left alone unless forced, so a re-run changes nothing.
 func (b *builder) startAction(t *inventory.Table, s state) verdict {
 	switch {
-	case s.current && !b.opts.Force:
-		return inSync
 	case !s.exists:
 		return work(Create, "not deployed yet")
 	case b.opts.Force && !b.opts.DMLOnly:
@@ -303,8 +319,6 @@ func (b *builder) ensureAction(t *inventory.Table, s state) verdict {
 // here, or by another tool) is a table that exists with other SQL.
 func (b *builder) changeAction(t *inventory.Table, s state, c Change) verdict {
 	switch {
-	case s.current:
-		return inSync
 	case !s.exists && c.New:
 		return work(Create, "new table")
 	case !s.exists:
@@ -383,12 +397,26 @@ func (b *builder) walk() error {
 			if decided && cd.kind != Skip {
 				continue
 			}
-			if drops {
+			cause := ""
+			switch {
+			case drops:
+				cause = "parent " + name + " recreated (DROP TABLE fails its readers)"
+			case d.scope && b.tableRecreatedAfter(parent, child):
+				// What a deploy that stopped half way left: it recreated the
+				// parent, not yet its readers.
+				cause = "parent " + name + "'s table was recreated after it started (a deploy that did not finish)"
+			case d.kind == Skip && d.scope && d.intent == Recreate && (!decided || !cd.scope) && !b.excluded[c]:
+				// Recreated already, by an earlier run of this deploy: its
+				// readers are in scope, whatever the flags, as they were then.
+				b.compareChild(parent, child)
+				continue
+			}
+			if cause != "" {
 				if b.excluded[c] {
-					return fmt.Errorf("%w: %s reads %s, which the plan drops and creates again (%s): exclude %s too, or stop excluding %s",
+					return fmt.Errorf("%w: %s reads %s, whose table is (or was) dropped and created again (%s): exclude %s too, or stop excluding %s",
 						ErrExcludedReader, c, name, d.reason, name, c)
 				}
-				b.redeploy(c, b.restart(child, "parent "+name+" recreated (DROP TABLE fails its readers)"), true)
+				b.redeploy(c, b.restart(child, cause), true)
 				continue
 			}
 			if !b.opts.MayStartDescendants {
@@ -396,7 +424,7 @@ func (b *builder) walk() error {
 			}
 			impacted := childRestarts(parent, child) && b.productAllowed(child)
 			restarts := d.kind != Skip && (d.cascade || impacted)
-			compared := d.kind == Skip && d.scope && !decided && (d.cascade || impacted)
+			compared := d.kind == Skip && d.scope && (!decided || !cd.scope) && (d.cascade || impacted)
 			switch {
 			case (restarts || compared) && b.excluded[c]:
 				// Reported; what only it would restart is left alone.
@@ -429,29 +457,62 @@ func (b *builder) compareChild(parent, child *inventory.Table) {
 	switch {
 	case !s.current:
 		b.redeploy(child.Name, b.restart(child, string(s.sync.State)+" ("+s.sync.Detail+")"), true)
-	case b.restartedAfter(parent, s):
+	case b.restartedAfter(parent, child, s):
 		b.redeploy(child.Name, b.restart(child, "parent "+parent.Name+" was redeployed after it started (a deploy that did not finish)"), true)
 	default:
-		// In scope as a descendant: all of its own descendants are too, as
-		// they would restart with it.
-		b.set(child.Name, inSync, RoleDescendant, true)
-		b.decided[child.Name].cascade = true
+		b.widen(child.Name, inSync(b.restart(child, "")))
 	}
 }
 
-// restartedAfter reports whether parent's statements are newer than the
-// DML (or DDL) that s runs.
-func (b *builder) restartedAfter(parent *inventory.Table, s state) bool {
-	mine := s.dml
-	if mine == nil {
-		mine = s.ddl
+// widen brings a table that runs the tree's SQL into scope as a descendant,
+// so that its children are compared too: all of its own descendants are in
+// scope, as they would restart with it. A table skipped as a running
+// ancestor (no scope) takes the new verdict, still a skip, and its children
+// are looked at again.
+func (b *builder) widen(table string, v verdict) {
+	d, ok := b.decided[table]
+	switch {
+	case !ok:
+		b.set(table, v, RoleDescendant, true)
+		b.decided[table].cascade = true
+	case d.kind == Skip && !d.scope && !b.excluded[table]:
+		d.verdict, d.role, d.scope, d.cascade = v, RoleDescendant, true, true
+		b.queue = append(b.queue, table)
 	}
-	if mine == nil || mine.CreatedAt.IsZero() {
+}
+
+// tableRecreatedAfter reports whether parent's table was created again
+// (its DDL ran) after child's statement started: the statement read the
+// table that was dropped, and must be redeployed whatever the rules say.
+func (b *builder) tableRecreatedAfter(parent, child *inventory.Table) bool {
+	started := startedAt(child, b.state(child))
+	p := b.state(parent)
+	return !started.IsZero() && p.ddl != nil && p.ddl.CreatedAt.After(started)
+}
+
+// startedAt is when the statement that runs t started: its DML's creation,
+// or its DDL's for a table without DML; zero when there is none.
+func startedAt(t *inventory.Table, s state) time.Time {
+	st := s.ddl
+	if t.DMLRef != "" {
+		st = s.dml
+	}
+	if st == nil {
+		return time.Time{}
+	}
+	return st.CreatedAt
+}
+
+// restartedAfter reports whether parent's statements are newer than the
+// one child runs.
+func (b *builder) restartedAfter(parent, child *inventory.Table, s state) bool {
+	started := startedAt(child, s)
+	if started.IsZero() {
 		return false
 	}
 	p := b.state(parent)
 	for _, st := range []*Statement{p.dml, p.ddl} {
-		if st != nil && st.CreatedAt.After(mine.CreatedAt) {
+		if st != nil && st.CreatedAt.After(started) {
 			return true
 		}
 	}

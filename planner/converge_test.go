@@ -7,8 +7,32 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shiftleft/shiftleft/pipeline"
 	"github.com/shiftleft/shiftleft/planner"
 )
+
+// build plans and fails the test on an error.
+func build(t *testing.T, g *pipeline.Graph, live planner.Live, req planner.Request, opts planner.Options) *planner.Plan {
+	t.Helper()
+	p, err := planner.Build(g, live, req, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// changedSource plans src's changed DML with its descendants.
+func changedSource(t *testing.T, g *pipeline.Graph, live planner.Live) *planner.Plan {
+	t.Helper()
+	return build(t, g, live, planner.Request{Changes: []planner.Change{{Table: "src", DML: true}}}, planner.Options{MayStartDescendants: true})
+}
+
+func wantKinds(t *testing.T, p *planner.Plan, want map[string]planner.ActionKind) {
+	t.Helper()
+	if got := kinds(p); !reflect.DeepEqual(got, want) {
+		t.Errorf("kinds %v, want %v", got, want)
+	}
+}
 
 // at is a statement creation time, minutes after a fixed instant.
 func at(minute int) time.Time { return time.Date(2026, 12, 1, 0, minute, 0, 0, time.UTC) }
@@ -92,7 +116,7 @@ func TestRerunAfterAKilledDeployPlansWhatIsLeft(t *testing.T) {
 		{"killed after int_b was recreated, before fct_c", func() planner.Live {
 			return deployedAt(srcDone(), map[string]int{"int_b": 12}, newFP)
 		}, map[string]planner.ActionKind{"src_a": planner.Skip, "int_b": planner.Skip, "fct_c": planner.Recreate},
-			nil, map[string]string{"fct_c": "redeployed after it started"}},
+			nil, map[string]string{"fct_c": "recreated after it started"}},
 		{"killed after fct_c's DML was created, still PENDING", func() planner.Live {
 			live := deployedAt(srcDone(), map[string]int{"int_b": 12, "fct_c": 13}, newFP)
 			put(live, naming.DML("fct_c", "p"), planner.PhasePending, "fp-fct_c", at(14))
@@ -168,15 +192,10 @@ func TestReadersOfARecreatedTableAreRedeployedWithoutTheFlag(t *testing.T) {
 	theirs, _ := g.Table("theirs")
 	theirs.Product = "q"
 	live := deployed(g, true, "src", "agg", "theirs", "light", "leaf", "deep")
-	p, err := planner.Build(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{Force: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := build(t, g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{Force: true})
 	want := map[string]planner.ActionKind{"src": planner.Skip, "agg": planner.Recreate, "theirs": planner.Recreate,
 		"light": planner.RestartDML, "deep": planner.RestartDML}
-	if got := kinds(p); !reflect.DeepEqual(got, want) {
-		t.Errorf("kinds %v, want %v", got, want)
-	}
+	wantKinds(t, p, want)
 	if a, _ := p.Action("theirs"); !strings.Contains(a.Reason, "DROP TABLE") {
 		t.Errorf("theirs' reason %q does not say why it must restart", a.Reason)
 	}
@@ -293,10 +312,7 @@ func TestStatusReportsOrphans(t *testing.T) {
 func TestVerify(t *testing.T) {
 	g := chain(t, "owned:", "src: owned", "sink: src")
 	live := deployed(g, false, "owned")
-	p, err := planner.Build(g, live, planner.Request{Tables: []string{"sink"}}, planner.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := build(t, g, live, planner.Request{Tables: []string{"sink"}}, planner.Options{})
 	expect := map[string]planner.Expectation{}
 	for _, a := range p.Actions {
 		expect[a.Table] = a.Expect
@@ -328,5 +344,75 @@ func TestVerify(t *testing.T) {
 	}
 	if got := planner.Verify(u, after); len(got) != 2 || got[0].State != planner.Orphaned {
 		t.Errorf("verify of an undeploy not run: %v, want sink's DML and DDL left", got)
+	}
+}
+
+// TestRerunRedeploysAReaderOfAnotherProduct: a killed deploy recreated src,
+// whose reader theirs (another product) the plan redeployed only because
+// src's table was dropped. On the re-run src runs its new SQL; theirs, whose
+// DML is older than src's new table, is redeployed all the same.
+func TestRerunRedeploysAReaderOfAnotherProduct(t *testing.T) {
+	g := chain(t, "src*:", "theirs: src*", "mine: src*")
+	theirs, _ := g.Table("theirs")
+	theirs.Product = "q"
+	fps := map[string]string{"src": "fp-src", "theirs": "fp-theirs", "mine": "fp-mine"}
+	live := deployedAt(planner.Live{}, map[string]int{"theirs": 2, "mine": 3}, fps)
+	put(live, naming.DDL("theirs", "q"), planner.PhaseCompleted, "fp-theirs", at(2))
+	put(live, naming.DML("theirs", "q"), planner.PhaseFailed, "fp-theirs", at(2))
+	delete(live.Statements, naming.DDL("theirs", "p"))
+	delete(live.Statements, naming.DML("theirs", "p"))
+	// src recreated at minute 10; mine redeployed after it; theirs not.
+	deployedAt(live, map[string]int{"src": 10, "mine": 11}, fps)
+	p := changedSource(t, g, live)
+	want := map[string]planner.ActionKind{"src": planner.Skip, "mine": planner.Skip, "theirs": planner.Create}
+	wantKinds(t, p, want)
+	if a, _ := p.Action("theirs"); !strings.Contains(a.Reason, "recreated after it started") {
+		t.Errorf("theirs' reason %q", a.Reason)
+	}
+}
+
+// TestRerunFollowsWhatTheKilledRunRecreated: the killed run recreated src,
+// then theirs (another product, stateful, in the plan only because src's
+// table was dropped), not yet gc, which reads theirs. The re-run finds src
+// and theirs in sync, and still redeploys gc.
+func TestRerunFollowsWhatTheKilledRunRecreated(t *testing.T) {
+	g := chain(t, "src*:", "theirs*: src*", "gc: theirs*")
+	for _, n := range []string{"theirs", "gc"} {
+		tb, _ := g.Table(n)
+		tb.Product = "q"
+	}
+	fps := map[string]string{"src": "fp-src", "theirs": "fp-theirs", "gc": "fp-gc"}
+	live := planner.Live{Statements: map[string]planner.Statement{}}
+	for n, minute := range map[string]int{"src": 10, "theirs": 11, "gc": 2} {
+		tb, _ := g.Table(n)
+		put(live, naming.DDL(n, tb.Product), planner.PhaseCompleted, fps[n], at(minute))
+		put(live, naming.DML(n, tb.Product), planner.PhaseRunning, fps[n], at(minute).Add(time.Second))
+	}
+	p := changedSource(t, g, live)
+	want := map[string]planner.ActionKind{"src": planner.Skip, "theirs": planner.Skip, "gc": planner.RestartDML}
+	wantKinds(t, p, want)
+}
+
+// TestRerunFollowsARecreatedTableMetFirstAsAnAncestor: as above, but mid
+// enters the plan first as a running ancestor of other, a change of the
+// same push: it is in scope all the same, and leaf, which reads it, is
+// redeployed.
+func TestRerunFollowsARecreatedTableMetFirstAsAnAncestor(t *testing.T) {
+	g := chain(t, "src*:", "mid*: src*", "leaf: mid*", "other: mid*")
+	for _, n := range []string{"mid", "leaf", "other"} {
+		tb, _ := g.Table(n)
+		tb.Product = "q"
+	}
+	fps := map[string]string{"src": "fp-src", "mid": "fp-mid", "leaf": "fp-leaf", "other": "fp-other"}
+	live := planner.Live{Statements: map[string]planner.Statement{}}
+	for n, minute := range map[string]int{"src": 10, "mid": 11, "leaf": 2, "other": 12} {
+		tb, _ := g.Table(n)
+		put(live, naming.DDL(n, tb.Product), planner.PhaseCompleted, fps[n], at(minute))
+		put(live, naming.DML(n, tb.Product), planner.PhaseRunning, fps[n], at(minute).Add(time.Second))
+	}
+	changes := []planner.Change{{Table: "other", DML: true}, {Table: "src", DML: true}}
+	p := build(t, g, live, planner.Request{Changes: changes}, planner.Options{MayStartDescendants: true})
+	if a, _ := p.Action("leaf"); a.Kind != planner.RestartDML {
+		t.Errorf("leaf: %s %q, want restart-dml", a.Kind, a.Reason)
 	}
 }

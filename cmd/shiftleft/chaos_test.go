@@ -159,6 +159,7 @@ func (ch *chaos) run(t *testing.T, i, n int) {
 	switch {
 	case j.Status == jobs.StatusSucceeded && len(notInSync) > 0:
 		t.Errorf("the job succeeded with tables out of sync: %v", notInSync)
+		ch.explain(t, tg, j, notInSync)
 	case j.Status == jobs.StatusFailed:
 		for _, s := range notInSync {
 			if !strings.Contains(j.Error, s.Table) {
@@ -224,4 +225,38 @@ func finished(t *testing.T, q *jobs.Queue, id string) *jobs.Job {
 	j, err := waitJob(context.Background(), q, id)
 	must(t, err)
 	return j
+}
+
+// explain logs, for each table out of sync (the first five), what the
+// job's last plan said of it and of its parents and grandparents, and when
+// their statements were created: what a wrong plan is debugged from.
+func (ch *chaos) explain(t *testing.T, tg *target, j *jobs.Job, bad []planner.TableStatus) {
+	live, err := deployments.ReadLive(context.Background(), tg.client)
+	must(t, err)
+	show := func(depth int, n string) {
+		tb := ch.head.Tables[n]
+		planned := "skipped or not in the plan"
+		for _, a := range j.Plan {
+			if a.Table == n {
+				planned = a.Action + ": " + a.Reason
+			}
+		}
+		d := planner.DesiredState(&inventory.Inventory{Tables: map[string]*inventory.Table{n: tb}}, planner.DefaultNaming)[0]
+		ddl, dml := live.Statements[d.DDL], live.Statements[d.DML]
+		t.Logf("%s%s (%s, %s): %s; DDL %s at %s, DML %s at %s", strings.Repeat("  ", depth), n, tb.Product, tb.StateForm(), planned,
+			ddl.Phase, ddl.CreatedAt.Format("15:04:05.000"), dml.Phase, dml.CreatedAt.Format("15:04:05.000"))
+	}
+	var walk func(depth int, n string)
+	walk = func(depth int, n string) {
+		show(depth, n)
+		for _, p := range ch.head.Tables[n].Parents {
+			if depth < 2 && !ch.head.Tables[p].External() {
+				walk(depth+1, p)
+			}
+		}
+	}
+	for _, s := range bad[:min(len(bad), 5)] {
+		walk(0, s.Table)
+	}
+	t.Logf("the push changed %v", ch.changed)
 }
