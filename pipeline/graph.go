@@ -11,6 +11,7 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shiftleft/shiftleft/inventory"
@@ -40,6 +41,7 @@ type Graph struct {
 	inv      *inventory.Inventory
 	children map[string][]string
 	order    []string       // topological: parents before children, ties by name
+	position map[string]int // index in order
 	level    map[string]int // wave index: 0 for tables without parents
 }
 
@@ -72,12 +74,14 @@ func (g *Graph) sort() error {
 	}
 	g.level = make(map[string]int, len(names))
 	g.order = make([]string, 0, len(names))
+	g.position = make(map[string]int, len(names))
 	// A min-heap of ready tables keeps the order by name among tables that
 	// are ready at the same time.
 	h := nameHeap(ready)
 	heap.Init(&h)
 	for h.Len() > 0 {
 		n := heap.Pop(&h).(string)
+		g.position[n] = len(g.order)
 		g.order = append(g.order, n)
 		for _, c := range g.children[n] {
 			if g.level[n]+1 > g.level[c] {
@@ -224,14 +228,14 @@ func (g *Graph) reach(name string, next func(string) []string) []string {
 	return g.inOrder(seen)
 }
 
-// inOrder returns the members of set in topological order.
+// inOrder returns the members of set in topological order: sorted by
+// position, as a set is usually a small part of a large graph.
 func (g *Graph) inOrder(set map[string]bool) []string {
 	out := make([]string, 0, len(set))
-	for _, n := range g.order {
-		if set[n] {
-			out = append(out, n)
-		}
+	for n := range set {
+		out = append(out, n)
 	}
+	slices.SortFunc(out, func(a, b string) int { return g.position[a] - g.position[b] })
 	return out
 }
 

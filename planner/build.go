@@ -95,6 +95,7 @@ type builder struct {
 	live     Live
 	opts     Options
 	decided  map[string]*decision
+	states   map[string]state
 	excluded map[string]bool
 	products map[string]bool // products of the requested tables
 	// queue lists the tables whose children are still to be looked at, in
@@ -105,7 +106,7 @@ type builder struct {
 
 func newBuilder(g *pipeline.Graph, live Live, opts Options) *builder {
 	b := &builder{g: g, live: live, opts: opts.withDefaults(), decided: map[string]*decision{},
-		excluded: map[string]bool{}, products: map[string]bool{}}
+		states: map[string]state{}, excluded: map[string]bool{}, products: map[string]bool{}}
 	for _, n := range b.opts.Exclude {
 		b.excluded[n] = true
 	}
@@ -221,6 +222,17 @@ type state struct {
 }
 
 func (b *builder) state(t *inventory.Table) state {
+	if s, ok := b.states[t.Name]; ok {
+		return s
+	}
+	s := b.readState(t)
+	b.states[t.Name] = s
+	return s
+}
+
+// readState compares a table with what runs; state keeps the answer, as
+// what runs does not change while a plan is built.
+func (b *builder) readState(t *inventory.Table) state {
 	d := desiredOf(t, b.opts.Naming)
 	s := state{tableLive: liveOf(d, b.live)}
 	s.sync = compare(d, s.tableLive)
@@ -338,6 +350,9 @@ func (b *builder) changeAction(t *inventory.Table, s state, c Change) verdict {
 // topic is never deployed.
 func (b *builder) ancestors(name string) {
 	for _, a := range b.g.Ancestors(name) {
+		if _, ok := b.decided[a]; ok {
+			continue // the first decision stays
+		}
 		if b.excluded[a] {
 			b.set(a, excludedVerdict, RoleAncestor, false)
 			continue

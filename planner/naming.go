@@ -15,10 +15,12 @@ type Naming struct {
 // DefaultNaming is shift_left's default configuration: names start dev-usw2-.
 var DefaultNaming = Naming{ClusterType: "dev", Region: "us-west-2"}
 
+// regionAbbrev abbreviates a region in names: us-west-2 -> usw2.
+var regionAbbrev = strings.NewReplacer("-", "", "east", "e", "west", "w", "south", "s", "north", "n", "central", "c")
+
 // Prefix is <cluster type>-<region abbreviation>.
 func (n Naming) Prefix() string {
-	r := strings.NewReplacer("-", "", "east", "e", "west", "w", "south", "s", "north", "n", "central", "c")
-	return n.ClusterType + "-" + r.Replace(n.Region)
+	return n.ClusterType + "-" + regionAbbrev.Replace(n.Region)
 }
 
 // DDL names a table's DDL statement: <prefix>[-<product>]-ddl-<table-kebab>.
