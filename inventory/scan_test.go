@@ -260,7 +260,7 @@ func TestBuildErrorsNameFileAndTable(t *testing.T) {
 			name:    "unbalanced parenthesis",
 			files:   map[string]string{"sources/p/a/sql-scripts/dml.a.sql": "INSERT INTO a\nSELECT (1"},
 			wantErr: inventory.ErrBadSQL,
-			want:    []string{"pipelines/sources/p/a/sql-scripts/dml.a.sql", "line 2, column 8", "unclosed ("},
+			want:    []string{"pipelines/sources/p/a/sql-scripts/dml.a.sql (table a)", "line 2, column 8", "unclosed ("},
 		},
 		{
 			name: "every broken file is reported",
@@ -271,7 +271,7 @@ func TestBuildErrorsNameFileAndTable(t *testing.T) {
 				"facts/p/y/sql-scripts/dml.y.sql": "SELECT 1",
 			},
 			wantErr: inventory.ErrEmptySQL,
-			want:    []string{"pipelines/facts/p/x/sql-scripts/dml.x.sql", "pipelines/facts/p/y/sql-scripts/dml.y.sql: no INSERT INTO"},
+			want:    []string{"pipelines/facts/p/x/sql-scripts/dml.x.sql", "pipelines/facts/p/y/sql-scripts/dml.y.sql (table y): no INSERT INTO"},
 		},
 	}
 	for _, tt := range tests {
