@@ -660,7 +660,7 @@ func (p *parser) selectCore() {
 	// An empty select list is refused by Flink, but shift_left's templates
 	// have one (SELECT -- part to select stuff FROM src): the FROM still
 	// names the table.
-	p.scan(func(t Token) bool { return p.atFrom() || p.atClause() }, true)
+	p.scan(func(t Token) bool { return t.kw != 0 && (p.atFrom() || p.atClause()) }, true)
 	if p.accept(kwFrom) {
 		p.fromList()
 	} else if t := p.peek(0); t.kw == kwWhere || t.kw == kwHaving || t.kw == kwWindow || t.kw == kwQualify || t.kw == kwGroup {
@@ -668,7 +668,7 @@ func (p *parser) selectCore() {
 	}
 	// WHERE, GROUP BY, HAVING, WINDOW and QUALIFY, which hold no FROM or
 	// join of their own: one there is misplaced.
-	p.scan(func(t Token) bool { return endOfSelect(t) || p.atFrom() || p.atJoin() }, true)
+	p.scan(func(t Token) bool { return t.kw != 0 && (endOfSelect(t) || p.atFrom() || p.atJoin()) }, true)
 }
 
 // atFrom reports whether a FROM clause starts here: IS [NOT] DISTINCT FROM
@@ -695,84 +695,98 @@ func (p *parser) atClause() bool {
 func (p *parser) scan(stop func(Token) bool, shape bool) {
 	var sh shapeCheck
 	for !p.atEnd() {
-		t, prev := p.peek(0), p.prev(1)
+		at := p.pos
+		t := &p.toks[at]
 		switch {
 		case t.IsPunct(";"):
 			return
-		case stop != nil && stop(t):
+		case stop != nil && stop(*t):
 			return
 		case t.IsPunct("("):
 			p.group(ctxExpr)
-		case t.kw == kwTable && isName(p.peek(1)) && (prev.IsPunct("(") || prev.IsPunct(",") || prev.IsPunct("=>")):
+		case t.kw == kwTable && isName(p.peek(1)) && (p.prev(1).IsPunct("(") || p.prev(1).IsPunct(",") || p.prev(1).IsPunct("=>")):
 			// TUMBLE(TABLE orders, ...) and DATA => TABLE orders.
 			p.pos++
 			p.read(p.name())
 		default:
 			p.pos++
 		}
-		if shape && sh.next(t, prev) {
-			p.fail(sh.second, "unexpected %s after %s: is %s a misspelt keyword, or is a comma missing?",
-				describe(t), describe(sh.second), describe(sh.second))
+		if shape && sh.next(p.toks, at) {
+			second := p.toks[sh.second]
+			p.fail(second, "unexpected %s after %s: is %s a misspelt keyword, or is a comma missing?",
+				describe(*t), describe(second), describe(second))
 		}
 	}
 }
 
 // shapeCheck counts the operands in a row of an expression's tokens.
 type shapeCheck struct {
-	run    int   // operands since the last operator, keyword or ","
-	dot    bool  // the last token was a "."
-	name   bool  // the last token was a counted name or a part after a "."
-	second Token // the token that made the run two long
+	run    int  // operands since the last operator, keyword or ","
+	dot    bool // the last token was a "."
+	name   bool // the last token was a counted name or a part after a "."
+	second int  // the index of the token that made the run two long
 }
 
-// next counts t, the first token of what the scan just walked (a group as
-// a whole), prev the token before it; it reports a third operand in a row.
-// Keywords count as operators, so a word Flink reserves but lets name a
-// column or an alias (C, A) counts for nothing, unless a "." follows it.
-func (c *shapeCheck) next(t, prev Token) bool {
-	name := false
-	switch {
-	case c.dot:
-		name = true // a.b and t.* are one name
-	case t.IsPunct("."):
-		if prev.Kind == Word && !c.name {
-			c.run++ // c.id: the keyword before the "." names a table
+// next counts toks[i], the first token of what the scan just walked (a
+// group as a whole); it reports a third operand in a row. Keywords count as
+// operators, so a word Flink reserves but lets name a column or an alias
+// (C, A) counts for nothing, unless a "." follows it.
+func (c *shapeCheck) next(toks []Token, i int) bool {
+	t, prev := &toks[i], &eof
+	if i > 0 {
+		prev = &toks[i-1]
+	}
+	name, before := false, c.run
+	switch t.Kind {
+	case Punct:
+		switch t.Text {
+		case ".":
+			if prev.Kind == Word && !c.name && !c.dot {
+				c.run++ // c.id: the keyword before the "." names a table
+			}
+		case "(":
+			if !c.dot && !isOperandName(prev) { // fn(...) is one operand with its name
+				c.run++
+			}
+		case "*":
+			if c.dot || prev.IsPunct(",") || prev.kw == kwSelect || prev.kw == kwDistinct || prev.kw == kwAll {
+				c.run = max(c.run, 1) // t.*, SELECT *: an operand, not a product
+			} else {
+				c.run = 0
+			}
+		case "]":
+			c.run = max(c.run, 1)
+		default:
+			c.run = 0 // an operator or a ","
 		}
-	case t.IsPunct("("):
-		if !isOperandName(prev) { // fn(...) is one operand with its name
-			c.run++
-		}
-	case isOperandName(t):
+	case Number:
 		c.run++
-		name = true
-	case t.Kind == Number:
-		c.run++
-	case t.Kind == String:
+	case String:
 		// 'a' 'b' is one literal, N'x' and X'0A' too.
 		if prev.Kind != String && !(prev.Kind == Word && prev.Pos.Offset+len(prev.Text) == t.Pos.Offset) {
 			c.run++
 		}
-	case t.IsPunct("*") && (prev.IsPunct(",") || prev.kw == kwSelect || prev.kw == kwDistinct || prev.kw == kwAll),
-		t.IsPunct("]"):
-		c.run = max(c.run, 1)
-	default:
-		c.run = 0 // an operator, a keyword or a ","
-	}
-	c.dot, c.name = t.IsPunct("."), name
-	switch c.run {
-	case 0, 1:
-		c.second = Token{}
-	case 2:
-		if c.second.Kind == 0 {
-			c.second = t
+	default: // a name or a keyword
+		switch {
+		case c.dot:
+			name = true // a.b is one name
+		case isOperandName(t):
+			c.run++
+			name = true
+		default:
+			c.run = 0
 		}
+	}
+	c.dot, c.name = t.Kind == Punct && t.Text == ".", name
+	if c.run == 2 && before < 2 {
+		c.second = i
 	}
 	return c.run >= 3
 }
 
 // isOperandName reports whether t is a name that stands for a value: an
 // identifier, not a keyword.
-func isOperandName(t Token) bool {
+func isOperandName(t *Token) bool {
 	return t.Kind == QuotedIdent || (t.Kind == Word && !t.in(classReserved|classSoft|classExprWord))
 }
 
