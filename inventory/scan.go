@@ -237,10 +237,10 @@ type sqlFile struct {
 func scanFolder(fsys fs.FS, dir string, opts Options) (f folder) {
 	root := opts.Root
 	f.dir = dir
-	// reading names the file in hand, for a panic: a bug must fail the
-	// build with the file's name, not take the process down.
-	reading := path.Join(root, dir)
-	defer recovered(&reading, &f)
+	// reading is the file in hand ("" for none), for a panic: a bug must
+	// fail the build with the file's name, not take the process down.
+	reading := ""
+	defer recovered(root, &reading, &f)
 	tableDir := path.Dir(dir)
 	t := &Table{Folder: path.Join(root, tableDir)}
 	entries, err := fs.ReadDir(fsys, dir)
@@ -281,9 +281,9 @@ func scanFolder(fsys fs.FS, dir string, opts Options) (f folder) {
 		return f
 	}
 	read := func(name string) (*sqlFile, error) {
-		reading = path.Join(root, dir, name)
+		reading = name
 		if opts.BeforeRead != nil {
-			opts.BeforeRead(reading)
+			opts.BeforeRead(path.Join(root, dir, name))
 		}
 		return readSQL(fsys, path.Join(dir, name), root, props)
 	}
@@ -293,7 +293,7 @@ func scanFolder(fsys fs.FS, dir string, opts Options) (f folder) {
 	if dmlName != "" {
 		dml, dmlErr = read(dmlName)
 	}
-	reading = path.Join(root, dir)
+	reading = ""
 	if ddlErr != nil || dmlErr != nil {
 		f.err = brokenFiles(ddl, dml, ddlErr, dmlErr)
 		return f
@@ -370,10 +370,10 @@ func scanFolder(fsys fs.FS, dir string, opts Options) (f folder) {
 }
 
 // recovered, deferred, turns a panic while the folder is scanned into the
-// folder's error, naming the file being read.
-func recovered(reading *string, f *folder) {
+// folder's error, naming the file being read, else the folder.
+func recovered(root string, reading *string, f *folder) {
 	if r := recover(); r != nil {
-		*f = folder{dir: f.dir, err: &FileError{Path: *reading, Err: fmt.Errorf("%w: %v", ErrPanic, r)}}
+		*f = folder{dir: f.dir, err: &FileError{Path: path.Join(root, f.dir, *reading), Err: fmt.Errorf("%w: %v", ErrPanic, r)}}
 	}
 }
 
