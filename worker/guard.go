@@ -24,12 +24,21 @@ import (
 // next reads the files one at a time and records each before reading it,
 // so that the dead job names the last file its worker was reading.
 
-// deliveryKey carries the job's delivery in its handler's ctx, down to the
+// deliveryKey carries a *reading in a job handler's ctx, down to the
 // inventory builds (snapshotAt).
 type deliveryKey struct{}
 
+// reading is a delivery's inventory stage.
+type reading struct {
+	d *jobs.Delivery
+	// oneByOne is set when the job record still says what the last
+	// delivery was reading: it stopped there. It holds for every commit this
+	// delivery reads, the file being in any of them.
+	oneByOne bool
+}
+
 func withDelivery(ctx context.Context, d *jobs.Delivery) context.Context {
-	return context.WithValue(ctx, deliveryKey{}, d)
+	return context.WithValue(ctx, deliveryKey{}, &reading{d: d, oneByOne: d.Job.Reading != ""})
 }
 
 // build is inventory.Build of a commit's tree, with what it reads recorded
@@ -38,11 +47,11 @@ func withDelivery(ctx context.Context, d *jobs.Delivery) context.Context {
 // ends the recording, not the build.
 func (w *Worker) build(ctx context.Context, tree fs.FS, root, sha string) (*inventory.Inventory, []inventory.Warning, error) {
 	opts := inventory.Options{Root: root}
-	d, _ := ctx.Value(deliveryKey{}).(*jobs.Delivery)
-	if d == nil {
+	r, _ := ctx.Value(deliveryKey{}).(*reading)
+	if r == nil {
 		return inventory.Build(tree, opts)
 	}
-	j, failed := d.Job, false
+	j, failed := r.d.Job, false
 	record := func(reading string) {
 		j.Reading = reading
 		if failed {
@@ -53,9 +62,9 @@ func (w *Worker) build(ctx context.Context, tree fs.FS, root, sha string) (*inve
 			w.log.Warn("cannot record what the job reads", zap.String("job_id", j.ID), zap.Error(err))
 		}
 	}
-	if j.Reading != "" {
+	if r.oneByOne {
 		w.log.Warn("the last delivery stopped while reading the pipelines; reading one file at a time",
-			zap.String("job_id", j.ID), zap.String("reading", j.Reading))
+			zap.String("job_id", j.ID), zap.String("sha", sha), zap.String("reading", j.Reading))
 		opts.Workers, opts.BeforeRead = 1, record
 	} else {
 		record("the pipelines at " + short(sha))

@@ -101,13 +101,16 @@ func (q dyingQueue) Update(ctx context.Context, j *jobs.Job) error {
 }
 
 // TestJobKillingItsWorkersDiesNamingTheFile: a job whose file kills each
-// worker that reads it is redelivered, read one file at a time, and marked
-// dead after its deliveries naming that file.
+// worker that reads it is redelivered, read one file at a time (the base
+// commit's files, then the pushed commit's), and marked dead after its
+// deliveries naming that file.
 func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 	srv, err := jobs.StartEmbedded(t.TempDir())
 	must(t, err)
 	t.Cleanup(srv.Shutdown)
 	const maxDeliver = 3
+	// poison is only in the pushed commit, read after the base commit.
+	const poison = "pipelines/facts/p/bad/sql-scripts/dml.p_bad.sql"
 	ctx := context.Background()
 	queue := func(nc *nats.Conn) *jobs.Queue {
 		q, err := jobs.NewQueue(ctx, nc, jobs.WithAckWait(time.Second), jobs.WithMaxDeliver(maxDeliver),
@@ -128,7 +131,7 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 		cache, err := gitrepo.NewCache(t.TempDir())
 		must(t, err)
 		q := queue(nc)
-		w, err := worker.New(dyingQueue{Queue: q, nc: nc, poison: aggDML, died: died}, cache, reporter, worker.Target{
+		w, err := worker.New(dyingQueue{Queue: q, nc: nc, poison: poison, died: died}, cache, reporter, worker.Target{
 			Client: rig.Client, Environment: config.EmulatorEnvironment,
 			DeclareTables: func(_ context.Context, tables []string) error {
 				return rig.Emulator.AddTables(config.EmulatorEnvironment, tables...)
@@ -145,7 +148,10 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 	}
 
 	r := newRepo(t, twoTables(t, "p"))
-	j := deployJob(r, "", r.commit("main", "first"), "push-1")
+	first := r.commit("main", "first")
+	r.write(poison, "INSERT INTO p_bad SELECT * FROM p_src;")
+	r.write("pipelines/facts/p/bad/sql-scripts/ddl.p_bad.sql", "CREATE TABLE p_bad (id STRING);")
+	j := deployJob(r, first, r.commit("main", "the poisoned file"), "push-2")
 	j.ID, j.Version, j.Status, j.CreatedAt = "killer", jobs.Version, jobs.StatusQueued, time.Now().UTC()
 	nc, err := srv.Connect()
 	must(t, err)
@@ -165,7 +171,7 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 		got, err := q.Get(ctx, j.ID)
 		must(t, err)
 		if got.Status.Finished() {
-			want := "no outcome after 3 deliveries: its worker stopped each time, the last time while reading " + aggDML
+			want := "no outcome after 3 deliveries: its worker stopped each time, the last time while reading " + poison
 			if got.Status != jobs.StatusDead || got.Error != want {
 				t.Errorf("job %s: %q, want dead: %q", got.Status, got.Error, want)
 			}
