@@ -8,22 +8,31 @@ import (
 	"github.com/shiftleft/shiftleft/flinksql"
 )
 
-// FuzzParse checks what must hold for any input: Parse does not panic or
-// hang, fails only with a positioned *SyntaxError, never returns a name with
+// FuzzParse checks what must hold for any whole SQL file: Parse does not
+// panic, overflow its stack or hang, returns a script or an error, never
+// both, fails only with a positioned *SyntaxError, never returns a name with
 // an empty part nor a CREATE, DROP or ALTER without its table, and gives the
 // same answer, fingerprint included, twice; a trailing ";" and comments do
 // not change the fingerprint.
-// Seeds are in testdata/fuzz/FuzzParse.
+// Seeds are in testdata/fuzz/FuzzParse: valid Flink SQL and the broken
+// shapes (a misspelt FROM, a stray ";", a FROM without its table, statement
+// sets, nesting past the limit...).
 func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src string) {
 		s, err := flinksql.Parse(src)
+		if (s == nil) == (err == nil) {
+			t.Fatalf("Parse returned the script %v and the error %v", s, err)
+		}
 		if err != nil {
 			var se *flinksql.SyntaxError
 			if !errors.As(err, &se) {
 				t.Fatalf("error %v is not a *SyntaxError", err)
 			}
-			if se.Pos.Line < 1 || se.Pos.Col < 1 || se.Pos.Offset < 0 || se.Pos.Offset > len(src) {
-				t.Fatalf("error position %+v outside the input", se.Pos)
+			if se.Pos.Line < 1 || se.Pos.Col < 1 || se.Pos.Offset < 0 || se.Pos.Offset > len(src) || se.Msg == "" {
+				t.Fatalf("error %q at %+v outside the input", se.Msg, se.Pos)
+			}
+			if se.Table != nil {
+				checkNames(t, "SyntaxError.Table", []flinksql.Name{se.Table})
 			}
 			return
 		}

@@ -70,6 +70,16 @@ APPROX_COUNT_DISTINCT PERCENTILE BIT_AND BIT_OR BIT_XOR`)
 // windowTVFs are Flink's windowing table-valued functions.
 var windowTVFs = makeSet(`TUMBLE HOP CUMULATE SESSION`)
 
+// statementWords start the statements the walker does not look into, beside
+// the ones it walks (CREATE, INSERT, EXECUTE, BEGIN STATEMENT SET, queries,
+// DROP TABLE, ALTER TABLE, REPLACE TABLE): any other word there is an error.
+var statementWords = makeSet(`ADD ALTER ANALYZE CALL COMPILE DELETE DESC DESCRIBE DROP EXPLAIN LOAD
+REMOVE RESET SET SHOW STOP TRUNCATE UNLOAD UPDATE USE`)
+
+// exprWords are non-reserved words Flink's expressions use outside
+// parentheses (x IS JSON SCALAR): the shape check never counts them as names.
+var exprWords = makeSet(`JSON SCALAR OBJECT`)
+
 type wordSet map[string]struct{}
 
 func makeSet(words string) wordSet {
@@ -115,11 +125,13 @@ const (
 	classSetOp
 	classSort
 	classStructural
+	classStatement
+	classExprWord
 )
 
 // classSets are the sets behind the class bits, in bit order.
 var classSets = [...]wordSet{reserved, softKeywords, clauseWords, joinWords, aggregates, windowTVFs,
-	setOps, sortWords, structural}
+	setOps, sortWords, structural, statementWords, exprWords}
 
 // keyword identifies a keyword: the lexer looks every word up once, so the
 // walker compares small integers instead of folding the case of strings.
@@ -251,6 +263,7 @@ var (
 	kwFrom           = keywords.intern("FROM")
 	kwFull           = keywords.intern("FULL")
 	kwGroup          = keywords.intern("GROUP")
+	kwHaving         = keywords.intern("HAVING")
 	kwIf             = keywords.intern("IF")
 	kwIn             = keywords.intern("IN")
 	kwInner          = keywords.intern("INNER")
@@ -267,12 +280,14 @@ var (
 	kwNot            = keywords.intern("NOT")
 	kwOf             = keywords.intern("OF")
 	kwOn             = keywords.intern("ON")
+	kwOrdinality     = keywords.intern("ORDINALITY")
 	kwOr             = keywords.intern("OR")
 	kwOrder          = keywords.intern("ORDER")
 	kwOuter          = keywords.intern("OUTER")
 	kwOver           = keywords.intern("OVER")
 	kwOverwrite      = keywords.intern("OVERWRITE")
 	kwPartition      = keywords.intern("PARTITION")
+	kwQualify        = keywords.intern("QUALIFY")
 	kwRecursive      = keywords.intern("RECURSIVE")
 	kwReplace        = keywords.intern("REPLACE")
 	kwRight          = keywords.intern("RIGHT")
@@ -282,11 +297,14 @@ var (
 	kwStatement      = keywords.intern("STATEMENT")
 	kwSystemTime     = keywords.intern("SYSTEM_TIME")
 	kwTable          = keywords.intern("TABLE")
+	kwTablesample    = keywords.intern("TABLESAMPLE")
 	kwTemporary      = keywords.intern("TEMPORARY")
 	kwUnion          = keywords.intern("UNION")
 	kwUnnest         = keywords.intern("UNNEST")
 	kwUsing          = keywords.intern("USING")
 	kwValues         = keywords.intern("VALUES")
 	kwView           = keywords.intern("VIEW")
+	kwWhere          = keywords.intern("WHERE")
+	kwWindow         = keywords.intern("WINDOW")
 	kwWith           = keywords.intern("WITH")
 )

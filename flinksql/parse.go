@@ -1,39 +1,136 @@
 package flinksql
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 )
 
-// Parse tokenizes and walks a SQL script. It fails only on lexical errors
-// (unterminated string, comment or identifier, invalid UTF-8) and unbalanced
-// parentheses; anything else it does not understand is skipped.
+// MaxNesting is how deep parentheses (sub-queries, calls, expressions) may
+// nest. The walker recurses once per level, so the limit is what keeps a
+// hostile input from overflowing the stack; real queries stay far below it.
+const MaxNesting = 1000
+
+// MaxStatementBytes is the most SQL text Confluent Cloud takes in one
+// statement ("exceeds 4194304 bytes").
+const MaxStatementBytes = 4 << 20
+
+// Parse tokenizes and walks a SQL script. It fails with a *SyntaxError on a
+// lexical error (unterminated string, comment or identifier, invalid UTF-8),
+// unbalanced parentheses or ones nested deeper than MaxNesting, a statement
+// longer than MaxStatementBytes, and on the shapes that are not Flink SQL
+// where the walker must understand the text to find tables: a word that
+// starts no statement, a FROM or JOIN without its table, an unknown word
+// where a clause must start, a query missing where one must be, text after
+// the end of a query. Anything else it does not understand is skipped.
 func Parse(src string) (*Script, error) {
 	sc := scratchPool.Get().(*scratch)
 	defer sc.release()
 	all, err := tokenize(src, sc.toks[:0])
 	sc.toks = all
 	if err != nil {
-		return nil, err
+		return nil, withTable(err, all)
 	}
 	fp := fingerprint(all)
 	toks := slices.DeleteFunc(all, func(t Token) bool { return t.Kind == Hint })
 	match, isQuery := sc.groups(len(toks))
 	if err := pairParens(toks, match, isQuery); err != nil {
-		return nil, err
+		return nil, withTable(err, toks)
 	}
 	p := &parser{toks: toks, match: match, isQuery: isQuery, limit: len(toks)}
 	script := &Script{Fingerprint: fp, Joins: countJoins(toks)}
+	if err := p.script(script); err != nil {
+		return nil, err
+	}
+	return script, nil
+}
+
+// script walks every statement into s. The walker reports a shape it cannot
+// read by panicking with a bailout, which stops it wherever it is; script
+// turns that into the error.
+func (p *parser) script(s *Script) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, ok := r.(bailout)
+			if !ok {
+				panic(r)
+			}
+			err = b.err
+		}
+	}()
 	for !p.atEnd() {
 		if p.peek(0).IsPunct(";") {
 			p.pos++
 			continue
 		}
-		script.Statements = append(script.Statements, Statement{})
-		p.statement(&script.Statements[len(script.Statements)-1])
+		s.Statements = append(s.Statements, Statement{})
+		p.statement(&s.Statements[len(s.Statements)-1])
 	}
-	return script, nil
+	return nil
+}
+
+// bailout carries the walker's error up to script.
+type bailout struct{ err *SyntaxError }
+
+// fail stops the walk with an error at t, or at the end of the current
+// group when t is the end.
+func (p *parser) fail(t Token, format string, args ...any) {
+	pos := t.Pos
+	if t.Kind == 0 {
+		pos = p.toks[min(p.pos, len(p.toks)-1)].Pos
+	}
+	err := &SyntaxError{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	if st := p.stmt; st != nil {
+		err.Table = st.Table
+		if err.Table == nil && len(st.Writes) > 0 {
+			err.Table = st.Writes[0]
+		}
+	}
+	panic(bailout{err})
+}
+
+// describe names a token for an error message.
+func describe(t Token) string {
+	switch {
+	case t.Kind == 0:
+		return "the end"
+	case t.Kind == QuotedIdent:
+		return Name{t.Text}.String()
+	case len(t.Text) > 40:
+		return strings.ToValidUTF8(t.Text[:40], "") + "..."
+	}
+	return t.Text
+}
+
+// withTable names, in a lexical or parenthesis error, the table the script
+// creates or writes, as far as toks (read up to the error) say.
+func withTable(err error, toks []Token) error {
+	se, ok := err.(*SyntaxError)
+	if !ok {
+		return err
+	}
+	p := &parser{toks: toks, limit: len(toks)}
+	for ; p.pos < len(toks); p.pos++ {
+		switch {
+		case p.accept(kwInsert, kwInto), p.accept(kwInsert, kwOverwrite):
+			p.accept(kwTable)
+		case p.at(kwCreate):
+			for p.pos < len(toks) && !p.at(kwTable) && !p.peek(0).IsPunct(";") {
+				p.pos++
+			}
+			if !p.accept(kwTable) {
+				continue
+			}
+			p.accept(kwIf, kwNot, kwExists)
+		default:
+			continue
+		}
+		if se.Table = p.name(); se.Table != nil {
+			break
+		}
+	}
+	return se
 }
 
 // scratch holds what Parse needs only while it runs, for the next Parse to
@@ -82,6 +179,9 @@ func pairParens(toks []Token, match []int32, isQuery []bool) error {
 		}
 		switch t.Text {
 		case "(":
+			if len(stack) == MaxNesting {
+				return &SyntaxError{Pos: t.Pos, Msg: fmt.Sprintf("parentheses nested deeper than %d levels", MaxNesting)}
+			}
 			stack = append(stack, int32(i))
 		case ")":
 			if len(stack) == 0 {
@@ -185,10 +285,12 @@ func (p *parser) read(n Name) {
 // statement walks one statement into st, in place to save a copy and an
 // allocation, and leaves the cursor after its ";".
 func (p *parser) statement(st *Statement) {
-	st.Pos = p.peek(0).Pos
+	first := p.pos
+	t := p.peek(0)
+	st.Pos = t.Pos
 	p.stmt = st
-	switch t := p.peek(0); {
-	case t.kw == kwCreate:
+	switch {
+	case t.kw == kwCreate || (t.kw == kwReplace && p.peek(1).kw == kwTable):
 		p.create()
 	case t.kw == kwInsert:
 		st.Kind = KindInsert
@@ -206,7 +308,7 @@ func (p *parser) statement(st *Statement) {
 		p.statementSet()
 	case t.kw == kwWith && p.withInsert():
 		st.Kind = KindInsert
-	case t.kw == kwSelect || t.kw == kwWith || t.kw == kwValues || t.IsPunct("("):
+	case t.kw == kwSelect || t.kw == kwWith || t.kw == kwValues || t.kw == kwTable || t.IsPunct("("):
 		st.Kind = KindQuery
 		p.queryWithFeatures()
 	case t.kw == kwDrop:
@@ -222,8 +324,25 @@ func (p *parser) statement(st *Statement) {
 			p.pos++
 			p.options()
 		}
+	case !t.in(classStatement):
+		hint := ""
+		if p.prev(1).IsPunct(";") {
+			hint = " (is the ; before it a stray one?)"
+		}
+		p.fail(t, "%s does not start a statement%s", describe(t), hint)
+	}
+	if walked := st.Kind != KindOther && st.Kind != KindDropTable && st.Kind != KindAlterTable; walked && !p.atEnd() && !p.peek(0).IsPunct(";") {
+		// The walk of a query stops only at a ";" or at an INSERT.
+		p.fail(p.peek(0), "unexpected %s: a ; must end the statement before it", describe(p.peek(0)))
 	}
 	p.skipStatement()
+	last := p.pos - 1
+	if p.toks[last].IsPunct(";") && last > first {
+		last--
+	}
+	if size := p.toks[last].Pos.Offset + len(p.toks[last].Text) - st.Pos.Offset; size > MaxStatementBytes {
+		p.fail(t, "the statement is %d bytes long: Confluent Cloud takes at most %d bytes (4 MB) in one statement", size, MaxStatementBytes)
+	}
 	st.Reads, st.Stateful = p.reads.list, p.reasons.list
 	p.stmt, p.reads, p.reasons = nil, names{}, ordered[string]{}
 }
@@ -254,6 +373,8 @@ func (p *parser) named(kind Kind) bool {
 	return true
 }
 
+// statementSet walks the INSERT statements between BEGIN and END, which is
+// all a statement set may hold.
 func (p *parser) statementSet() {
 	p.stmt.Kind = KindStatementSet
 	p.accept(kwBegin)
@@ -267,16 +388,23 @@ func (p *parser) statementSet() {
 		case t.kw == kwInsert:
 			p.insert()
 		default:
-			p.skipStatement()
+			p.fail(t, "a statement set holds INSERT statements only, not %s", describe(t))
 		}
 	}
+	p.fail(eof, "the statement set has no END")
 }
 
+// create walks CREATE [OR REPLACE|OR ALTER] [TEMPORARY] [MATERIALIZED] TABLE
+// or VIEW, and REPLACE TABLE ... AS.
 func (p *parser) create() {
 	st := p.stmt
-	p.pos++ // CREATE
-	// CREATE OR ALTER (Flink 2.1 materialized tables) replaces too.
-	st.OrReplace = p.accept(kwOr, kwReplace) || p.accept(kwOr, kwAlter)
+	if p.accept(kwReplace) {
+		st.OrReplace = true
+	} else {
+		p.pos++ // CREATE
+		// CREATE OR ALTER (Flink 2.1 materialized tables) replaces too.
+		st.OrReplace = p.accept(kwOr, kwReplace) || p.accept(kwOr, kwAlter)
+	}
 	st.Temporary = p.accept(kwTemporary)
 	materialized := p.accept(kwMaterialized)
 	switch {
@@ -350,13 +478,14 @@ func unquote(lit string) string {
 
 func (p *parser) insert() {
 	p.pos++ // INSERT
-	if !p.accept(kwInto) {
-		p.accept(kwOverwrite)
+	into := p.peek(0)
+	if !p.accept(kwInto) && !p.accept(kwOverwrite) {
+		p.fail(into, "INTO or OVERWRITE must follow INSERT, not %s", describe(into))
 	}
 	p.accept(kwTable)
 	n := p.name()
 	if n == nil {
-		return
+		p.fail(p.peek(0), "a table must follow INSERT %s, not %s", into.upper(), describe(p.peek(0)))
 	}
 	p.stmt.Writes = append(p.stmt.Writes, n)
 	if p.at(kwPartition) && p.peek(1).IsPunct("(") {
@@ -466,24 +595,27 @@ var setOps = makeSet(`UNION INTERSECT EXCEPT MINUS`)
 // sortWords end a set expression: its ORDER BY, LIMIT, OFFSET and FETCH.
 var sortWords = makeSet(`ORDER LIMIT OFFSET FETCH`)
 
-// endOfSelect reports whether t ends the clauses of one SELECT.
-func endOfSelect(t Token) bool { return t.in(classSetOp) || t.in(classSort) || t.kw == kwInsert }
+// endOfSelect reports whether t ends the clauses of one SELECT: a set
+// operation, a sort, or the start of another statement.
+func endOfSelect(t Token) bool {
+	return t.in(classSetOp) || t.in(classSort) || t.kw == kwInsert || t.kw == kwSelect || t.kw == kwValues
+}
 
 func (p *parser) setExpr() {
-	for !p.atEnd() {
+	for after := "a query"; ; {
 		switch t := p.peek(0); {
 		case t.kw == kwSelect:
 			p.selectCore()
 		case t.kw == kwValues:
 			p.pos++
-			p.scan(endOfSelect)
+			p.scan(endOfSelect, false)
 		case t.IsPunct("("):
 			p.group(ctxFrom)
 		case t.kw == kwTable && isName(p.peek(1)):
 			p.pos++
 			p.read(p.name())
 		default:
-			return
+			p.fail(t, "%s must come here (SELECT, VALUES, WITH, TABLE or a query in parentheses), not %s", after, describe(t))
 		}
 		op := p.peek(0)
 		if !op.in(classSetOp) {
@@ -496,6 +628,13 @@ func (p *parser) setExpr() {
 			p.reason(op.upper())
 		}
 		p.accept(kwDistinct)
+		after = "a query after " + op.upper()
+	}
+	if !p.peek(0).in(classSort) {
+		if t := p.peek(0); !p.atEnd() && !t.IsPunct(";") && t.kw != kwInsert {
+			p.fail(t, "unexpected %s after the query", describe(t))
+		}
+		return
 	}
 	// ORDER BY, LIMIT, OFFSET, FETCH of the whole set expression: sorting or
 	// limiting a stream keeps state.
@@ -508,7 +647,7 @@ func (p *parser) setExpr() {
 			p.reason(kw)
 		}
 		return t.kw == kwInsert
-	})
+	}, true)
 }
 
 func (p *parser) selectCore() {
@@ -518,17 +657,24 @@ func (p *parser) selectCore() {
 	} else {
 		p.accept(kwAll)
 	}
-	p.scan(func(t Token) bool {
-		if t.kw == kwFrom {
-			// IS [NOT] DISTINCT FROM compares, it does not start a FROM clause.
-			return !(p.prev(1).kw == kwDistinct && (p.prev(2).kw == kwIs || p.prev(2).kw == kwNot))
-		}
-		return p.atClause()
-	})
+	// An empty select list is refused by Flink, but shift_left's templates
+	// have one (SELECT -- part to select stuff FROM src): the FROM still
+	// names the table.
+	p.scan(func(t Token) bool { return t.kw != 0 && (p.atFrom() || p.atClause()) }, true)
 	if p.accept(kwFrom) {
 		p.fromList()
+	} else if t := p.peek(0); t.kw == kwWhere || t.kw == kwHaving || t.kw == kwWindow || t.kw == kwQualify || t.kw == kwGroup {
+		p.fail(t, "%s needs a FROM clause before it (is FROM misspelt?)", t.upper())
 	}
-	p.scan(endOfSelect)
+	// WHERE, GROUP BY, HAVING, WINDOW and QUALIFY, which hold no FROM or
+	// join of their own: one there is misplaced.
+	p.scan(func(t Token) bool { return t.kw != 0 && (endOfSelect(t) || p.atFrom() || p.atJoin()) }, true)
+}
+
+// atFrom reports whether a FROM clause starts here: IS [NOT] DISTINCT FROM
+// compares, it does not start one.
+func (p *parser) atFrom() bool {
+	return p.at(kwFrom) && !(p.prev(1).kw == kwDistinct && (p.prev(2).kw == kwIs || p.prev(2).kw == kwNot))
 }
 
 // atClause reports whether a clause of the current query level starts here.
@@ -543,14 +689,18 @@ func (p *parser) atClause() bool {
 
 // scan walks tokens of the current level until stop says so, a ";" or the end
 // of the group, visiting every nested group and the TABLE arguments of table
-// functions.
-func (p *parser) scan(stop func(Token) bool) {
+// functions. With shape, it fails on three names or values in a row, which no
+// expression has: one expression and its alias are two, so the middle one is
+// a misspelt keyword (a, b FORM src) or a missing comma.
+func (p *parser) scan(stop func(Token) bool, shape bool) {
+	var sh shapeCheck
 	for !p.atEnd() {
-		t := p.peek(0)
+		at := p.pos
+		t := &p.toks[at]
 		switch {
 		case t.IsPunct(";"):
 			return
-		case stop != nil && stop(t):
+		case stop != nil && stop(*t):
 			return
 		case t.IsPunct("("):
 			p.group(ctxExpr)
@@ -561,29 +711,107 @@ func (p *parser) scan(stop func(Token) bool) {
 		default:
 			p.pos++
 		}
+		if shape && sh.next(p.toks, at) {
+			second := p.toks[sh.second]
+			p.fail(second, "unexpected %s after %s: is %s a misspelt keyword, or is a comma missing?",
+				describe(*t), describe(second), describe(second))
+		}
 	}
 }
 
+// shapeCheck counts the operands in a row of an expression's tokens.
+type shapeCheck struct {
+	run    int  // operands since the last operator, keyword or ","
+	dot    bool // the last token was a "."
+	name   bool // the last token was a counted name or a part after a "."
+	second int  // the index of the token that made the run two long
+}
+
+// next counts toks[i], the first token of what the scan just walked (a
+// group as a whole); it reports a third operand in a row. Keywords count as
+// operators, so a word Flink reserves but lets name a column or an alias
+// (C, A) counts for nothing, unless a "." follows it.
+func (c *shapeCheck) next(toks []Token, i int) bool {
+	t, prev := &toks[i], &eof
+	if i > 0 {
+		prev = &toks[i-1]
+	}
+	name, before := false, c.run
+	switch t.Kind {
+	case Punct:
+		switch t.Text {
+		case ".":
+			if prev.Kind == Word && !c.name && !c.dot {
+				c.run++ // c.id: the keyword before the "." names a table
+			}
+		case "(":
+			if !c.dot && !isOperandName(prev) { // fn(...) is one operand with its name
+				c.run++
+			}
+		case "*":
+			if c.dot || prev.IsPunct(",") || prev.kw == kwSelect || prev.kw == kwDistinct || prev.kw == kwAll {
+				c.run = max(c.run, 1) // t.*, SELECT *: an operand, not a product
+			} else {
+				c.run = 0
+			}
+		case "]":
+			c.run = max(c.run, 1)
+		default:
+			c.run = 0 // an operator or a ","
+		}
+	case Number:
+		c.run++
+	case String:
+		// 'a' 'b' is one literal, N'x' and X'0A' too.
+		if prev.Kind != String && !(prev.Kind == Word && prev.Pos.Offset+len(prev.Text) == t.Pos.Offset) {
+			c.run++
+		}
+	default: // a name or a keyword
+		switch {
+		case c.dot:
+			name = true // a.b is one name
+		case isOperandName(t):
+			c.run++
+			name = true
+		default:
+			c.run = 0
+		}
+	}
+	c.dot, c.name = t.Kind == Punct && t.Text == ".", name
+	if c.run == 2 && before < 2 {
+		c.second = i
+	}
+	return c.run >= 3
+}
+
+// isOperandName reports whether t is a name that stands for a value: an
+// identifier, not a keyword.
+func isOperandName(t *Token) bool {
+	return t.Kind == QuotedIdent || (t.Kind == Word && !t.in(classReserved|classSoft|classExprWord))
+}
+
 func (p *parser) fromList() {
-	p.tableRef("")
+	p.tableRef("FROM", "")
 	for !p.atEnd() {
 		switch t := p.peek(0); {
 		case t.IsPunct(";"):
 			return
 		case t.IsPunct(","):
 			p.pos++
-			p.tableRef("comma join")
+			p.tableRef("a comma", "comma join")
 		case p.atJoin():
-			p.tableRef(p.joinKeyword())
+			kw := p.joinKeyword()
+			p.tableRef(kw, kw)
 		case t.kw == kwOn:
 			p.pos++
-			p.scan(func(t Token) bool { return t.IsPunct(",") || p.atJoin() || p.atClause() })
+			p.scan(func(t Token) bool { return t.IsPunct(",") || p.atJoin() || p.atClause() }, true)
+		case t.kw == kwUsing && p.peek(1).IsPunct("("):
+			p.pos++
+			p.group(ctxExpr)
 		case p.atClause():
 			return
-		case t.IsPunct("("):
-			p.group(ctxExpr) // USING (...), column aliases, MATCH_RECOGNIZE (...)
 		default:
-			p.pos++
+			p.fail(t, "unexpected %s in the FROM clause: a join, a comma or a clause (WHERE, GROUP BY...) must come after a table and its alias", describe(t))
 		}
 	}
 }
@@ -626,11 +854,12 @@ func (p *parser) joinKeyword() string {
 	return b.String()
 }
 
-// tableRef walks one item of a FROM list. join is the keyword that joined it
+// tableRef walks one item of a FROM list and what follows it (refTail).
+// after is what precedes it, for errors; join is the keyword that joined it
 // to the items before ("" for the first item): a join with a table, a
 // sub-query or a table function over a table keeps state in Flink; one with
-// UNNEST or LATERAL TABLE(fn()) does not.
-func (p *parser) tableRef(join string) {
+// UNNEST or LATERAL TABLE(fn()) does not, unless the function takes a table.
+func (p *parser) tableRef(after, join string) {
 	switch t := p.peek(0); {
 	case t.IsPunct("("):
 		p.group(ctxFrom)
@@ -639,22 +868,27 @@ func (p *parser) tableRef(join string) {
 		}
 	case t.kw == kwLateral:
 		p.pos++
-		if p.accept(kwTable) {
-			p.group(ctxExpr) // a table function call
-			return
-		}
-		if p.peek(0).IsPunct("(") {
+		switch {
+		case p.accept(kwTable):
+			p.call(true, join) // a table function call
+		case p.peek(0).IsPunct("("):
 			p.group(ctxFrom)
 			if join != "" {
 				p.reason(join + " with a LATERAL sub-query")
 			}
+		case isName(p.peek(0)) && p.callAfterName():
+			p.name()
+			p.call(true, join)
+		default:
+			p.fail(p.peek(0), "a sub-query or a table function must follow LATERAL, not %s", describe(p.peek(0)))
 		}
 	case t.kw == kwUnnest:
 		p.pos++
-		p.group(ctxExpr)
+		p.call(false, "")
+		p.accept(kwWith, kwOrdinality)
 	case t.kw == kwTable && p.peek(1).IsPunct("("):
 		p.pos++
-		p.group(ctxExpr) // TABLE(TUMBLE(TABLE t, ...)) records t
+		p.call(false, join) // TABLE(TUMBLE(TABLE t, ...)) records t
 		if join != "" {
 			p.reason(join + " with a table function")
 		}
@@ -662,18 +896,19 @@ func (p *parser) tableRef(join string) {
 		// FROM fn(...) and FROM TUMBLE(TABLE t, ...): a table function,
 		// whose TABLE arguments are what it reads.
 		p.name()
-		p.group(ctxExpr)
+		p.call(false, join)
 		if join != "" {
 			p.reason(join + " with a table function")
 		}
-	case isName(t):
+	case isName(t) || (t.kw == kwTable && isName(p.peek(1))):
+		p.accept(kwTable) // FROM TABLE t names t
 		n := p.name()
 		p.read(n)
 		temporal := p.accept(kwFor, kwSystemTime, kwAs, kwOf)
 		if temporal {
 			p.scan(func(t Token) bool {
 				return t.kw == kwAs || t.kw == kwOn || t.kw == kwUsing || t.IsPunct(",") || p.atJoin() || p.atClause()
-			})
+			}, false)
 		}
 		switch {
 		case join != "" && temporal:
@@ -681,6 +916,78 @@ func (p *parser) tableRef(join string) {
 		case join != "":
 			p.reason(join + " " + n.String())
 		}
+	default:
+		p.fail(t, "a table must follow %s, not %s", after, describe(t))
+	}
+	p.refTail()
+}
+
+// refTail walks what may follow a FROM item: MATCH_RECOGNIZE (...), an alias
+// with its column names, TABLESAMPLE.
+func (p *parser) refTail() {
+	var matched, aliased, sampled bool
+	for {
+		switch t := p.peek(0); {
+		case !matched && t.kw == kwMatchRecognize && p.peek(1).IsPunct("("):
+			p.pos++
+			p.group(ctxExpr)
+			matched = true
+		case !sampled && t.kw == kwTablesample:
+			// TABLESAMPLE BERNOULLI (10) [REPEATABLE (1)]
+			for p.pos++; p.peek(0).Kind == Word && p.peek(1).IsPunct("("); {
+				p.pos++
+				p.skipOne()
+			}
+			sampled = true
+		case !aliased && (t.kw == kwAs || isName(t)):
+			if p.accept(kwAs) && !isName(p.peek(0)) {
+				p.fail(p.peek(0), "an alias must follow AS, not %s", describe(p.peek(0)))
+			}
+			p.pos++
+			if p.peek(0).IsPunct("(") {
+				p.skipOne() // column names
+			}
+			aliased = true
+		default:
+			return
+		}
+	}
+}
+
+// call walks the arguments of a table function call at the cursor's "(",
+// the function's name (or TABLE, UNNEST) just before it. A call with a TABLE
+// argument PARTITION BY a key has set semantics, which keeps state per key
+// (window TVFs aside: features counts them); a LATERAL one with any TABLE
+// argument, such as SNAPSHOT(input => TABLE t), keeps that table in state to
+// join it.
+func (p *parser) call(lateral bool, join string) {
+	open, fn := p.pos, p.prev(1)
+	if !p.peek(0).IsPunct("(") {
+		p.fail(p.peek(0), "( must follow %s, not %s", fn.upper(), describe(p.peek(0)))
+	}
+	// TABLE(fn(...)) and LATERAL TABLE(fn(...)): look into fn's arguments.
+	if args := open + 2; fn.kw == kwTable && args < int(p.match[open]) && p.toks[open+1].Kind == Word && p.toks[args].IsPunct("(") {
+		fn, open = p.toks[open+1], args
+	}
+	var table Name
+	partitioned := false
+	for i := open + 1; i < int(p.match[open]); i++ {
+		switch t := p.toks[i]; {
+		case t.IsPunct("("):
+			i = int(p.match[i])
+		case t.kw == kwTable && table == nil:
+			table = p.nameAt(i + 1)
+		case t.kw == kwPartition && p.toks[i+1].kw == kwBy:
+			partitioned = true
+		}
+	}
+	p.group(ctxExpr)
+	switch {
+	case table == nil:
+	case lateral:
+		p.reason(strings.TrimSpace(join+" LATERAL "+fn.upper()) + " over TABLE " + table.String())
+	case partitioned && !fn.in(classWindowTVF):
+		p.reason("table function " + fn.upper() + " over TABLE " + table.String() + " PARTITION BY")
 	}
 }
 
@@ -694,9 +1001,6 @@ func (p *parser) callAfterName() bool {
 // inside an expression is a sub-query, which Flink runs as a join.
 func (p *parser) group(ctx groupCtx) {
 	open := p.pos
-	if !p.peek(0).IsPunct("(") {
-		return // LATERAL TABLE or UNNEST without their "(": nothing to walk
-	}
 	isQuery := p.isQuery[open]
 	if isQuery && ctx == ctxExpr {
 		switch before := p.prev(1); {
@@ -717,7 +1021,7 @@ func (p *parser) group(ctx groupCtx) {
 		case ctx == ctxFrom:
 			p.fromList() // a parenthesised join: FROM (a JOIN b ON ...)
 		}
-		p.scan(nil)
+		p.scan(nil, false)
 	})
 }
 
@@ -761,6 +1065,15 @@ func (p *parser) name() Name {
 		n[i] = p.peek(2 * i).Text
 	}
 	p.pos += 2*len(n) - 1
+	return n
+}
+
+// nameAt reads the name at toks[i] without moving the cursor.
+func (p *parser) nameAt(i int) Name {
+	saved := p.pos
+	p.pos = i
+	n := p.name()
+	p.pos = saved
 	return n
 }
 

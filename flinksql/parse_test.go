@@ -566,18 +566,25 @@ var readCases = []parseCase{
 		wantJoins:    flinksql.JoinCounts{Regular: 1},
 	},
 	{
-		name:      "table function called by name",
-		sql:       "SELECT * FROM my_ptf(input => TABLE events PARTITION BY k, uid => 'x')",
+		// A TABLE argument partitioned by a key has set semantics: the
+		// function keeps state per key.
+		name:         "table function over a partitioned table",
+		sql:          "SELECT * FROM my_ptf(input => TABLE events PARTITION BY k, uid => 'x')",
+		wantReads:    []string{"events"},
+		wantStateful: true,
+		wantReason:   "table function MY_PTF over TABLE events PARTITION BY",
+	},
+	{
+		name:      "table function over a table row by row",
+		sql:       "SELECT * FROM my_fn(input => TABLE events, uid => 'x') AS f",
 		wantReads: []string{"events"},
 	},
 	{
-		// Broken SQL, but the walker must keep going forward: it once
-		// jumped back to the first token here and lost b.
-		name:         "lateral table without its parentheses",
-		sql:          "SELECT * FROM a, LATERAL TABLE x, b WHERE y IN (1)",
-		wantReads:    []string{"a", "b"},
+		name:      "explicit TABLE in a FROM list",
+		sql:       "SELECT * FROM TABLE orders o, (TABLE customers) c",
+		wantReads: []string{"orders", "customers"},
+		// a comma join of two tables
 		wantStateful: true,
-		wantReason:   "comma join b",
 	},
 }
 
@@ -856,6 +863,26 @@ var statefulCases = []parseCase{
 		wantReason:   "LISTAGG",
 	},
 	{
+		// LATERAL SNAPSHOT keeps the build side in state to join each row
+		// of the probe side with its current version.
+		name: "lateral snapshot join",
+		sql: `INSERT INTO enriched SELECT o.id, r.rate FROM orders AS o
+			JOIN LATERAL SNAPSHOT(input => TABLE rates, on_time => DESCRIPTOR(ts)) AS r ON o.currency = r.currency`,
+		wantWrites:   []string{"enriched"},
+		wantReads:    []string{"orders", "rates"},
+		wantStateful: true,
+		wantReason:   "JOIN LATERAL SNAPSHOT over TABLE rates",
+		wantJoins:    flinksql.JoinCounts{Regular: 1},
+	},
+	{
+		name:         "lateral snapshot spelt as LATERAL TABLE",
+		sql:          "SELECT * FROM orders o LEFT JOIN LATERAL TABLE(SNAPSHOT(input => TABLE `db`.`rates`)) AS r ON o.k = r.k",
+		wantReads:    []string{"orders", "db.rates"},
+		wantStateful: true,
+		wantReason:   "LEFT JOIN LATERAL SNAPSHOT over TABLE db.rates",
+		wantJoins:    flinksql.JoinCounts{Left: 1},
+	},
+	{
 		name:         "limit in a derived table",
 		sql:          "SELECT * FROM (SELECT * FROM src FETCH FIRST 5 ROWS ONLY) AS d",
 		wantReads:    []string{"src"},
@@ -945,6 +972,8 @@ func TestStatefulReasons(t *testing.T) {
 		{"SELECT * FROM t CROSS JOIN UNNEST(t.a) AS u (v)", nil},
 		{"SELECT * FROM t, LATERAL TABLE(f(t.a)) AS u (v)", nil},
 		{"SELECT * FROM t WHERE x IN (1, 2) AND y IS DISTINCT FROM z", nil},
+		{"SELECT * FROM o, LATERAL SNAPSHOT(input => TABLE r) AS s", []string{"comma join LATERAL SNAPSHOT over TABLE r"}},
+		{"SELECT * FROM TABLE(SESSION(TABLE c PARTITION BY k, DESCRIPTOR(ts), INTERVAL '1' MINUTE))", []string{"window SESSION"}},
 	}
 	for _, tc := range tests {
 		s, err := flinksql.Parse(tc.sql)

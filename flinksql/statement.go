@@ -105,10 +105,12 @@ type Statement struct {
 	Options map[string]string
 	// Stateful lists why the statement keeps state in Flink; empty when it
 	// is stateless. State comes from a join with a table, a sub-query or a
-	// table function (comma joins too; not UNNEST or LATERAL TABLE), GROUP
-	// BY, SELECT DISTINCT, an aggregate call, OVER, MATCH_RECOGNIZE, a
-	// window table function, a sub-query in an expression, UNION without
-	// ALL, INTERSECT, EXCEPT, and ORDER BY, LIMIT, OFFSET or FETCH.
+	// table function (comma joins too; not UNNEST or LATERAL TABLE, unless
+	// the function takes a TABLE argument, as LATERAL SNAPSHOT does), a
+	// table function over TABLE t PARTITION BY, GROUP BY, SELECT DISTINCT,
+	// an aggregate call, OVER, MATCH_RECOGNIZE, a window table function, a
+	// sub-query in an expression, UNION without ALL, INTERSECT, EXCEPT, and
+	// ORDER BY, LIMIT, OFFSET or FETCH.
 	Stateful []string
 }
 

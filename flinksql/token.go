@@ -72,6 +72,10 @@ func (t Token) IsPunct(p string) bool { return t.Kind == Punct && t.Text == p }
 type SyntaxError struct {
 	Pos Pos
 	Msg string
+	// Table is the table the failing statement creates or writes, when the
+	// text before the error names it (nil otherwise), so that a caller can
+	// say which table the broken SQL is for.
+	Table Name
 }
 
 func (e *SyntaxError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }

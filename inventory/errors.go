@@ -22,9 +22,21 @@ var (
 	ErrDuplicateTable = errors.New("table defined twice")
 	// ErrNotUTF8: a SQL file is not valid UTF-8.
 	ErrNotUTF8 = errors.New("not valid UTF-8")
-	// ErrBadSQL: a SQL file does not tokenize (unterminated string or
-	// comment, unbalanced parentheses).
+	// ErrBadSQL: a SQL file does not parse (unterminated string or comment,
+	// unbalanced or too deeply nested parentheses, a statement over 4 MB, a
+	// clause that is not Flink's shape).
 	ErrBadSQL = errors.New("invalid SQL")
+	// ErrTooLarge: a SQL file is larger than Confluent Cloud takes in one
+	// statement.
+	ErrTooLarge = errors.New("SQL file too large")
+	// ErrPanic: reading a file hit a bug in shiftleft; the file is named so
+	// that it can be reported, and the build fails instead of the process.
+	ErrPanic = errors.New("internal error while reading the file (a bug in shiftleft; please report it with the file)")
+	// ErrUnknownSink: a DML writes a table that no folder of the tree
+	// defines.
+	ErrUnknownSink = errors.New("writes a table no folder defines")
+	// ErrTwoWriters: two DMLs write one table.
+	ErrTwoWriters = errors.New("table written by two DMLs")
 	// ErrBadManifest: a seeds/external_tables.json file cannot be used.
 	ErrBadManifest = errors.New("invalid external tables file")
 	// ErrBadFile: a JSON metadata file cannot be read.

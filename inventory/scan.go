@@ -35,12 +35,19 @@ type Options struct {
 	DropUnknownRefs bool
 	// Workers bounds parallel parsing; default GOMAXPROCS.
 	Workers int
+	// BeforeRead, when set, is called with each SQL file's path, as errors
+	// name it, before the file is read, from the goroutine that reads it.
+	// With Workers 1 the files are read one at a time in path order, so the
+	// last call names the file being read: a caller that the file could kill
+	// (a stack overflow cannot be recovered) can record it first.
+	BeforeRead func(file string)
 }
 
 // Build scans fsys, whose root is the pipelines folder, for sql-scripts
 // folders and returns every table with its parents. It reports every broken
 // file at once, each error naming the file and the table; on error the
-// inventory is nil.
+// inventory is nil. A panic while reading a file is an error naming that
+// file (ErrPanic), not a crash.
 func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
 	if opts.Root == "" {
 		opts.Root = DefaultRoot
@@ -84,11 +91,56 @@ func Build(fsys fs.FS, opts Options) (*Inventory, []Warning, error) {
 			inv.Tables[t.Name] = t
 		}
 	}
+	errs = append(errs, linkWrites(inv, folders)...)
 	if len(errs) > 0 {
 		return nil, warnings, errors.Join(errs...)
 	}
 	warnings = append(warnings, resolveParents(inv, folders, opts)...)
 	return inv, warnings, nil
+}
+
+// linkWrites records the fan-out of each DML that writes other tables than
+// its own: each must be a table a folder defines, that no other DML writes.
+func linkWrites(inv *Inventory, folders []folder) []error {
+	var errs []error
+	for _, f := range folders {
+		t := f.table
+		if t == nil || len(f.writes) == 0 || inv.Tables[t.Name] != t {
+			continue
+		}
+		fail := func(format string, args ...any) {
+			errs = append(errs, &FileError{Path: t.DMLRef, Table: t.Name, Err: fmt.Errorf(format, args...)})
+		}
+		for _, n := range f.writes {
+			name := lookup(inv, n)
+			switch w := inv.Tables[name]; {
+			case w == nil || w.External():
+				fail("%w: INSERT INTO %s (a table it writes needs a folder with its DDL)", ErrUnknownSink, n)
+			case w.DMLRef != "":
+				fail("%w: %s is written here and by %s", ErrTwoWriters, name, w.DMLRef)
+			case w.WrittenBy != "":
+				fail("%w: %s is written here and by %s", ErrTwoWriters, name, inv.Tables[w.WrittenBy].DMLRef)
+			default:
+				w.WrittenBy = t.Name
+				t.AlsoWrites = append(t.AlsoWrites, name)
+			}
+		}
+		sort.Strings(t.AlsoWrites)
+	}
+	return errs
+}
+
+// lookup is the inventory table a name from the SQL names: the table of its
+// last part (catalog.database.table), or the whole name for a backticked
+// `db.table` written as db.table; the last part when neither is there.
+func lookup(inv *Inventory, n flinksql.Name) string {
+	name := n.Table()
+	if _, ok := inv.Tables[name]; !ok && len(n) > 1 {
+		if joined := strings.Join(n, "."); inv.Tables[joined] != nil {
+			name = joined
+		}
+	}
+	return name
 }
 
 // scanTree walks fsys and scans each sql-scripts folder as the walk finds
@@ -108,7 +160,7 @@ func scanTree(fsys fs.FS, opts Options) ([]folder, []string, error) {
 	for range opts.Workers {
 		wg.Go(func() {
 			for fd := range next {
-				f := scanFolder(fsys, fd.dir, opts.Root)
+				f := scanFolder(fsys, fd.dir, opts)
 				if f.table != nil {
 					f.table.DefinitionExists = fd.hasDef
 				}
@@ -166,9 +218,11 @@ func walk(fsys fs.FS, found func(dir string, hasDef bool)) (manifests []string, 
 
 // folder is what one sql-scripts folder yields.
 type folder struct {
-	dir      string // the sql-scripts folder, relative to the tree
-	table    *Table
-	reads    []flinksql.Name
+	dir   string // the sql-scripts folder, relative to the tree
+	table *Table
+	reads []flinksql.Name
+	// writes are the tables the DML writes besides the folder's own.
+	writes   []flinksql.Name
 	err      error
 	warnings []Warning
 }
@@ -180,8 +234,13 @@ type sqlFile struct {
 	props  map[string]string
 }
 
-func scanFolder(fsys fs.FS, dir, root string) (f folder) {
+func scanFolder(fsys fs.FS, dir string, opts Options) (f folder) {
+	root := opts.Root
 	f.dir = dir
+	// reading is the file in hand ("" for none), for a panic: a bug must
+	// fail the build with the file's name, not take the process down.
+	reading := ""
+	defer recovered(root, &reading, &f)
 	tableDir := path.Dir(dir)
 	t := &Table{Folder: path.Join(root, tableDir)}
 	entries, err := fs.ReadDir(fsys, dir)
@@ -221,17 +280,23 @@ func scanFolder(fsys fs.FS, dir, root string) (f folder) {
 		f.err = &FileError{Path: path.Join(root, dir), Err: ErrNoDDL}
 		return f
 	}
-	ddl, err := readSQL(fsys, path.Join(dir, ddlName), root, props)
-	if err != nil {
-		f.err = err
-		return f
-	}
-	var dml *sqlFile
-	if dmlName != "" {
-		if dml, err = readSQL(fsys, path.Join(dir, dmlName), root, props); err != nil {
-			f.err = err
-			return f
+	read := func(name string) (*sqlFile, error) {
+		reading = name
+		if opts.BeforeRead != nil {
+			opts.BeforeRead(path.Join(root, dir, name))
 		}
+		return readSQL(fsys, path.Join(dir, name), root, props)
+	}
+	ddl, ddlErr := read(ddlName)
+	var dml *sqlFile
+	var dmlErr error
+	if dmlName != "" {
+		dml, dmlErr = read(dmlName)
+	}
+	reading = ""
+	if ddlErr != nil || dmlErr != nil {
+		f.err = brokenFiles(ddl, dml, ddlErr, dmlErr)
+		return f
 	}
 	t.DDLRef, t.DDLProperties, t.DDLFingerprint = ddl.ref, ddl.props, ddl.script.Fingerprint
 
@@ -241,13 +306,26 @@ func scanFolder(fsys fs.FS, dir, root string) (f folder) {
 		writes := dml.script.Writes()
 		if len(writes) == 0 {
 			f.err = &FileError{Path: dml.ref, Err: ErrNoInsert}
+			if hasCreate {
+				f.err.(*FileError).Table = created.Table.Table()
+			}
 			return f
 		}
 		t.Name = writes[0].Table()
-		if hasCreate && created.Kind == flinksql.KindCreateTable && !namesTable(writes, created.Table.Table()) {
-			f.err = &FileError{Path: ddl.ref, Table: t.Name, Err: fmt.Errorf("%w: %s creates %s but %s writes %s",
-				ErrTableMismatch, path.Base(ddl.ref), created.Table, path.Base(dml.ref), writes[0])}
-			return f
+		if hasCreate && created.Kind == flinksql.KindCreateTable {
+			if !namesTable(writes, created.Table.Table()) {
+				f.err = &FileError{Path: ddl.ref, Table: t.Name, Err: fmt.Errorf("%w: %s creates %s but %s writes %s",
+					ErrTableMismatch, path.Base(ddl.ref), created.Table, path.Base(dml.ref), writes[0])}
+				return f
+			}
+			// A DML that writes several tables belongs to the folder of
+			// the one its DDL creates.
+			t.Name = created.Table.Table()
+		}
+		for _, w := range writes {
+			if w.Table() != t.Name {
+				f.writes = append(f.writes, cloneName(w))
+			}
 		}
 	case hasCreate && created.Kind == flinksql.KindCreateTable:
 		t.Name = created.Table.Table()
@@ -291,6 +369,51 @@ func scanFolder(fsys fs.FS, dir, root string) (f folder) {
 	return f
 }
 
+// recovered, deferred, turns a panic while the folder is scanned into the
+// folder's error, naming the file being read, else the folder.
+func recovered(root string, reading *string, f *folder) {
+	if r := recover(); r != nil {
+		*f = folder{dir: f.dir, err: &FileError{Path: path.Join(root, f.dir, *reading), Err: fmt.Errorf("%w: %v", ErrPanic, r)}}
+	}
+}
+
+// brokenFiles is the error of a folder whose DDL or DML (or both) cannot be
+// read, each naming the folder's table as best known: the one the DDL
+// creates, else the one the broken SQL names before its error, else the one
+// the DML writes.
+func brokenFiles(ddl, dml *sqlFile, errs ...error) error {
+	table, written := "", ""
+	if ddl != nil {
+		if created, ok := ddl.script.Created(); ok {
+			table = created.Table.Table()
+		}
+	}
+	if dml != nil {
+		if writes := dml.script.Writes(); len(writes) > 0 {
+			written = writes[0].Table()
+		}
+	}
+	var out []error
+	for _, err := range errs {
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			continue
+		}
+		var se *flinksql.SyntaxError
+		switch {
+		case fe.Table != "":
+		case table != "":
+			fe.Table = table
+		case errors.As(err, &se) && se.Table != nil:
+			fe.Table = se.Table.Table()
+		default:
+			fe.Table = written
+		}
+		out = append(out, fe)
+	}
+	return errors.Join(out...)
+}
+
 func cloneName(n flinksql.Name) flinksql.Name {
 	out := make(flinksql.Name, len(n))
 	for i, part := range n {
@@ -320,9 +443,14 @@ func readSQL(fsys fs.FS, file, root string, present map[string]bool) (*sqlFile, 
 		line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
 		return nil, &FileError{Path: ref, Err: fmt.Errorf("%w (line %d)", ErrNotUTF8, line)}
 	}
+	if len(data) > flinksql.MaxStatementBytes {
+		// Confluent Cloud is sent the whole file as one statement.
+		return nil, &FileError{Path: ref, Err: fmt.Errorf("%w: %d bytes, and Confluent Cloud takes at most %d (4 MB) in a statement",
+			ErrTooLarge, len(data), flinksql.MaxStatementBytes)}
+	}
 	script, err := flinksql.Parse(string(data))
 	if err != nil {
-		return nil, &FileError{Path: ref, Err: fmt.Errorf("%w: %v", ErrBadSQL, err)}
+		return nil, &FileError{Path: ref, Err: fmt.Errorf("%w: %w", ErrBadSQL, err)}
 	}
 	if len(script.Statements) == 0 {
 		return nil, &FileError{Path: ref, Err: ErrEmptySQL}
@@ -372,14 +500,10 @@ func resolveParents(inv *Inventory, folders []folder, opts Options) []Warning {
 	for _, f := range folders {
 		t := f.table
 		seen := map[string]bool{t.Name: true}
-		for _, n := range f.reads {
-			name := n.Table()
-			if _, ok := inv.Tables[name]; !ok && len(n) > 1 {
-				// A backticked `db.table` written as db.table still matches.
-				if joined := strings.Join(n, "."); inv.Tables[joined] != nil {
-					name = joined
-				}
-			}
+		// shift_left lists the other tables a DML writes among its parents
+		// too (its pattern matches INSERT INTO): their DDL comes first.
+		for _, n := range append(f.reads, f.writes...) {
+			name := lookup(inv, n)
 			if seen[name] {
 				continue
 			}

@@ -220,7 +220,11 @@ func (f failingFS) Open(name string) (fs.File, error) {
 	return f.FS.Open(name)
 }
 
+// TestBuildErrorsNameFileAndTable: every broken file is an error naming
+// the file and its table, and where the SQL breaks: one that does not parse
+// is too big or too deep too.
 func TestBuildErrorsNameFileAndTable(t *testing.T) {
+	deep := strings.Repeat("(", 1_000_000) + "1" + strings.Repeat(")", 1_000_000)
 	good := map[string]string{
 		"sources/p/a/sql-scripts/ddl.a.sql": ddl("a"),
 		"sources/p/a/sql-scripts/dml.a.sql": "INSERT INTO a SELECT 1",
@@ -260,7 +264,7 @@ func TestBuildErrorsNameFileAndTable(t *testing.T) {
 			name:    "unbalanced parenthesis",
 			files:   map[string]string{"sources/p/a/sql-scripts/dml.a.sql": "INSERT INTO a\nSELECT (1"},
 			wantErr: inventory.ErrBadSQL,
-			want:    []string{"pipelines/sources/p/a/sql-scripts/dml.a.sql", "line 2, column 8", "unclosed ("},
+			want:    []string{"pipelines/sources/p/a/sql-scripts/dml.a.sql (table a)", "line 2, column 8", "unclosed ("},
 		},
 		{
 			name: "every broken file is reported",
@@ -271,7 +275,49 @@ func TestBuildErrorsNameFileAndTable(t *testing.T) {
 				"facts/p/y/sql-scripts/dml.y.sql": "SELECT 1",
 			},
 			wantErr: inventory.ErrEmptySQL,
-			want:    []string{"pipelines/facts/p/x/sql-scripts/dml.x.sql", "pipelines/facts/p/y/sql-scripts/dml.y.sql: no INSERT INTO"},
+			want:    []string{"pipelines/facts/p/x/sql-scripts/dml.x.sql", "pipelines/facts/p/y/sql-scripts/dml.y.sql (table y): no INSERT INTO"},
+		},
+		{
+			name: "a misspelt FROM",
+			files: map[string]string{"facts/p/t/sql-scripts/ddl.t.sql": ddl("t"),
+				"facts/p/t/sql-scripts/dml.t.sql": "INSERT INTO t\nSELECT id, name FORM src_sales_customers"},
+			wantErr: inventory.ErrBadSQL,
+			want:    []string{"pipelines/facts/p/t/sql-scripts/dml.t.sql (table t)", "line 2, column 17", "is FORM a misspelt keyword"},
+		},
+		{
+			name: "a stray semicolon",
+			files: map[string]string{"facts/p/t/sql-scripts/ddl.t.sql": ddl("t"),
+				"facts/p/t/sql-scripts/dml.t.sql": "INSERT INTO t SELECT * FROM a;\nJOIN b ON a.k = b.k;"},
+			wantErr: inventory.ErrBadSQL,
+			want:    []string{"dml.t.sql (table t)", "line 2, column 1: JOIN does not start a statement"},
+		},
+		{
+			name: "the table from the DML when the DDL is broken",
+			files: map[string]string{"facts/p/t/sql-scripts/ddl.t.sql": "CREATE TABLE (id STRING",
+				"facts/p/t/sql-scripts/dml.t.sql": "INSERT INTO t SELECT * FROM a"},
+			wantErr: inventory.ErrBadSQL,
+			want:    []string{"ddl.t.sql (table t)", "unclosed ("},
+		},
+		{
+			name: "both files broken",
+			files: map[string]string{"facts/p/t/sql-scripts/ddl.t.sql": "CREATE TABLE t (id STRING",
+				"facts/p/t/sql-scripts/dml.t.sql": "INSERT INTO t SELECT * FROM WHERE"},
+			wantErr: inventory.ErrBadSQL,
+			want:    []string{"ddl.t.sql (table t): invalid SQL: line 1, column 16: unclosed (", "dml.t.sql (table t): invalid SQL: line 1, column 29: a table must follow FROM"},
+		},
+		{
+			name: "a million nested parentheses",
+			files: map[string]string{"facts/p/t/sql-scripts/ddl.t.sql": ddl("t"),
+				"facts/p/t/sql-scripts/dml.t.sql": "INSERT INTO t SELECT " + deep + " FROM s"},
+			wantErr: inventory.ErrBadSQL,
+			want:    []string{"dml.t.sql (table t)", "nested deeper than 1000 levels"},
+		},
+		{
+			name: "a file over 4 MB",
+			files: map[string]string{"facts/p/t/sql-scripts/ddl.t.sql": ddl("t"),
+				"facts/p/t/sql-scripts/dml.t.sql": "INSERT INTO t SELECT 1 FROM s; -- " + strings.Repeat("x", 4<<20)},
+			wantErr: inventory.ErrTooLarge,
+			want:    []string{"dml.t.sql (table t)", "4194338 bytes", "at most 4194304"},
 		},
 	}
 	for _, tt := range tests {
@@ -287,19 +333,26 @@ func TestBuildErrorsNameFileAndTable(t *testing.T) {
 			if tt.fsys != nil {
 				fsys = tt.fsys(fsys)
 			}
-			inv, _, err := inventory.Build(fsys, inventory.Options{})
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tt.wantErr)
-			}
-			if inv != nil {
-				t.Error("a failed build returned an inventory")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
+			wantBuildError(t, fsys, tt.wantErr, tt.want...)
 		})
+	}
+}
+
+// wantBuildError checks that Build of fsys fails with wantErr, returning no
+// inventory, and that its error says each of want.
+func wantBuildError(t *testing.T, fsys fs.FS, wantErr error, want ...string) {
+	t.Helper()
+	inv, _, err := inventory.Build(fsys, inventory.Options{})
+	if !errors.Is(err, wantErr) {
+		t.Fatalf("err = %v, want %v", err, wantErr)
+	}
+	if inv != nil {
+		t.Error("a failed build returned an inventory")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
 	}
 }
 

@@ -49,8 +49,20 @@ type Table struct {
 	Synthesized bool
 
 	// Parents are the tables this table's SQL reads, resolved against the
-	// inventory, sorted, without the table itself.
+	// inventory, sorted, without the table itself; for a DML that also
+	// writes other tables (AlsoWrites), those too, as shift_left lists them:
+	// their DDL comes first. They are what pipeline_definition.json lists.
 	Parents []string
+	// AlsoWrites are the other tables this table's DML writes, sorted: a
+	// statement set (or a file of INSERTs) fanning out to several sinks.
+	// Their folders hold only their DDL, which must be deployed before this
+	// DML runs; each of them has WrittenBy set to this table. Nil when the
+	// DML writes this table only.
+	AlsoWrites []string
+	// WrittenBy names the table whose DML writes this one (see AlsoWrites);
+	// "" for a table its own DML writes or no DML does. The pipeline graph
+	// gives such a table the inputs of that DML as parents.
+	WrittenBy string
 	// StatefulReasons says why the table is stateful; empty when stateless.
 	StatefulReasons []string
 	Joins           flinksql.JoinCounts

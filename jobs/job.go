@@ -76,6 +76,11 @@ type Job struct {
 	ReplayOf string  `json:"replay_of"`
 	Options  Options `json:"options"`
 	Attempts int     `json:"attempts"`
+	// Reading is what the job's worker was reading when it last recorded
+	// it (the pipelines of a commit, or one SQL file at a time after a
+	// worker stopped while reading them), "" when not reading: a job whose
+	// workers keep stopping is marked dead naming it.
+	Reading string `json:"reading,omitempty"`
 
 	// The record's contract fields (replay_of above, finished_at, error,
 	// plan) are always written, null or empty until set: a reader of

@@ -59,6 +59,9 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 	}
 	if attempt > c.q.opts.maxDeliver {
 		err := fmt.Errorf("no outcome after %d deliveries: its worker stopped each time", c.q.opts.maxDeliver)
+		if job.Reading != "" {
+			err = fmt.Errorf("%w, the last time while reading %s", err, job.Reading)
+		}
 		now := time.Now().UTC()
 		job.Status, job.Error, job.FinishedAt = StatusDead, err.Error(), &now
 		if uerr := c.q.Update(ctx, job); uerr != nil {

@@ -37,9 +37,17 @@ func (e *CycleError) Error() string {
 func (e *CycleError) Unwrap() error { return ErrCycle }
 
 // Graph is the DAG of an inventory. Edges go from parent to child.
+//
+// A table's parents are its Table.Parents, except for a table another
+// table's DML writes (Table.WrittenBy, a statement set's fan-out): it is
+// produced by that DML, so its parents are the DML's inputs too. The DML's
+// own table has the other tables it writes among its Parents already, so
+// that their DDL is deployed before the DML runs.
 type Graph struct {
 	inv      *inventory.Inventory
 	children map[string][]string
+	// fed holds the parents of the tables another table's DML writes.
+	fed      map[string][]string
 	order    []string       // topological: parents before children, ties by name
 	position map[string]int // index in order
 	level    map[string]int // wave index: 0 for tables without parents
@@ -48,9 +56,15 @@ type Graph struct {
 // New builds the graph of inv. It fails with a *CycleError when the tables
 // depend on each other in a loop.
 func New(inv *inventory.Inventory) (*Graph, error) {
-	g := &Graph{inv: inv, children: make(map[string][]string, len(inv.Tables))}
-	for _, name := range inv.Names() {
-		for _, p := range inv.Tables[name].Parents {
+	g := &Graph{inv: inv, children: make(map[string][]string, len(inv.Tables)), fed: map[string][]string{}}
+	names := inv.Names()
+	for _, name := range names {
+		if t := inv.Tables[name]; t.WrittenBy != "" {
+			g.fed[name] = fedParents(inv, t)
+		}
+	}
+	for _, name := range names {
+		for _, p := range g.Parents(name) {
 			g.children[p] = append(g.children[p], name)
 		}
 	}
@@ -60,6 +74,28 @@ func New(inv *inventory.Inventory) (*Graph, error) {
 	return g, nil
 }
 
+// fedParents are the parents of t, which the DML of another table writes:
+// its own and that DML's inputs, which are the owner's parents but the
+// tables the DML writes, sorted.
+func fedParents(inv *inventory.Inventory, t *inventory.Table) []string {
+	owner := inv.Tables[t.WrittenBy]
+	if owner == nil {
+		return t.Parents
+	}
+	skip := map[string]bool{t.Name: true, owner.Name: true}
+	for _, w := range owner.AlsoWrites {
+		skip[w] = true
+	}
+	out := slices.Clone(t.Parents)
+	for _, p := range owner.Parents {
+		if !skip[p] && !slices.Contains(t.Parents, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // sort orders the tables with Kahn's algorithm, taking ready tables by name
 // so the order is deterministic, and computes each table's wave.
 func (g *Graph) sort() error {
@@ -67,7 +103,7 @@ func (g *Graph) sort() error {
 	pending := make(map[string]int, len(names))
 	var ready []string
 	for _, n := range names {
-		pending[n] = len(g.inv.Tables[n].Parents)
+		pending[n] = len(g.Parents(n))
 		if pending[n] == 0 {
 			ready = append(ready, n)
 		}
@@ -132,7 +168,7 @@ func (g *Graph) cycle(pending map[string]int) error {
 		}
 		pos[n] = len(path)
 		path = append(path, n)
-		for _, p := range g.inv.Tables[n].Parents {
+		for _, p := range g.Parents(n) {
 			if pending[p] > 0 {
 				n = p
 				break
@@ -156,6 +192,9 @@ func (g *Graph) cycle(pending map[string]int) error {
 	var files []string
 	for _, n := range cyc[1:] {
 		t := g.inv.Tables[n]
+		if w := g.inv.Tables[t.WrittenBy]; w != nil {
+			t = w // its parents come from that DML
+		}
 		if t.DMLRef != "" {
 			files = append(files, t.DMLRef)
 		} else {
@@ -177,11 +216,33 @@ func (g *Graph) Table(name string) (*inventory.Table, error) {
 	return t, nil
 }
 
-// Parents returns the tables name reads, sorted.
-func (g *Graph) Parents(name string) []string { return g.inv.Tables[name].Parents }
+// Parents returns the tables name depends on, sorted: the tables it reads
+// and, for a table another table's DML writes, that DML's inputs.
+func (g *Graph) Parents(name string) []string {
+	if p, ok := g.fed[name]; ok {
+		return p
+	}
+	return g.inv.Tables[name].Parents
+}
 
-// Children returns the tables that read name, sorted.
+// Children returns the tables that depend on name, sorted.
 func (g *Graph) Children(name string) []string { return g.children[name] }
+
+// readers are the children whose own SQL reads name, as its
+// pipeline_definition.json lists them: a table that another DML writes
+// from name is left out, as shift_left leaves it out.
+func (g *Graph) readers(name string) []string {
+	if len(g.fed) == 0 {
+		return g.children[name]
+	}
+	var out []string
+	for _, c := range g.children[name] {
+		if _, fed := g.fed[c]; !fed || slices.Contains(g.inv.Tables[c].Parents, name) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // Order returns every table, parents before children.
 func (g *Graph) Order() []string { return g.order }
@@ -204,7 +265,7 @@ func (g *Graph) Waves() [][]string {
 // Ancestors returns every table name depends on, directly or not, in
 // topological order.
 func (g *Graph) Ancestors(name string) []string {
-	return g.reach(name, func(n string) []string { return g.inv.Tables[n].Parents })
+	return g.reach(name, g.Parents)
 }
 
 // Descendants returns every table that depends on name, directly or not, in
@@ -239,10 +300,12 @@ func (g *Graph) inOrder(set map[string]bool) []string {
 	return out
 }
 
-// Definition returns a table's pipeline_definition.json content.
+// Definition returns a table's pipeline_definition.json content: the
+// tables its SQL reads and the tables whose SQL reads it, as shift_left
+// lists them.
 func (g *Graph) Definition(name string) inventory.Definition {
 	t := g.inv.Tables[name]
-	return inventory.NewDefinition(t, g.tables(t.Parents), g.tables(g.children[name]))
+	return inventory.NewDefinition(t, g.tables(t.Parents), g.tables(g.readers(name)))
 }
 
 func (g *Graph) tables(names []string) []*inventory.Table {

@@ -39,7 +39,7 @@ func (g *Graph) Report(name string, opts ReportOptions) (*Report, error) {
 	}
 	r := &Report{roots: map[string]bool{name: true}, title: name, g: g}
 	r.Tree = inventory.Entry(t)
-	r.Tree.Parents = g.expand(t.Parents, func(n string) []string { return g.inv.Tables[n].Parents }, true)
+	r.Tree.Parents = g.expand(g.Parents(name), g.Parents, true)
 
 	members := map[string]bool{name: true}
 	for _, a := range g.Ancestors(name) {
@@ -60,7 +60,7 @@ func (g *Graph) Report(name string, opts ReportOptions) (*Report, error) {
 	}
 	r.Nodes = g.inOrder(members)
 	for _, child := range r.Nodes {
-		for _, p := range g.inv.Tables[child].Parents {
+		for _, p := range g.Parents(child) {
 			if members[p] {
 				r.Edges = append(r.Edges, [2]string{p, child})
 			}
@@ -98,13 +98,13 @@ func (g *Graph) Impact(title string, tables []string) (*Report, error) {
 			return nil, err
 		}
 		r.roots[n], members[n] = true, true
-		for _, p := range t.Parents {
+		for _, p := range g.Parents(t.Name) {
 			members[p] = true
 		}
 	}
 	r.Nodes = g.inOrder(members)
 	for _, child := range r.Nodes {
-		for _, p := range g.inv.Tables[child].Parents {
+		for _, p := range g.Parents(child) {
 			if members[p] && r.roots[child] {
 				r.Edges = append(r.Edges, [2]string{p, child})
 			}

@@ -407,49 +407,75 @@ func (b *builder) walk() error {
 		parent, _ := b.g.Table(name)
 		drops := b.dropsTable(parent, d)
 		for _, c := range b.g.Children(name) {
-			child, _ := b.g.Table(c)
-			cd, decided := b.decided[c]
-			if decided && cd.kind != Skip {
-				continue
-			}
-			cause := ""
-			switch {
-			case drops:
-				cause = "parent " + name + " recreated (DROP TABLE fails its readers)"
-			case d.scope && b.tableRecreatedAfter(parent, child):
-				// What a deploy that stopped half way left: it recreated the
-				// parent, not yet its readers.
-				cause = "parent " + name + "'s table was recreated after it started (a deploy that did not finish)"
-			case d.kind == Skip && d.scope && d.intent == Recreate && (!decided || !cd.scope) && !b.excluded[c]:
-				// Recreated already, by an earlier run of this deploy: its
-				// readers are in scope, whatever the flags, as they were then.
-				b.compareChild(parent, child)
-				continue
-			}
-			if cause != "" {
-				if b.excluded[c] {
-					return fmt.Errorf("%w: %s reads %s, whose table is (or was) dropped and created again (%s): exclude %s too, or stop excluding %s",
-						ErrExcludedReader, c, name, d.reason, name, c)
-				}
-				b.redeploy(c, b.restart(child, cause), true)
-				continue
-			}
-			if !b.opts.MayStartDescendants {
-				continue
-			}
-			impacted := childRestarts(parent, child) && b.productAllowed(child)
-			restarts := d.kind != Skip && (d.cascade || impacted)
-			compared := d.kind == Skip && d.scope && (!decided || !cd.scope) && (d.cascade || impacted)
-			switch {
-			case (restarts || compared) && b.excluded[c]:
-				// Reported; what only it would restart is left alone.
-				b.set(c, excludedVerdict, RoleDescendant, false)
-			case restarts:
-				b.redeploy(c, b.restart(child, "parent "+name+" redeployed"), true)
-			case compared:
-				b.compareChild(parent, child)
+			if err := b.visit(parent, d, drops, c); err != nil {
+				return err
 			}
 		}
+		if d.kind == Skip || !b.opts.MayStartDescendants {
+			continue
+		}
+		// A statement set writes other tables too: redeployed, it writes
+		// them again, so their readers restart as its own do.
+		for _, w := range parent.AlsoWrites {
+			for _, c := range b.g.Children(w) {
+				child, _ := b.g.Table(c)
+				if cd, ok := b.decided[c]; c == name || ok && cd.kind != Skip || b.excluded[c] {
+					continue
+				}
+				if d.cascade || childRestarts(parent, child) && b.productAllowed(child) {
+					b.redeploy(c, b.restart(child, "parent "+w+" is written again by "+name+"'s redeployed DML"), true)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// visit decides a child of a table the plan decided (d); drops says the
+// plan drops the parent's table.
+func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c string) error {
+	name := parent.Name
+	child, _ := b.g.Table(c)
+	cd, decided := b.decided[c]
+	if decided && cd.kind != Skip {
+		return nil
+	}
+	cause := ""
+	switch {
+	case drops:
+		cause = "parent " + name + " recreated (DROP TABLE fails its readers)"
+	case d.scope && b.tableRecreatedAfter(parent, child):
+		// What a deploy that stopped half way left: it recreated the
+		// parent, not yet its readers.
+		cause = "parent " + name + "'s table was recreated after it started (a deploy that did not finish)"
+	case d.kind == Skip && d.scope && d.intent == Recreate && (!decided || !cd.scope) && !b.excluded[c]:
+		// Recreated already, by an earlier run of this deploy: its readers
+		// are in scope, whatever the flags, as they were then.
+		b.compareChild(parent, child)
+		return nil
+	}
+	if cause != "" {
+		if b.excluded[c] {
+			return fmt.Errorf("%w: %s reads %s, whose table is (or was) dropped and created again (%s): exclude %s too, or stop excluding %s",
+				ErrExcludedReader, c, name, d.reason, name, c)
+		}
+		b.redeploy(c, b.restart(child, cause), true)
+		return nil
+	}
+	if !b.opts.MayStartDescendants {
+		return nil
+	}
+	impacted := childRestarts(parent, child) && b.productAllowed(child)
+	restarts := d.kind != Skip && (d.cascade || impacted)
+	compared := d.kind == Skip && d.scope && (!decided || !cd.scope) && (d.cascade || impacted)
+	switch {
+	case (restarts || compared) && b.excluded[c]:
+		// Reported; what only it would restart is left alone.
+		b.set(c, excludedVerdict, RoleDescendant, false)
+	case restarts:
+		b.redeploy(c, b.restart(child, "parent "+name+" redeployed"), true)
+	case compared:
+		b.compareChild(parent, child)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package planner_test
 
 import (
 	"errors"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -414,5 +415,23 @@ func TestRerunFollowsARecreatedTableMetFirstAsAnAncestor(t *testing.T) {
 	p := build(t, g, live, planner.Request{Changes: changes}, planner.Options{MayStartDescendants: true})
 	if a, _ := p.Action("leaf"); a.Kind != planner.RestartDML {
 		t.Errorf("leaf: %s %q, want restart-dml", a.Kind, a.Reason)
+	}
+}
+
+// TestAStatementSetsOtherSinksReadersRestart: x's DML is a statement set
+// writing x and y; y's reader r restarts when x's DML does, as x's own
+// readers do.
+func TestAStatementSetsOtherSinksReadersRestart(t *testing.T) {
+	g := chain(t, "src:", "y: src", "x: src y", "r*: y", "own*: x")
+	x, _ := g.Table("x")
+	y, _ := g.Table("y")
+	x.AlsoWrites, y.WrittenBy, y.DMLRef = []string{"y"}, "x", ""
+	live := deployed(g, true, "src", "y", "r", "own")
+	maps.Copy(live.Statements, deployed(g, false, "x").Statements)
+	p := build(t, g, live, planner.Request{Changes: []planner.Change{{Table: "x", DML: true}}}, planner.Options{MayStartDescendants: true})
+	wantKinds(t, p, map[string]planner.ActionKind{"src": planner.Skip, "y": planner.Skip, "x": planner.RestartDML,
+		"own": planner.Recreate, "r": planner.Recreate})
+	if a, _ := p.Action("r"); !strings.Contains(a.Reason, "written again by x") {
+		t.Errorf("r's reason %q", a.Reason)
 	}
 }

@@ -120,6 +120,7 @@ func (w *Worker) Handle(ctx context.Context, d *jobs.Delivery) error {
 		zap.String("repo", j.Repo), zap.String("sha", j.After), zap.String("kind", string(j.Kind)))
 	stop := d.KeepAlive(ctx)
 	defer stop()
+	ctx = withDelivery(ctx, d)
 	switch j.Kind {
 	case jobs.KindDeploy:
 		return w.deploy(ctx, j, log)
@@ -146,7 +147,7 @@ type snapshot struct {
 
 // snapshotAt builds the inventory of the pipelines folder at sha; a commit
 // without the folder has an empty inventory.
-func (w *Worker) snapshotAt(repo *gitrepo.Repo, sha string) (*snapshot, error) {
+func (w *Worker) snapshotAt(ctx context.Context, repo *gitrepo.Repo, sha string) (*snapshot, error) {
 	root := path.Base(w.cfg.PipelinesPath)
 	empty := &snapshot{inv: &inventory.Inventory{Root: root, Tables: map[string]*inventory.Table{}}}
 	if isZero(sha) {
@@ -159,7 +160,7 @@ func (w *Worker) snapshotAt(repo *gitrepo.Repo, sha string) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	inv, warnings, err := inventory.Build(tree, inventory.Options{Root: root})
+	inv, warnings, err := w.build(ctx, tree, root, sha)
 	if err != nil {
 		return nil, fmt.Errorf("pipelines at %s: %w", short(sha), err)
 	}
@@ -177,15 +178,16 @@ type change struct {
 
 // planChange diffs base and head and plans the changed tables and the
 // descendants they impact, against what runs now.
-func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head string, opts jobs.Options) (*change, error) {
-	baseSnap, err := w.snapshotAt(repo, base)
+func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head string, opts jobs.Options) (_ *change, err error) {
+	defer w.recoverPlan(&err)
+	baseSnap, err := w.snapshotAt(ctx, repo, base)
 	if err != nil {
 		// The deployed commit's SQL no longer builds: compare with nothing,
 		// which plans every table; those already running are skipped.
 		w.log.Warn("base commit does not build; planning every table", zap.String("base", base), zap.Error(err))
 		baseSnap = &snapshot{}
 	}
-	headSnap, err := w.snapshotAt(repo, head)
+	headSnap, err := w.snapshotAt(ctx, repo, head)
 	if err != nil {
 		return nil, permanent(err)
 	}
