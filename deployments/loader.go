@@ -1,16 +1,22 @@
 package deployments
 
 import (
+	"fmt"
 	"io/fs"
+	"maps"
 	"strings"
 
+	"github.com/shiftleft/shiftleft/flinksql"
 	"github.com/shiftleft/shiftleft/inventory"
 )
 
 // TreeLoader reads a step's SQL from a pipelines tree — a directory or a
 // commit's tree, rooted at the pipelines folder as inventory.Build reads it.
 // Refs start with the folder's name (inv.Root); the statement properties are
-// the ones the inventory read beside each file.
+// the ones the inventory read beside each file, and the SET statements that
+// open a file: Confluent Cloud runs one statement per request, and takes
+// such settings as properties, as its shell does. A setting that the
+// .properties file gives another value is an error.
 func TreeLoader(fsys fs.FS, inv *inventory.Inventory) Loader {
 	props := map[string]map[string]string{}
 	for _, t := range inv.Tables {
@@ -21,6 +27,23 @@ func TreeLoader(fsys fs.FS, inv *inventory.Inventory) Loader {
 		if err != nil {
 			return "", nil, err
 		}
-		return string(data), props[ref], nil
+		settings, sql, err := flinksql.Settings(string(data))
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: %w", ref, err)
+		}
+		if len(settings) == 0 {
+			return sql, props[ref], nil
+		}
+		merged := maps.Clone(props[ref])
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		for k, v := range settings {
+			if old, ok := merged[k]; ok && old != v {
+				return "", nil, fmt.Errorf("%s: SET %s to %q, its .properties file to %q", ref, k, v, old)
+			}
+			merged[k] = v
+		}
+		return sql, merged, nil
 	}
 }

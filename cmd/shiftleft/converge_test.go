@@ -219,3 +219,16 @@ func TestDeployFailsWhenATableFailsBeforeTheEnd(t *testing.T) {
 		t.Errorf("exit %d, want 1 naming src and Flink's detail\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestDeploySendsTheSETsOfAFileAsProperties: a DML opening with SET
+// statements deploys as one statement with those properties, as Confluent
+// Cloud's shell submits it (its API takes one statement per request).
+func TestDeploySendsTheSETsOfAFileAsProperties(t *testing.T) {
+	tg, dir := newTarget(t), pipelineTree(t)
+	writeTree(t, dir, map[string]string{"intermediates/p/mid/sql-scripts/dml.mid.sql": "SET 'sql.state-ttl' = '1 d';\n\nINSERT INTO mid SELECT id FROM src;"})
+	tg.mustDeploy(t, dir, "--table-name", "p_mv_sink")
+	st := tg.statement(t, dml("mid", "p"))
+	if st.Status.Phase != confluent.PhaseRunning || st.Spec.Properties["sql.state-ttl"] != "1 d" || strings.Contains(st.Spec.Statement, "SET") {
+		t.Errorf("mid's DML: %s %v %q", st.Status.Phase, st.Spec.Properties, st.Spec.Statement)
+	}
+}
