@@ -18,6 +18,9 @@ var (
 	// another kind of object. The error is a [*CommitNotFoundError] naming
 	// the repository and the SHA.
 	ErrCommitNotFound = errors.New("gitrepo: commit not found")
+	// ErrBranchNotFound: [Cache.Tip] found no such branch in the repository
+	// (deleted, or never pushed).
+	ErrBranchNotFound = errors.New("gitrepo: branch not found")
 	// ErrSymlink: a path of a [Repo.Tree] is, or goes through, a symbolic
 	// link, which is not followed (its target may be outside the tree).
 	ErrSymlink = errors.New("gitrepo: symbolic link not followed")
