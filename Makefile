@@ -7,7 +7,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 EXAMPLE  := examples/pipelines
 PKGS     := ./...
 
-.PHONY: all build run report test lint bench fuzz docker clean
+.PHONY: all build run report test test-full lint bench fuzz docker clean
 
 all: build
 
@@ -29,6 +29,12 @@ report: build
 # Every test, with the race detector, after the static checks.
 test: lint
 	go test -race -count=1 $(PKGS)
+
+# Every test with the heavy scenarios at full size (build tag full): the
+# NATS cluster whose leader is killed during 20 pushes, where make test
+# runs a few.
+test-full: lint
+	go test -race -count=1 -tags full $(PKGS)
 
 lint:
 	go vet $(PKGS)

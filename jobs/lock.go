@@ -89,7 +89,7 @@ func (l *Lock) Refresh(ctx context.Context) error {
 			if err := l.adopt(ctx); err != nil {
 				return err
 			}
-			continue
+			continue // each adoption moves l.rev forward: the loop ends
 		}
 		if err != nil {
 			return fmt.Errorf("refresh lock %s: %w", l.key, err)
@@ -122,17 +122,22 @@ func (l *Lock) Release(ctx context.Context) error {
 // adopt takes the lock's current revision for this holder's when its value
 // is still this holder's (holder and time taken, unique to one Lock call):
 // a refresh that timed out while the connection was being re-established
-// is sent once it is, and moves the revision on. Anything else is
-// [ErrLockLost]. Caller holds l.mu.
+// is sent once it is, and moves the revision on. Another value, or none,
+// is [ErrLockLost]. Caller holds l.mu.
 func (l *Lock) adopt(ctx context.Context) error {
 	e, err := l.q.locks.Get(ctx, l.kvKey)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
+		// Gone, or not there yet on the replica that answered.
 		return fmt.Errorf("%w: %s", ErrLockLost, l.key)
 	case err != nil:
 		return fmt.Errorf("read lock %s: %w", l.key, err)
-	case !bytes.Equal(e.Value(), l.value) || e.Revision() == l.rev:
+	case !bytes.Equal(e.Value(), l.value):
 		return fmt.Errorf("%w: %s", ErrLockLost, l.key)
+	case e.Revision() <= l.rev:
+		// A replica behind its leader answered (a replicated bucket
+		// answers reads from any): not known yet, try again.
+		return fmt.Errorf("refresh lock %s: revision %d read, %d written", l.key, e.Revision(), l.rev)
 	}
 	l.rev = e.Revision()
 	return nil

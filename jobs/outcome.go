@@ -40,6 +40,11 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 	if errors.Is(err, ErrNotFound) { // the publisher has not written it yet, or died first
 		job = msgJob
 		job.revision, err = c.q.records.Create(ctx, jobKey(job.ID), msg.Data())
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			// Written meanwhile, or the read came from a replica behind
+			// its leader (a replicated bucket answers reads from any).
+			job, err = c.q.Get(ctx, msgJob.ID)
+		}
 	}
 	if err != nil {
 		log.Warn("cannot read the job record; retrying later", zap.Error(err))

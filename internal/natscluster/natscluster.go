@@ -317,3 +317,19 @@ func (c *Cluster) MoveLeader(nc *nats.Conn, node, stream, consumer string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Replicas is the replicas stream is configured with.
+func (c *Cluster) Replicas(nc *nats.Conn, stream string) int {
+	c.t.Helper()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		c.t.Fatalf("stream %s: %v", stream, err)
+	}
+	return s.CachedInfo().Config.Replicas
+}
