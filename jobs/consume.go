@@ -55,6 +55,8 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, concurrency int) (
 	if concurrency < 1 {
 		return nil, invalidArgument("concurrency %d", concurrency)
 	}
+	ctx, cancel := setupContext(ctx)
+	defer cancel()
 	// The consumer's replicas follow the stream's (0), also when the stream
 	// is scaled.
 	var cons jetstream.Consumer

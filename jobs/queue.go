@@ -63,6 +63,8 @@ func openQueue(ctx context.Context, nc *nats.Conn, opts []Option, create bool) (
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	q := &Queue{opts: o, js: js, log: o.logger, holder: processName()}
+	ctx, cancel := setupContext(ctx)
+	defer cancel()
 	verb, byDefault := "open", 0
 	if create {
 		verb = "create"

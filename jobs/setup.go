@@ -51,15 +51,19 @@ func unavailable(err error) bool {
 		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrDisconnected)
 }
 
+// setupContext is ctx, bounded by setupTimeout when it has no deadline:
+// one bound for all the steps of a setup.
+func setupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, setupTimeout)
+}
+
 // retry calls fn, each call bounded by setupAttempt, until it succeeds,
 // fails with an error a retry cannot fix, or ctx ends: then the last error
 // is returned. The first failure is logged, and the success after it.
 func retry(ctx context.Context, log *zap.Logger, step string, fn func(context.Context) error) error {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, setupTimeout)
-		defer cancel()
-	}
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		actx, cancel := context.WithTimeout(ctx, setupAttempt)

@@ -170,6 +170,10 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		}
 	}()
 	sc := cfg.Service
+	// Setting the queue and the consumer up waits while a fresh cluster
+	// elects its leaders: a minute at most in all. ctx is not kept.
+	ctx, cancel := context.WithTimeout(ctx, queueSetup)
+	defer cancel()
 	reg := prometheus.NewRegistry()
 	metrics := webhook.NewMetrics(reg)
 	if err := s.connect(ctx, sc, parts, metrics); err != nil {
@@ -214,6 +218,9 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 	ok = true
 	return s, nil
 }
+
+// queueSetup bounds the start of the queue and of the workers' consumer.
+const queueSetup = time.Minute
 
 // connect embeds a NATS server (unless a URL is given) and opens the queue.
 func (s *service) connect(ctx context.Context, sc config.Service, parts startParts, metrics *webhook.Metrics) error {
