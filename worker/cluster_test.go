@@ -219,7 +219,9 @@ func TestClusterLeaderKilled(t *testing.T) {
 func publishAgain(t *testing.T, ctx context.Context, q *jobs.Queue, j *jobs.Job) string {
 	t.Helper()
 	for {
-		err := q.Publish(ctx, j)
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		err := q.Publish(cctx, j)
+		cancel()
 		var dup *jobs.DuplicateError
 		switch {
 		case err == nil:
@@ -238,7 +240,9 @@ func publishAgain(t *testing.T, ctx context.Context, q *jobs.Queue, j *jobs.Job)
 func waitFor(t *testing.T, ctx context.Context, q *jobs.Queue, id string, ok func(jobs.Status) bool) *jobs.Job {
 	t.Helper()
 	for {
-		j, err := q.Get(ctx, id)
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		j, err := q.Get(cctx, id)
+		cancel()
 		if err == nil && ok(j.Status) {
 			return j
 		}
@@ -248,6 +252,10 @@ func waitFor(t *testing.T, ctx context.Context, q *jobs.Queue, id string, ok fun
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// callTimeout bounds one request of the test's, as a webhook's is: one
+// sent to a server as it died may get no answer at all.
+const callTimeout = 5 * time.Second
 
 func replicas(t *testing.T, c *natscluster.Cluster, stream string) int {
 	t.Helper()
