@@ -30,10 +30,12 @@ report: build
 test: lint
 	go test -race -count=1 $(PKGS)
 
-# The same, with the chaos, cluster and scale scenarios at their full size
-# (make test runs them small): tens of minutes.
+# Every test with the chaos, cluster and scale scenarios at full size (build
+# tag full, SHIFTLEFT_TEST_FULL=1): the worker killed at 10 points of a
+# 300-table deploy, the NATS cluster whose leader is killed during 20
+# pushes, where make test runs a few. Tens of minutes.
 test-full: lint
-	SHIFTLEFT_TEST_FULL=1 go test -race -count=1 -timeout 90m $(PKGS)
+	SHIFTLEFT_TEST_FULL=1 go test -race -count=1 -tags full -timeout 90m $(PKGS)
 
 lint:
 	go vet $(PKGS)

@@ -95,6 +95,9 @@ type Service struct {
 	// JobRetention is how long a job record is kept after its last change
 	// (default 30 days; 0 in the file means the default).
 	JobRetention time.Duration `yaml:"job_retention"`
+	// Replicas of the jobs stream and of every KV bucket, 1 to 5; 0 (the
+	// default) means 3 on a cluster of 3 or more JetStream servers, else 1.
+	Replicas int `yaml:"replicas"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`

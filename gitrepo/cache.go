@@ -18,6 +18,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
+	"github.com/go-git/go-git/v5/storage/memory"
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/internal/credurl"
@@ -133,6 +134,41 @@ func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Rep
 		return nil, err
 	}
 	return r, nil
+}
+
+// Tip returns the commit branch points to in the repository at repoURL now,
+// asking the repository itself (git ls-remote: no object is fetched, and no
+// mirror is needed), or an error wrapping [ErrBranchNotFound] when it has
+// no such branch. A mirror's copy of the branch may be behind; a worker
+// ordering deploys by the branch's history needs the tip as it is.
+//
+// As with [Cache.Fetch], credentials written in repoURL are dropped: the
+// ones configured for the clean URL are used.
+func (c *Cache) Tip(ctx context.Context, repoURL, branch string) (string, error) {
+	repoURL, _, err := credurl.Split(repoURL)
+	if err != nil {
+		return "", ErrInvalidURL
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.opts.timeout)
+	defer cancel()
+	name := repoURL
+	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: git.DefaultRemoteName, URLs: []string{repoURL}})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: c.auth(repoURL)})
+	switch {
+	case errors.Is(err, transport.ErrEmptyRemoteRepository):
+		return "", fmt.Errorf("%w: %s in %s (an empty repository)", ErrBranchNotFound, branch, name)
+	case err != nil && ctx.Err() != nil:
+		return "", ctx.Err()
+	case err != nil:
+		return "", fmt.Errorf("list the branches of %s: %w", name, err)
+	}
+	want := plumbing.NewBranchReferenceName(branch)
+	for _, ref := range refs {
+		if ref.Name() == want && ref.Type() == plumbing.HashReference {
+			return ref.Hash().String(), nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s in %s", ErrBranchNotFound, branch, name)
 }
 
 func (c *Cache) lock(ctx context.Context, key string) (unlock func(), err error) {

@@ -21,6 +21,9 @@ var (
 	// ErrInvalidURL: a repository URL has a scheme but does not parse, so
 	// its credentials, if any, cannot be taken out; nothing was fetched.
 	ErrInvalidURL = errors.New("gitrepo: repository URL does not parse")
+	// ErrBranchNotFound: [Cache.Tip] found no such branch in the repository
+	// (deleted, or never pushed).
+	ErrBranchNotFound = errors.New("gitrepo: branch not found")
 	// ErrSymlink: a path of a [Repo.Tree] is, or goes through, a symbolic
 	// link, which is not followed (its target may be outside the tree).
 	ErrSymlink = errors.New("gitrepo: symbolic link not followed")

@@ -10,6 +10,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 // fetchWait is how long one pull request stays open. A pull cannot be
@@ -40,7 +42,8 @@ type Consumer struct {
 // Consume creates or updates the durable pull consumer every worker shares
 // (explicit acks, the queue's ack wait, max deliveries and max ack pending)
 // and runs handler on up to concurrency jobs at a time until Stop. ctx
-// bounds the consumer's creation only.
+// bounds the consumer's creation only, retried while JetStream is
+// unavailable as [NewQueue] does.
 //
 // The consumer allows one delivery more than the queue's max deliveries:
 // that extra delivery runs no handler, it marks dead a job whose worker died
@@ -52,13 +55,21 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, concurrency int) (
 	if concurrency < 1 {
 		return nil, invalidArgument("concurrency %d", concurrency)
 	}
-	cons, err := q.js.CreateOrUpdateConsumer(ctx, q.opts.stream, jetstream.ConsumerConfig{
-		Durable:       q.opts.consumer,
-		Description:   "shiftleft workers",
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       q.opts.ackWait,
-		MaxDeliver:    q.opts.maxDeliver + 1,
-		MaxAckPending: q.opts.maxAckPending,
+	ctx, cancel := setupContext(ctx)
+	defer cancel()
+	// The consumer's replicas follow the stream's (0), also when the stream
+	// is scaled.
+	var cons jetstream.Consumer
+	err := retry(ctx, q.log, "consumer "+q.opts.consumer, func(ctx context.Context) (err error) {
+		cons, err = q.js.CreateOrUpdateConsumer(ctx, q.opts.stream, jetstream.ConsumerConfig{
+			Durable:       q.opts.consumer,
+			Description:   "shiftleft workers",
+			AckPolicy:     jetstream.AckExplicitPolicy,
+			AckWait:       q.opts.ackWait,
+			MaxDeliver:    q.opts.maxDeliver + 1,
+			MaxAckPending: q.opts.maxAckPending,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", q.opts.consumer, err)
@@ -111,6 +122,7 @@ func (c *Consumer) Stop(ctx context.Context) {
 
 func (c *Consumer) fetchLoop() {
 	defer close(c.fetched)
+	var down outage
 	for {
 		select {
 		case <-c.stopping:
@@ -123,43 +135,85 @@ func (c *Consumer) fetchLoop() {
 			return
 		default:
 		}
-		n := 1 + c.takeFreeSlots()
-		batch, err := c.cons.Fetch(n, jetstream.FetchMaxWait(fetchWait))
-		if err != nil {
-			c.release(n)
-			if errors.Is(err, nats.ErrConnectionClosed) {
-				return
-			}
-			c.log.Warn("fetch jobs", zap.Error(err))
+		err := c.fetch(1 + c.takeFreeSlots())
+		switch {
+		case errors.Is(err, nats.ErrConnectionClosed):
+			return
+		case err != nil:
 			select {
 			case <-c.stopping:
 				return
-			case <-time.After(fetchWait):
+			case <-time.After(down.failed(c.log, err)):
 			}
-			continue
-		}
-		got := 0
-		for msg := range batch.Messages() {
-			got++
-			select {
-			case <-c.stopping: // came as Stop was called
-				if err := msg.Nak(); err != nil {
-					c.log.Warn("hand back a job fetched while stopping", zap.Error(err))
-				}
-				c.release(1)
-			default:
-				c.running.Add(1)
-				go c.run(msg)
-			}
-		}
-		c.release(n - got)
-		switch err := batch.Error(); {
-		case errors.Is(err, nats.ErrConnectionClosed):
-			return
-		case err != nil && !errors.Is(err, nats.ErrTimeout):
-			c.log.Warn("fetch jobs", zap.Error(err))
+		default:
+			down.over(c.log)
 		}
 	}
+}
+
+// fetch pulls up to n jobs, one slot taken for each, and starts their
+// handlers; the slots of the jobs it did not get are released. A pull that
+// expires without jobs is no error.
+func (c *Consumer) fetch(n int) error {
+	batch, err := c.cons.Fetch(n, jetstream.FetchMaxWait(fetchWait))
+	if err != nil {
+		c.release(n)
+		return err
+	}
+	got := 0
+	for msg := range batch.Messages() {
+		got++
+		select {
+		case <-c.stopping: // came as Stop was called
+			if err := msg.Nak(); err != nil {
+				c.log.Warn("hand back a job fetched while stopping", zap.Error(err))
+			}
+			c.release(1)
+		default:
+			c.running.Add(1)
+			go c.run(msg)
+		}
+	}
+	c.release(n - got)
+	if err := batch.Error(); !errors.Is(err, nats.ErrTimeout) {
+		return err
+	}
+	return nil
+}
+
+// Fetches that fail (the stream or the consumer without a leader, or no
+// JetStream answering) are retried after a wait growing from fetchRetryMin
+// to fetchRetryMax: a pull answered at once by "no responders" would
+// otherwise be sent again thousands of times a second.
+const (
+	fetchRetryMin = 100 * time.Millisecond
+	fetchRetryMax = 5 * time.Second
+)
+
+// outage is a run of failed fetches. It is logged when it starts and when
+// it ends, not at each fetch.
+type outage struct {
+	since    time.Time
+	failures int // fetches failed so far; 0: no outage
+}
+
+// failed counts a failed fetch and returns the wait before the next one.
+func (o *outage) failed(log *zap.Logger, err error) time.Duration {
+	if o.failures == 0 {
+		o.since = time.Now()
+		log.Warn("jobs unavailable: fetching less often until JetStream answers", zap.Error(err))
+	}
+	o.failures++
+	return backoff.Jitter(fetchRetryMin, fetchRetryMax, o.failures)
+}
+
+// over ends the outage, if there was one.
+func (o *outage) over(log *zap.Logger) {
+	if o.failures == 0 {
+		return
+	}
+	log.Info("jobs available again", zap.Duration("outage", time.Since(o.since)), zap.Int("failed_fetches", o.failures))
+	*o = outage{}
 }
 
 // watchConnection cancels the running handlers if the connection closes

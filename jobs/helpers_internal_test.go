@@ -19,6 +19,14 @@ import (
 // every test with JOBS_TEST_LOGS=1.
 func testLogger(t testing.TB) *zap.Logger {
 	t.Helper()
+	log, _ := observedLogger(t)
+	return log
+}
+
+// observedLogger is testLogger with its lines at hand, for a test that
+// counts them.
+func observedLogger(t testing.TB) (*zap.Logger, *observer.ObservedLogs) {
+	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	t.Cleanup(func() {
 		if !t.Failed() && os.Getenv("JOBS_TEST_LOGS") == "" {
@@ -32,7 +40,7 @@ func testLogger(t testing.TB) *zap.Logger {
 			t.Logf("%s %s %s %s", e.Time.Format("15:04:05.000"), e.Level, e.Message, strings.Join(fields, " "))
 		}
 	})
-	return zap.New(core)
+	return zap.New(core), logs
 }
 
 // startServer starts an embedded server in a fresh directory, shut down at

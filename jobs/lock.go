@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,8 +72,9 @@ func (q *Queue) lockedError(ctx context.Context, l *Lock) error {
 func (l *Lock) Key() string { return l.key }
 
 // Refresh restarts the lock's TTL, or returns an error wrapping
-// [ErrLockLost] when it expired meanwhile (someone else may hold it now).
-// Call it well within the TTL.
+// [ErrLockLost] when the lock is not this holder's any more: it expired
+// meanwhile, and someone else may hold it now. Any other error leaves the
+// lock as it was; call Refresh again, well within the TTL.
 func (l *Lock) Refresh(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -80,16 +82,21 @@ func (l *Lock) Refresh(ctx context.Context) error {
 	// permanent; publishing to the key's subject keeps both the
 	// compare-and-set and a fresh per-key TTL.
 	subject := "$KV." + l.q.opts.locksBucket + "." + l.kvKey
-	ack, err := l.q.js.Publish(ctx, subject, l.value,
-		jetstream.WithExpectLastSequencePerSubject(l.rev), jetstream.WithMsgTTL(l.ttl))
-	if isWrongLastSequence(err) {
-		return fmt.Errorf("%w: %s", ErrLockLost, l.key)
+	for {
+		ack, err := l.q.js.Publish(ctx, subject, l.value,
+			jetstream.WithExpectLastSequencePerSubject(l.rev), jetstream.WithMsgTTL(l.ttl))
+		if isWrongLastSequence(err) {
+			if err := l.adopt(ctx); err != nil {
+				return err
+			}
+			continue // each adoption moves l.rev forward: the loop ends
+		}
+		if err != nil {
+			return fmt.Errorf("refresh lock %s: %w", l.key, err)
+		}
+		l.rev = ack.Sequence
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("refresh lock %s: %w", l.key, err)
-	}
-	l.rev = ack.Sequence
-	return nil
 }
 
 // Release frees the lock if this holder still has it, else returns an
@@ -97,13 +104,42 @@ func (l *Lock) Refresh(ctx context.Context) error {
 func (l *Lock) Release(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	err := l.q.locks.Delete(ctx, l.kvKey, jetstream.LastRevision(l.rev))
-	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+	for {
+		err := l.q.locks.Delete(ctx, l.kvKey, jetstream.LastRevision(l.rev))
+		if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			if err := l.adopt(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("release lock %s: %w", l.key, err)
+		}
+		return nil
+	}
+}
+
+// adopt takes the lock's current revision for this holder's when its value
+// is still this holder's (holder and time taken, unique to one Lock call):
+// a refresh that timed out while the connection was being re-established
+// is sent once it is, and moves the revision on. Another value, or none,
+// is [ErrLockLost]. Caller holds l.mu.
+func (l *Lock) adopt(ctx context.Context) error {
+	e, err := l.q.locks.Get(ctx, l.kvKey)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		// Gone, or not there yet on the replica that answered.
 		return fmt.Errorf("%w: %s", ErrLockLost, l.key)
+	case err != nil:
+		return fmt.Errorf("read lock %s: %w", l.key, err)
+	case !bytes.Equal(e.Value(), l.value):
+		return fmt.Errorf("%w: %s", ErrLockLost, l.key)
+	case e.Revision() <= l.rev:
+		// A replica behind its leader answered (a replicated bucket
+		// answers reads from any): not known yet, try again.
+		return fmt.Errorf("refresh lock %s: revision %d read, %d written", l.key, e.Revision(), l.rev)
 	}
-	if err != nil {
-		return fmt.Errorf("release lock %s: %w", l.key, err)
-	}
+	l.rev = e.Revision()
 	return nil
 }
 

@@ -127,3 +127,39 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// TestLockLateRefresh: a refresh whose answer was lost (it timed out while
+// the connection was re-established, and was sent once it was) moved the
+// lock's revision on without its holder knowing: the lock is still the
+// holder's. A write by anyone else loses it.
+func TestLockLateRefresh(t *testing.T) {
+	q, _ := newTestQueue(t)
+	ctx := testCtx(t)
+	const key = "acme/shop@prod"
+	tests := []struct {
+		name    string
+		write   func(l *Lock) []byte // the value written behind the holder's back
+		wantErr error
+	}{
+		{name: "its own refresh, late", write: func(l *Lock) []byte { return l.value }},
+		{name: "another holder's", write: func(*Lock) []byte { return []byte(`{"holder":"other:1"}`) }, wantErr: ErrLockLost},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := q.Lock(ctx, key, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = q.locks.Purge(context.Background(), l.kvKey) })
+			if _, err := q.js.Publish(ctx, "$KV."+q.opts.locksBucket+"."+l.kvKey, tt.write(l)); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Refresh(ctx); !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Refresh = %v; want %v", err, tt.wantErr)
+			}
+			if err := l.Release(ctx); !errors.Is(err, tt.wantErr) {
+				t.Errorf("Release = %v; want %v", err, tt.wantErr)
+			}
+		})
+	}
+}

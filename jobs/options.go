@@ -68,7 +68,7 @@ type options struct {
 	duplicates                              time.Duration
 	retention                               time.Duration // 0: forever
 	outcome                                 func(Job)
-	replicas                                int
+	replicas                                int // 0: the default, see WithReplicas
 	logger                                  *zap.Logger
 }
 
@@ -87,7 +87,6 @@ func newOptions(opts []Option) (*options, error) {
 		retention:      DefaultRetention,
 		maxAckPending:  DefaultMaxAckPending,
 		outcome:        func(Job) {},
-		replicas:       1,
 		logger:         zap.NewNop(),
 	}
 	for _, opt := range opts {
@@ -212,8 +211,11 @@ func WithDuplicateWindow(d time.Duration) Option {
 	}
 }
 
-// WithReplicas sets the replicas of the stream and buckets on a NATS
-// cluster (default 1; 3 survives the loss of a server).
+// WithReplicas sets the replicas of the stream and of every bucket, and
+// [NewQueue] updates existing ones to it (3 survives the loss of a server).
+// By default it is 3 when the cluster has 3 or more JetStream servers, else
+// 1, and never fewer than the stream has already: only this option scales
+// a queue down. Give every process of one queue the same value.
 func WithReplicas(n int) Option {
 	return func(o *options) error {
 		if n < 1 || n > 5 {

@@ -14,7 +14,7 @@ func TestNewOptions(t *testing.T) {
 	}
 	if o.stream != "SHIFTLEFT_JOBS" || o.subjectPrefix != "shiftleft.jobs" || o.consumer != "shiftleft-workers" ||
 		o.jobsBucket != "shiftleft-jobs" || o.locksBucket != "shiftleft-locks" || o.deployedBucket != "shiftleft-deployed" ||
-		o.ackWait != 2*time.Minute || o.maxDeliver != 5 || o.duplicates != 10*time.Minute || o.replicas != 1 || o.retention != 30*24*time.Hour || o.maxAckPending != 1000 ||
+		o.ackWait != 2*time.Minute || o.maxDeliver != 5 || o.duplicates != 10*time.Minute || o.replicas != 0 || o.retention != 30*24*time.Hour || o.maxAckPending != 1000 ||
 		!slices.Equal(o.backoff, []time.Duration{10 * time.Second, time.Minute, 5 * time.Minute}) {
 		t.Errorf("defaults = %+v", o)
 	}

@@ -41,7 +41,9 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 		job = msgJob
 		job.revision, err = c.q.records.Create(ctx, jobKey(job.ID), msg.Data())
 		if errors.Is(err, jetstream.ErrKeyExists) {
-			// The publisher wrote it in the meantime: a record it has.
+			// The publisher wrote it meanwhile, or the read came from a
+			// replica behind its leader (a replicated bucket answers reads
+			// from any).
 			job, err = c.q.Get(ctx, msgJob.ID)
 		}
 	}

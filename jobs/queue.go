@@ -36,7 +36,9 @@ type Queue struct {
 }
 
 // NewQueue creates (or updates to this configuration) the stream and the KV
-// buckets, so every process can start first.
+// buckets, so every process can start first. While JetStream cannot answer
+// yet (a fresh cluster electing its leaders) it retries until ctx ends, or
+// for a minute when ctx has no deadline.
 func NewQueue(ctx context.Context, nc *nats.Conn, opts ...Option) (*Queue, error) {
 	return openQueue(ctx, nc, opts, true)
 }
@@ -61,20 +63,37 @@ func openQueue(ctx context.Context, nc *nats.Conn, opts []Option, create bool) (
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
 	q := &Queue{opts: o, js: js, log: o.logger, holder: processName()}
-	if !create {
-		if q.stream, err = js.Stream(ctx, o.stream); err != nil {
-			return nil, fmt.Errorf("open stream %s: %w", o.stream, err)
+	ctx, cancel := setupContext(ctx)
+	defer cancel()
+	verb, byDefault := "open", 0
+	if create {
+		verb = "create"
+		if o.replicas == 0 {
+			if byDefault, err = q.clusterDefault(ctx, nc); err != nil {
+				return nil, fmt.Errorf("replicas of stream %s: %w", o.stream, err)
+			}
 		}
-	} else if q.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	}
+	streamCfg := jetstream.StreamConfig{
 		Name:        o.stream,
 		Description: "shiftleft jobs: a message per queued job, removed once acknowledged",
 		Subjects:    []string{o.subjectPrefix + ".*"},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		Duplicates:  o.duplicates,
-		Replicas:    o.replicas,
+	}
+	if err := retry(ctx, q.log, "stream "+o.stream, func(ctx context.Context) (err error) {
+		if !create {
+			q.stream, err = js.Stream(ctx, o.stream)
+			return err
+		}
+		if streamCfg.Replicas, err = q.replicasFor(ctx, o.stream, byDefault); err != nil {
+			return err
+		}
+		q.stream, err = js.CreateOrUpdateStream(ctx, streamCfg)
+		return err
 	}); err != nil {
-		return nil, fmt.Errorf("create stream %s: %w", o.stream, err)
+		return nil, fmt.Errorf("%s stream %s: %w", verb, o.stream, err)
 	}
 	for _, b := range []struct {
 		kv  *jetstream.KeyValue
@@ -87,16 +106,21 @@ func openQueue(ctx context.Context, nc *nats.Conn, opts []Option, create bool) (
 		{&q.deployed, jetstream.KeyValueConfig{Bucket: o.deployedBucket, History: deployedHistory,
 			Description: "shiftleft last deployed commit per repo and branch"}},
 	} {
-		if !create {
-			if *b.kv, err = js.KeyValue(ctx, b.cfg.Bucket); err != nil {
-				return nil, fmt.Errorf("open bucket %s: %w", b.cfg.Bucket, err)
-			}
-			continue
-		}
+		// Every bucket is replicated as the stream is: a job's record, its
+		// lock and the deployed commit matter as much as its message.
 		b.cfg.Storage = jetstream.FileStorage
-		b.cfg.Replicas = o.replicas
-		if *b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg); err != nil {
-			return nil, fmt.Errorf("create bucket %s: %w", b.cfg.Bucket, err)
+		if err := retry(ctx, q.log, "bucket "+b.cfg.Bucket, func(ctx context.Context) (err error) {
+			if !create {
+				*b.kv, err = js.KeyValue(ctx, b.cfg.Bucket)
+				return err
+			}
+			if b.cfg.Replicas, err = q.replicasFor(ctx, kvStream(b.cfg.Bucket), byDefault); err != nil {
+				return err
+			}
+			*b.kv, err = js.CreateOrUpdateKeyValue(ctx, b.cfg)
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("%s bucket %s: %w", verb, b.cfg.Bucket, err)
 		}
 	}
 	return q, nil
@@ -114,6 +138,9 @@ func (q *Queue) Pending(ctx context.Context) (int, error) {
 }
 
 func (q *Queue) subject(k Kind) string { return q.opts.subjectPrefix + "." + string(k) }
+
+// kvStream is the stream that holds a KV bucket.
+func kvStream(bucket string) string { return "KV_" + bucket }
 
 // processName identifies this process in lock values, for an operator
 // wondering who holds a lock.

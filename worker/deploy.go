@@ -32,6 +32,9 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 		return err
 	}
 	defer release()
+	if superseded, err := w.supersededByTip(ctx, j, branch, log); superseded || err != nil {
+		return err
+	}
 
 	deployed, hasDeployed, err := w.q.DeployedCommit(ctx, j.Repo, branch)
 	if err != nil {
@@ -66,17 +69,8 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 			return err
 		}
 	case hasDeployed:
-		older, err := repo.IsAncestor(j.After, deployed)
-		if err != nil {
-			return err
-		}
-		if older {
-			// A newer commit is deployed already: deploying this one would
-			// roll it back.
-			j.Status, j.Summary = jobs.StatusSuperseded, "superseded: "+short(deployed)+" is deployed and newer"
-			log.Info("job superseded", zap.String("deployed", deployed))
-			return nil
-		}
+		// The commit is the branch's tip: one older than the deployed
+		// commit is a rollback, by a force push.
 		base = deployed
 	}
 
@@ -210,30 +204,6 @@ func (w *Worker) lock(ctx context.Context, key string) (*jobs.Lock, error) {
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-}
-
-// keepLock refreshes the lock while the job runs; losing it cancels the
-// job, since another worker may have taken it.
-func (w *Worker) keepLock(ctx context.Context, lock *jobs.Lock, log *zap.Logger) (context.Context, func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(w.cfg.LockTTL / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := lock.Refresh(ctx); err != nil && ctx.Err() == nil {
-					log.Error("lock lost; stopping", zap.String("lock", lock.Key()), zap.Error(err))
-					cancel()
-					return
-				}
-			}
-		}
-	}()
-	return ctx, func() { close(done); cancel() }
 }
 
 // status posts the job's summary as the commit status.

@@ -57,11 +57,11 @@ func TestReplay(t *testing.T) {
 	s := newService(t, 1)
 	r := newRepo(t, twoTables(t, "p"))
 	first := r.commit("main", "first")
-	r.write(aggDML, groupedAgg)
-	second := r.commit("main", "change p_agg")
 	if j := s.run(t, deployJob(r, "", first, "push-1")); j.Status != jobs.StatusSucceeded {
 		t.Fatalf("first deploy: %s %s", j.Status, j.Error)
 	}
+	r.write(aggDML, groupedAgg)
+	second := r.commit("main", "change p_agg")
 	pushed := s.run(t, deployJob(r, first, second, "push-2"))
 	if pushed.Status != jobs.StatusSucceeded {
 		t.Fatalf("second deploy: %s %s", pushed.Status, pushed.Error)

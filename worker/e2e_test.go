@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/shiftleft/shiftleft/config"
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
@@ -115,26 +117,35 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 	reporter, err := githubstatus.New(githubstatus.WithBaseURL(gh.URL+"/"), githubstatus.WithToken("gh-test-token"))
 	must(t, err)
 	for range consumers {
-		cache, err := gitrepo.NewCache(t.TempDir())
-		must(t, err)
-		w, err := worker.New(q, cache, reporter, worker.Target{
-			Client:      target,
-			Environment: config.EmulatorEnvironment,
-			Runner:      []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
-			DeclareTables: func(_ context.Context, tables []string) error {
-				return emu.AddTables(config.EmulatorEnvironment, tables...)
-			},
-		}, cfg, nil)
-		must(t, err)
-		consumer, err := q.Consume(ctx, w.Handle, jobsEach)
-		must(t, err)
-		t.Cleanup(func() {
-			stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			consumer.Stop(stop)
-		})
+		startWorker(t, q, reporter, target, emu, cfg, jobsEach, nil)
 	}
 	return &service{q: q, emu: emu, gh: gh, client: client}
+}
+
+// startWorker runs a worker taking jobs from q, jobsEach at a time, until
+// the test ends: it deploys to target, the emulator emu, with a git cache of
+// its own; log may be nil.
+func startWorker(t *testing.T, q *jobs.Queue, reporter githubstatus.Reporter, target deployments.Client,
+	emu *emulator.Emulator, cfg worker.Config, jobsEach int, log *zap.Logger) {
+	t.Helper()
+	cache, err := gitrepo.NewCache(t.TempDir())
+	must(t, err)
+	w, err := worker.New(q, cache, reporter, worker.Target{
+		Client:      target,
+		Environment: config.EmulatorEnvironment,
+		Runner:      []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
+		DeclareTables: func(_ context.Context, tables []string) error {
+			return emu.AddTables(config.EmulatorEnvironment, tables...)
+		},
+	}, cfg, log)
+	must(t, err)
+	consumer, err := q.Consume(context.Background(), w.Handle, jobsEach)
+	must(t, err)
+	t.Cleanup(func() {
+		stop, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		consumer.Stop(stop)
+	})
 }
 
 func mkdirWrite(path, content string) error {

@@ -37,9 +37,10 @@ type Queue interface {
 	SetDeployedCommit(ctx context.Context, repo, branch, sha string) error
 }
 
-// Git fetches repositories.
+// Git fetches repositories, and tells where a branch is now.
 type Git interface {
 	Fetch(ctx context.Context, url string, shas ...string) (*gitrepo.Repo, error)
+	Tip(ctx context.Context, url, branch string) (string, error)
 }
 
 // Target is where statements go: a Confluent Cloud environment or an

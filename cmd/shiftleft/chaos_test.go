@@ -46,9 +46,17 @@ func TestWorkerKilledAnywhereInADeployConverges(t *testing.T) {
 // chaos is the git repository of a run: a generated tree at its first
 // commit, and a second commit changing some stateful sources.
 type chaos struct {
+	git                 *demoGit
 	bare, first, second string
 	changed             []string
 	head                *inventory.Inventory
+}
+
+// tip force-pushes main to sha: a worker deploys only the branch's tip.
+func (ch *chaos) tip(t *testing.T, sha string) {
+	t.Helper()
+	_, err := ch.git.run("push", "-q", "-f", "origin", sha+":refs/heads/main")
+	must(t, err)
 }
 
 func newChaos(t *testing.T, tables, sources int) *chaos {
@@ -58,6 +66,7 @@ func newChaos(t *testing.T, tables, sources int) *chaos {
 	must(t, err)
 	ch := &chaos{bare: filepath.Join(t.TempDir(), "origin.git")}
 	g := &demoGit{work: work, bare: ch.bare}
+	ch.git = g
 	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"init", "-q", "--bare", ch.bare}, {"remote", "add", "origin", ch.bare}} {
 		_, err := g.run(args...)
 		must(t, err)
@@ -108,6 +117,7 @@ func (ch *chaos) run(t *testing.T, i, n int) {
 
 	start := time.Now()
 	// The first push, deployed by a worker of this process.
+	ch.tip(t, ch.first)
 	first := ch.job("push-1", strings.Repeat("0", 40), ch.first)
 	must(t, q.Publish(ctx, first))
 	w, err := a.start(ctx, cfg, startParts{work: true})
@@ -126,6 +136,7 @@ func (ch *chaos) run(t *testing.T, i, n int) {
 	want := ch.creates(t, tg)
 	killAfter := max(1, want*i/(n+1))
 	must(t, tg.emu.SetFaults(emulator.Faults{SlowMS: 5}))
+	ch.tip(t, ch.second)
 	second := ch.job("push-2", ch.first, ch.second)
 	must(t, q.Publish(ctx, second))
 	cmd := exec.Command(os.Args[0], "worker", "--nats-url", nats.ClientURL(), "--emulator", tg.url, "--data-dir", t.TempDir(),

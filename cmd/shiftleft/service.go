@@ -38,7 +38,7 @@ type serviceFlags struct {
 	addr, dataDir, natsURL, natsListen, deployBranch, pipelinesPath, githubAPIURL, emulatorAddr string
 	metricsAddr                                                                                 string
 	emulator                                                                                    string
-	workers, maxParallel                                                                        int
+	workers, maxParallel, replicas                                                              int
 	allowRepos                                                                                  []string
 	cloneURLs                                                                                   map[string]string
 	grace, ackWait, jobRetention                                                                time.Duration
@@ -56,6 +56,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 	fl.DurationVar(&f.grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long jobs in flight may finish before they are handed back")
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "how long a silent worker keeps a job before it goes to another (default 2m)")
 	fl.DurationVar(&f.jobRetention, "job-retention", 0, "how long a job record is kept after its last change, for listing and replay (default 720h)")
+	fl.IntVar(&f.replicas, "replicas", 0, "replicas (1 to 5) of the jobs stream and KV buckets, existing ones updated; give every process the same (default 3 on a cluster of 3 or more JetStream servers, else 1)")
 	if http {
 		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
 		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
@@ -119,6 +120,9 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	if f.flags != nil && f.flags.Changed("prune") {
 		s.Prune = f.prune
 	}
+	if f.flags != nil && f.flags.Changed("replicas") {
+		s.Replicas = f.replicas
+	}
 	for k, v := range f.cloneURLs {
 		if s.CloneURLs == nil {
 			s.CloneURLs = map[string]string{}
@@ -171,6 +175,10 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		}
 	}()
 	sc := cfg.Service
+	// Setting the queue and the consumer up waits while a fresh cluster
+	// elects its leaders: a minute at most in all. ctx is not kept.
+	ctx, cancel := context.WithTimeout(ctx, queueSetup)
+	defer cancel()
 	reg := prometheus.NewRegistry()
 	metrics := webhook.NewMetrics(reg)
 	if err := s.connect(ctx, sc, parts, metrics); err != nil {
@@ -216,6 +224,9 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 	return s, nil
 }
 
+// queueSetup bounds the start of the queue and of the workers' consumer.
+const queueSetup = time.Minute
+
 // connect embeds a NATS server (unless a URL is given) and opens the queue.
 func (s *service) connect(ctx context.Context, sc config.Service, parts startParts, metrics *webhook.Metrics) error {
 	var err error
@@ -237,14 +248,18 @@ func (s *service) connect(ctx context.Context, sc config.Service, parts startPar
 	if err != nil {
 		return fmt.Errorf("NATS: %w", err)
 	}
-	s.queue, err = jobs.NewQueue(ctx, s.nc, jobs.WithLogger(s.log), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention),
+	opts := []jobs.Option{jobs.WithLogger(s.log), jobs.WithAckWait(sc.AckWait), jobs.WithRetention(sc.JobRetention),
 		jobs.WithOutcome(func(j jobs.Job) {
 			result := string(j.Status)
 			if j.Status == jobs.StatusQueued {
 				result = "retry"
 			}
 			metrics.Jobs.WithLabelValues(string(j.Kind), result).Inc()
-		}))
+		})}
+	if sc.Replicas != 0 { // else the queue's default, from the cluster's size
+		opts = append(opts, jobs.WithReplicas(sc.Replicas))
+	}
+	s.queue, err = jobs.NewQueue(ctx, s.nc, opts...)
 	return err
 }
 

@@ -489,3 +489,36 @@ func TestIncompleteTargetStopsTheWorker(t *testing.T) {
 		t.Errorf("start with an incomplete target: %v", err)
 	}
 }
+
+// TestServiceReplicas: the replicas setting reaches the queue: the default
+// on the embedded server (one), and a value the queue refuses, named.
+func TestServiceReplicas(t *testing.T) {
+	tests := []struct {
+		name     string
+		replicas int
+		wantErr  string
+	}{
+		{name: "default", replicas: 0},
+		{name: "one", replicas: 1},
+		{name: "more than a lone server holds", replicas: 3, wantErr: "replicas > 1 not supported"},
+		{name: "out of range", replicas: 7, wantErr: "replicas 7: 1 to 5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, _ := observed(t)
+			cfg := serviceConfig(t, "", "acme/flink")
+			cfg.Service.Replicas = tt.replicas
+			svc, err := a.start(context.Background(), cfg, startParts{http: true})
+			if err == nil {
+				defer svc.stop(context.Background())
+			}
+			if tt.wantErr == "" {
+				must(t, err)
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("start: %v, want an error saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}

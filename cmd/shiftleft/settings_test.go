@@ -14,7 +14,7 @@ import (
 // on the command line over it (a boolean given as false too).
 func TestServiceSettings(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(file, []byte("service:\n  workers: 4\n  ack_wait: 1m\n  prune: true\n  deploy_branch: release\n  job_retention: 168h\n"), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte("service:\n  workers: 4\n  ack_wait: 1m\n  prune: true\n  deploy_branch: release\n  job_retention: 168h\n  replicas: 3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -26,11 +26,13 @@ func TestServiceSettings(t *testing.T) {
 		ackWait     time.Duration
 		maxParallel int
 		retention   time.Duration
+		replicas    int
 	}{
-		{"the file", nil, 4, true, "release", time.Minute, 8, 7 * 24 * time.Hour},
-		{"flags over the file", []string{"--workers", "3", "--prune=false", "--deploy-branch", "main", "--max-parallel", "2", "--job-retention", "48h"},
-			3, false, "main", time.Minute, 2, 48 * time.Hour},
-		{"a flag left out keeps the file's value", []string{"--ack-wait", "30s"}, 4, true, "release", 30 * time.Second, 8, 7 * 24 * time.Hour},
+		{"the file", nil, 4, true, "release", time.Minute, 8, 7 * 24 * time.Hour, 3},
+		{"flags over the file", []string{"--workers", "3", "--prune=false", "--deploy-branch", "main", "--max-parallel", "2", "--job-retention", "48h", "--replicas", "1"},
+			3, false, "main", time.Minute, 2, 48 * time.Hour, 1},
+		{"a flag left out keeps the file's value", []string{"--ack-wait", "30s"}, 4, true, "release", 30 * time.Second, 8, 7 * 24 * time.Hour, 3},
+		{"the default given as a flag", []string{"--replicas", "0"}, 4, true, "release", time.Minute, 8, 7 * 24 * time.Hour, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,10 +48,11 @@ func TestServiceSettings(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := cfg.Service
-			if s.Workers != tt.workers || s.Prune != tt.prune || s.DeployBranch != tt.branch || s.AckWait != tt.ackWait || s.MaxParallel != tt.maxParallel || s.JobRetention != tt.retention {
-				t.Errorf("workers %d prune %t branch %q ack wait %v max parallel %d retention %v, want %d %t %q %v %d %v",
-					s.Workers, s.Prune, s.DeployBranch, s.AckWait, s.MaxParallel, s.JobRetention,
-					tt.workers, tt.prune, tt.branch, tt.ackWait, tt.maxParallel, tt.retention)
+			if s.Workers != tt.workers || s.Prune != tt.prune || s.DeployBranch != tt.branch || s.AckWait != tt.ackWait || s.MaxParallel != tt.maxParallel ||
+				s.JobRetention != tt.retention || s.Replicas != tt.replicas {
+				t.Errorf("workers %d prune %t branch %q ack wait %v max parallel %d retention %v replicas %d, want %d %t %q %v %d %v %d",
+					s.Workers, s.Prune, s.DeployBranch, s.AckWait, s.MaxParallel, s.JobRetention, s.Replicas,
+					tt.workers, tt.prune, tt.branch, tt.ackWait, tt.maxParallel, tt.retention, tt.replicas)
 			}
 		})
 	}
