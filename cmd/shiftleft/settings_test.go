@@ -75,3 +75,33 @@ func TestServiceCommandsRefuseToStartHalfConfigured(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceRefusesConfigMistakes: a typo under service: or a value that
+// does not parse stops the command before anything starts, naming the key.
+func TestServiceRefusesConfigMistakes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("service:\n  workers: 2\n  deploy_brnach: release\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"a typo under service", map[string]string{"SL_WEBHOOK_SECRET": "s"}, []string{"serve", "--config", file},
+			"line 3: service.deploy_brnach: unknown key; did you mean deploy_branch?"},
+		{"an unparsable SL_FLINK_MAX_CFU", map[string]string{"SL_WEBHOOK_SECRET": "s", "SL_FLINK_MAX_CFU": "abc"},
+			// An address that cannot be listened on: were the variable taken,
+			// the command would fail there rather than serve on.
+			[]string{"serve", "--data-dir", t.TempDir(), "--addr", "256.0.0.1:0", "--nats-listen", "none"}, `SL_FLINK_MAX_CFU: "abc" is not a whole number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := shiftleft(t, tt.env, tt.args...)
+			if r.code != exitError || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, exitError, tt.want)
+			}
+		})
+	}
+}
