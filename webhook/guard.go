@@ -132,25 +132,40 @@ func (g *guard) evictLocked(states ...connState) *guardedConn {
 
 var victimState = map[connState]string{stateIdle: "idle", stateHeaders: "headers", stateBody: "body"}
 
+// roomLocked says whether there is room under a bound: when full, the
+// oldest connection of the first of states that has one is taken out to
+// make it (returned, for the caller to close once the lock is released);
+// when none is, the 503 to come is counted against bound.
+func (g *guard) roomLocked(full bool, bound string, states ...connState) (victim *guardedConn, ok bool) {
+	if !full {
+		return nil, true
+	}
+	if victim = g.evictLocked(states...); victim == nil {
+		g.shed.WithLabelValues(g.o.name, bound).Inc()
+		return nil, false
+	}
+	return victim, true
+}
+
+func closeVictim(v *guardedConn) {
+	if v != nil {
+		_ = v.Conn.Close()
+	}
+}
+
 // admit takes a new connection, closing another to make room when the
 // server is full; nil when there is none to close.
 func (g *guard) admit(c net.Conn) *guardedConn {
 	g.mu.Lock()
-	var victim *guardedConn
-	if g.open >= g.o.maxConns {
-		if victim = g.evictLocked(evictable[:]...); victim == nil {
-			g.shed.WithLabelValues(g.o.name, "connections").Inc()
-			g.mu.Unlock()
-			return nil
-		}
+	victim, ok := g.roomLocked(g.open >= g.o.maxConns, "connections", evictable[:]...)
+	var gc *guardedConn
+	if ok {
+		gc = &guardedConn{Conn: c, g: g}
+		g.open++
+		g.move(gc, stateHeaders)
 	}
-	gc := &guardedConn{Conn: c, g: g}
-	g.open++
-	g.move(gc, stateHeaders)
 	g.mu.Unlock()
-	if victim != nil {
-		_ = victim.Conn.Close()
-	}
+	closeVictim(victim)
 	return gc
 }
 
@@ -217,20 +232,16 @@ func (g *guard) handler(next http.Handler) http.Handler {
 func (g *guard) begin(c *guardedConn) bool {
 	g.mu.Lock()
 	var victim *guardedConn
-	if c.state != stateClosed && g.inFlight >= g.o.maxFlight {
-		if victim = g.evictLocked(stateBody); victim == nil {
-			g.shed.WithLabelValues(g.o.name, "in_flight").Inc()
-		}
+	ok := c.state != stateClosed // closed to make room once its headers were in
+	if ok {
+		victim, ok = g.roomLocked(g.inFlight >= g.o.maxFlight, "in_flight", stateBody)
 	}
-	ok := c.state != stateClosed && g.inFlight < g.o.maxFlight
 	if ok {
 		g.inFlight++
 		g.move(c, stateBody)
 	}
 	g.mu.Unlock()
-	if victim != nil {
-		_ = victim.Conn.Close()
-	}
+	closeVictim(victim)
 	return ok
 }
 
