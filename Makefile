@@ -7,7 +7,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 EXAMPLE  := examples/pipelines
 PKGS     := ./...
 
-.PHONY: all build run report test lint bench fuzz docker clean
+.PHONY: all build run report test test-full lint bench fuzz docker clean
 
 all: build
 
@@ -29,6 +29,10 @@ report: build
 # Every test, with the race detector, after the static checks.
 test: lint
 	go test -race -count=1 $(PKGS)
+
+# The same, with the heavy scenarios at full size (SHIFTLEFT_FULL=1).
+test-full: lint
+	SHIFTLEFT_FULL=1 go test -race -count=1 -timeout 30m $(PKGS)
 
 lint:
 	go vet $(PKGS)

@@ -93,6 +93,12 @@ type Service struct {
 	// JobRetention is how long a job record is kept after its last change
 	// (default 30 days; 0 in the file means the default).
 	JobRetention time.Duration `yaml:"job_retention"`
+	// MaxConnections bounds the connections of each HTTP server of the
+	// process (0: as many as the open-file limit allows, up to 4096);
+	// MaxInFlight the requests each receives and handles at once (0: 256,
+	// or half the connections).
+	MaxConnections int `yaml:"max_connections"`
+	MaxInFlight    int `yaml:"max_in_flight"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shiftleft/shiftleft/jobs"
+)
+
+// process is a `shiftleft` command run as a subprocess of the test binary.
+type process struct {
+	cmd *exec.Cmd
+	// URL is where its webhook answers (from its first line of output).
+	URL    string
+	mu     sync.Mutex
+	stderr strings.Builder
+}
+
+// startProcess runs shiftleft with args and env until its first line of
+// output says where it answers; the process is killed at the end of the
+// test.
+func startProcess(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(os.Args[0], args...)}
+	p.cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
+	out, err := p.cmd.StdoutPipe()
+	must(t, err)
+	p.cmd.Stderr = writerFunc(func(b []byte) (int, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.stderr.Write(b)
+	})
+	must(t, p.cmd.Start())
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("shiftleft %s: %v\n%s", strings.Join(args, " "), err, p.logs())
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	if m := regexp.MustCompile(`http://[0-9.:]+`).FindString(line); m != "" {
+		p.URL = m
+	}
+	return p
+}
+
+func (p *process) logs() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stderr.String()
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+func serveArgs(dataDir string, extra ...string) []string {
+	return append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--emulator-addr", "127.0.0.1:0",
+		"--nats-listen", "none", "--allow-repo", "acme/flink", "--github-api-url", "http://127.0.0.1:1/"}, extra...)
+}
+
+// TestASecondServeOnTheSameDataDirFailsAtOnce: the data dir is locked by
+// the process using it, the second one names it, and the lock goes with
+// the first process even when it is killed with SIGKILL.
+func TestASecondServeOnTheSameDataDirFailsAtOnce(t *testing.T) {
+	dataDir := t.TempDir()
+	env := map[string]string{"SL_WEBHOOK_SECRET": testSecret}
+	first := startProcess(t, []string{"SL_WEBHOOK_SECRET=" + testSecret}, serveArgs(dataDir)...)
+
+	r := shiftleft(t, env, serveArgs(dataDir)...)
+	want := fmt.Sprintf("data dir %s is locked by another process: pid %d on ", dataDir, first.cmd.Process.Pid)
+	if r.code != exitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "shiftleft serve") {
+		t.Fatalf("second serve: exit %d, stderr %q; want exit %d naming the first (%q)", r.code, r.stderr, exitError, want)
+	}
+
+	must(t, first.cmd.Process.Kill())
+	_ = first.cmd.Wait()
+	third := startProcess(t, []string{"SL_WEBHOOK_SECRET=" + testSecret}, serveArgs(dataDir)...)
+	res, err := http.Get(third.URL + "/healthz")
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("serve after the first was killed: /healthz %d", res.StatusCode)
+	}
+}
+
+// TestAnAddressInUseFailsBeforeTheStoreOpens: every address is listened on
+// first, so a port taken makes the command fail at once, saying which
+// flag's address, with nothing written in its data dir but the lock.
+func TestAnAddressInUseFailsBeforeTheStoreOpens(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer taken.Close()
+	addr := taken.Addr().String()
+	env := map[string]string{"SL_WEBHOOK_SECRET": testSecret}
+	tests := []struct {
+		flag string
+		args []string
+	}{
+		{"--addr", []string{"serve", "--addr", addr, "--emulator-addr", "127.0.0.1:0", "--nats-listen", "127.0.0.1:0", "--allow-repo", "acme/flink"}},
+		{"--emulator-addr", []string{"serve", "--addr", "127.0.0.1:0", "--emulator-addr", addr, "--nats-listen", "127.0.0.1:0", "--allow-repo", "acme/flink"}},
+		{"--nats-listen", []string{"serve", "--addr", "127.0.0.1:0", "--emulator-addr", "127.0.0.1:0", "--nats-listen", addr, "--allow-repo", "acme/flink"}},
+		{"--nats-listen", []string{"webhook", "--addr", "127.0.0.1:0", "--nats-listen", addr, "--allow-repo", "acme/flink"}},
+		{"--metrics-addr", []string{"worker", "--nats-url", "nats://127.0.0.1:1", "--metrics-addr", addr}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0]+" "+tt.flag, func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			r := shiftleft(t, env, append(tt.args, "--data-dir", dataDir)...)
+			want := tt.flag + " address: listen tcp " + addr + ": bind: address already in use"
+			if r.code != exitError || !strings.Contains(r.stderr, want) {
+				t.Fatalf("exit %d, stderr %q; want %q", r.code, r.stderr, want)
+			}
+			if _, err := os.Stat(filepath.Join(dataDir, "nats")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the NATS store was opened before the address was tried: %v", err)
+			}
+		})
+	}
+}
+
+// TestReadyOnlyWhileJetStreamTakesWrites: /readyz of the webhook and of a
+// worker process turns 503 when JetStream stops taking writes, though their
+// NATS connections stay up, and back to 200 after; asking it often makes at
+// most one write a second, never on the jobs stream.
+func TestReadyOnlyWhileJetStreamTakesWrites(t *testing.T) {
+	store := t.TempDir()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: store, NoSigs: true, NoLog: true})
+	must(t, err)
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	defer ns.Shutdown()
+	ctx := context.Background()
+
+	a, _ := observed(t)
+	cfg := serviceConfig(t, ns.ClientURL(), "acme/flink")
+	hook, err := a.start(ctx, cfg, startParts{http: true})
+	must(t, err)
+	defer hook.stop(ctx)
+	wcfg := serviceConfig(t, ns.ClientURL())
+	wcfg.Emulator = "http://127.0.0.1:1" // never called: no job is queued
+	work, err := a.start(ctx, wcfg, startParts{work: true})
+	must(t, err)
+	defer work.stop(ctx)
+
+	probe := func(url string) (int, string) {
+		res, err := http.Get(url + "/readyz")
+		must(t, err)
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	waitFor := func(what string, code int) {
+		t.Helper()
+		for _, url := range []string{hook.URL, work.URL} {
+			deadline := time.Now().Add(15 * time.Second)
+			for got, body := probe(url); got != code; got, body = probe(url) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: /readyz of %s answers %d %s, want %d", what, url, got, body, code)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+	}
+	start := time.Now()
+	for range 50 {
+		waitFor("JetStream up", http.StatusOK)
+	}
+	elapsed := time.Since(start)
+	nc, err := nats.Connect(ns.ClientURL())
+	must(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	must(t, err)
+	kv, err := js.KeyValue(ctx, jobs.DefaultJobsBucket+"-health")
+	must(t, err)
+	status, err := kv.Status(ctx)
+	must(t, err)
+	// Two processes, each writing at most once a second (and once more at
+	// the start of each second's window).
+	if most := 2 * (int(elapsed/readinessInterval) + 1); int(status.Values()) > most {
+		t.Errorf("%d health writes in %s of probing, want at most %d", status.Values(), elapsed, most)
+	}
+	stream, err := js.Stream(ctx, jobs.DefaultStream)
+	must(t, err)
+	if info, err := stream.Info(ctx); err != nil || info.State.Msgs != 0 {
+		t.Errorf("jobs stream: %+v %v; readiness must write no job", info, err)
+	}
+
+	must(t, ns.DisableJetStream())
+	waitFor("JetStream off", http.StatusServiceUnavailable)
+	if code, body := probe(hook.URL); !strings.Contains(body, "JetStream cannot take a write") || !hook.nc.IsConnected() {
+		t.Errorf("unready answer %d %s; connected %v", code, body, hook.nc.IsConnected())
+	}
+	must(t, ns.EnableJetStream(&server.JetStreamConfig{StoreDir: store}))
+	waitFor("JetStream back", http.StatusOK)
+}
+
+// TestSlowClientsCannotStarveTheService: 5,000 clients that send a
+// webhook's body a byte a second, against a `shiftleft serve` whose
+// open-file limit is below what they would hold: the webhook still answers
+// a real push within a second and deploys it, /readyz says ready, and
+// JetStream never runs short of descriptors. SHIFTLEFT_FULL=1 (make
+// test-full) runs 20,000 of them, the number that broke the service, when
+// the machine's limit allows.
+func TestSlowClientsCannotStarveTheService(t *testing.T) {
+	slow, childLimit := 5000, uint64(4096)
+	if os.Getenv("SHIFTLEFT_FULL") != "" {
+		slow, childLimit = 20000, 16384
+	}
+	// This process holds the clients' sockets, the subprocess the rest.
+	if need, got := uint64(slow+256), raiseOpenFileLimit(); got < need {
+		t.Skipf("the open-file limit is %d even raised to its hard limit; %d slow clients need %d: raise it (ulimit -n)", got, slow, need)
+	}
+	bare, sha := gitRepo(t, 10, 17)
+	p := startProcess(t, []string{"SL_WEBHOOK_SECRET=" + testSecret, "SL_OPS_TOKEN=" + testOpsToken, openFilesEnv + "=" + strconv.FormatUint(childLimit, 10)},
+		serveArgs(t.TempDir(), "--clone-url", "acme/flink="+bare, "--log-level", "info")...)
+	addr := strings.TrimPrefix(p.URL, "http://")
+
+	// The slow clients: headers, then a byte of their body at a time.
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	const dialers = 16
+	for d := range dialers {
+		wg.Go(func() {
+			for i := d; i < slow; i += dialers {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Errorf("slow client %d: %v", i, err)
+					return
+				}
+				fmt.Fprintf(c, "POST /webhooks/github HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
+					"X-GitHub-Delivery: slow-%d\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: 100000\r\n\r\n{", addr, i)
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second):
+			}
+			mu.Lock()
+			held := conns[:0]
+			for _, c := range conns {
+				_ = c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
+				if _, err := c.Write([]byte(" ")); err == nil {
+					held = append(held, c)
+				} else {
+					c.Close()
+				}
+			}
+			conns = held
+			mu.Unlock()
+		}
+	}()
+
+	// A real push and probes, each answered within a second.
+	quick := &http.Client{Timeout: time.Second}
+	payload := pushPayload(t, "acme/flink", strings.Repeat("0", 40), sha)
+	res, err := quick.Do(signed(t, p.URL, "push", "legit-push", testSecret, payload))
+	if err != nil {
+		t.Fatalf("a real push beside %d slow clients: %v\n%s", slow, err, tail(p.logs()))
+	}
+	var answer struct {
+		Status string `json:"status"`
+		JobID  string `json:"job_id"`
+	}
+	must(t, decodeJSON(res, &answer))
+	if res.StatusCode != http.StatusAccepted || answer.Status != "queued" {
+		t.Fatalf("a real push beside %d slow clients: %d %+v", slow, res.StatusCode, answer)
+	}
+	for i := range 5 {
+		res, err := quick.Get(p.URL + "/readyz")
+		if err != nil {
+			t.Fatalf("/readyz %d beside %d slow clients: %v", i, slow, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("/readyz %d beside %d slow clients: %d", i, slow, res.StatusCode)
+		}
+	}
+	// The push deploys: its lock, its records and its deployed commit are
+	// JetStream writes.
+	var status string
+	for deadline := time.Now().Add(90 * time.Second); status != "succeeded"; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s is %q after 90 s\n%s", answer.JobID, status, tail(p.logs()))
+		}
+		req, _ := http.NewRequest(http.MethodGet, p.URL+"/api/jobs/"+answer.JobID, nil)
+		req.Header.Set("Authorization", "Bearer "+testOpsToken)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			var j struct{ Status string }
+			if decodeJSON(res, &j) == nil {
+				status = j.Status
+			}
+		}
+	}
+	metrics := scrape(t, p.URL)
+	if !regexp.MustCompile(`shiftleft_http_evicted_total\{server="webhook",state="body"\} [1-9]`).MatchString(metrics) {
+		t.Errorf("no slow client was closed to make room: the test did not reach the bounds\n%s", grep(metrics, "shiftleft_http_"))
+	}
+	logs := p.logs()
+	for _, bad := range []string{"too many open files", "Critical write error"} {
+		if strings.Contains(logs, bad) {
+			t.Errorf("the service logged %q:\n%s", bad, grep(logs, bad))
+		}
+	}
+	t.Logf("%s", grep(metrics, "shiftleft_http_"))
+}
+
+func pushPayload(t *testing.T, repo, before, after string) []byte {
+	t.Helper()
+	return []byte(fmt.Sprintf(`{"ref":"refs/heads/main","before":%q,"after":%q,"repository":{"full_name":%q,"clone_url":"https://github.com/%s.git"}}`,
+		before, after, repo, repo))
+}
+
+func decodeJSON(res *http.Response, v any) error {
+	defer res.Body.Close()
+	return json.NewDecoder(res.Body).Decode(v)
+}
+
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url + "/metrics")
+	must(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// grep keeps the lines of s that contain sub.
+func grep(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func tail(s string) string {
+	if len(s) > 4000 {
+		return s[len(s)-4000:]
+	}
+	return s
+}
