@@ -61,11 +61,9 @@ func planDescriptors(limit uint64, servers int, natsListens bool, conns int) (de
 		return p, p.check(0)
 	}
 	if conns == 0 {
-		// Largest n with webhook.Descriptors(n) <= avail/servers.
-		p.conns = min(webhook.DefaultMaxConnections, avail/servers-webhook.Descriptors(0))
-	}
-	if p.conns < minConnections {
-		p.conns = minConnections
+		// The largest n with webhook.Descriptors(n) <= avail/servers, and
+		// at least what a server needs: a limit lower fails the check.
+		p.conns = max(minConnections, min(webhook.DefaultMaxConnections, avail/servers-webhook.Descriptors(0)))
 	}
 	return p, p.check(servers)
 }

@@ -88,6 +88,9 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
 	s := &cfg.Service
 	for _, o := range []struct {
 		dst *string
@@ -131,6 +134,22 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 		s.CloneURLs[k] = v
 	}
 	return cfg, nil
+}
+
+// validate refuses a negative count or duration: 0 is the default, less is
+// a mistake.
+func (f serviceFlags) validate() error {
+	for _, v := range []struct {
+		flag string
+		n    int64
+	}{{"workers", int64(f.workers)}, {"max-parallel", int64(f.maxParallel)}, {"max-connections", int64(f.maxConns)},
+		{"max-in-flight", int64(f.maxInFlight)}, {"ack-wait", int64(f.ackWait)}, {"job-retention", int64(f.jobRetention)},
+		{"shutdown-grace", int64(f.grace)}} {
+		if v.n < 0 {
+			return usagef("--%s: %s is negative", v.flag, f.flags.Lookup(v.flag).Value)
+		}
+	}
+	return nil
 }
 
 // loadConfig reads the config file given, or $SL_CONFIG_FILE, $CONFIG_FILE,
@@ -243,6 +262,9 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 	plan, err := planDescriptors(openFileLimit(), len(lns.open()), lns.nats != "", sc.MaxConnections)
 	if err != nil {
 		return nil, err
+	}
+	if sc.MaxInFlight >= plan.conns {
+		return nil, fmt.Errorf("--max-in-flight %d: each HTTP server needs more connections than that, and has %d (--max-connections)", sc.MaxInFlight, plan.conns)
 	}
 	a.log.Info("file descriptors", zap.Uint64("limit", plan.limit), zap.Int("connections_per_http_server", plan.conns),
 		zap.Int("nats_clients", plan.natsClients), zap.Int("kept_for_the_store", storeReserve))

@@ -105,3 +105,34 @@ func TestServiceRefusesConfigMistakes(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceRefusesFlagMistakes: a negative count or duration, or more
+// requests in flight than connections, stops the command before anything
+// starts.
+func TestServiceRefusesFlagMistakes(t *testing.T) {
+	env := map[string]string{"SL_WEBHOOK_SECRET": "s"}
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--workers", "-1"}, exitUsage, "--workers: -1 is negative"},
+		{[]string{"--ack-wait", "-5s"}, exitUsage, "--ack-wait: -5s is negative"},
+		{[]string{"--max-connections", "-3"}, exitUsage, "--max-connections: -3 is negative"},
+		{[]string{"--max-connections", "100", "--max-in-flight", "100"}, exitError,
+			"--max-in-flight 100: each HTTP server needs more connections than that, and has 100 (--max-connections)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			r := shiftleft(t, env, append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--emulator-addr", "127.0.0.1:0",
+				"--nats-listen", "none", "--allow-repo", "acme/flink"}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, tt.code, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dataDir, "nats")); !os.IsNotExist(err) {
+				t.Errorf("the NATS store was opened: %v", err)
+			}
+		})
+	}
+}
