@@ -29,10 +29,11 @@ import (
 // process is a `shiftleft` command run as a subprocess of the test binary.
 type process struct {
 	cmd *exec.Cmd
-	// URL is where its webhook answers (from its first line of output).
-	URL    string
-	mu     sync.Mutex
-	stderr strings.Builder
+	// URL is where its webhook answers, from firstLine, its first line of
+	// output.
+	URL, firstLine string
+	mu             sync.Mutex
+	stderr         strings.Builder
 }
 
 // startProcess runs shiftleft with args and env until its first line of
@@ -59,9 +60,8 @@ func startProcess(t *testing.T, env []string, args ...string) *process {
 		t.Fatalf("shiftleft %s: %v\n%s", strings.Join(args, " "), err, p.logs())
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	if m := regexp.MustCompile(`http://[0-9.:]+`).FindString(line); m != "" {
-		p.URL = m
-	}
+	p.firstLine = line
+	p.URL = regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
 	return p
 }
 
@@ -80,19 +80,42 @@ func serveArgs(dataDir string, extra ...string) []string {
 		"--nats-listen", "none", "--allow-repo", "acme/flink", "--github-api-url", "http://127.0.0.1:1/"}, extra...)
 }
 
-// TestASecondServeOnTheSameDataDirFailsAtOnce: the data dir is locked by
-// the process using it, the second one names it, and the lock goes with
-// the first process even when it is killed with SIGKILL.
+// TestASecondServeOnTheSameDataDirFailsAtOnce: the parts of the data dir a
+// process uses are locked, a second process on them fails at once naming
+// the first, and the locks go with the first process even when it is
+// killed with SIGKILL. A webhook and a worker share a data dir.
 func TestASecondServeOnTheSameDataDirFailsAtOnce(t *testing.T) {
 	dataDir := t.TempDir()
 	env := map[string]string{"SL_WEBHOOK_SECRET": testSecret}
 	first := startProcess(t, []string{"SL_WEBHOOK_SECRET=" + testSecret}, serveArgs(dataDir)...)
 
-	r := shiftleft(t, env, serveArgs(dataDir)...)
-	want := fmt.Sprintf("data dir %s is locked by another process: pid %d on ", dataDir, first.cmd.Process.Pid)
-	if r.code != exitError || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "shiftleft serve") {
-		t.Fatalf("second serve: exit %d, stderr %q; want exit %d naming the first (%q)", r.code, r.stderr, exitError, want)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"serve", serveArgs(dataDir), fmt.Sprintf("data dir %s, its NATS store: %s is locked by another process: pid %d on ",
+			dataDir, filepath.Join(dataDir, "nats"), first.cmd.Process.Pid)},
+		{"worker", []string{"worker", "--data-dir", dataDir, "--nats-url", "nats://127.0.0.1:1", "--metrics-addr", "none"},
+			fmt.Sprintf("data dir %s, its git mirrors and emulator state: %s is locked by another process: pid %d on ",
+				dataDir, filepath.Join(dataDir, "git"), first.cmd.Process.Pid)},
 	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := shiftleft(t, env, tt.args...)
+			if r.code != exitError || !strings.Contains(r.stderr, tt.want) || !strings.Contains(r.stderr, "(shiftleft serve, since ") {
+				t.Fatalf("exit %d, stderr %q; want exit %d naming the first (%q)", r.code, r.stderr, exitError, tt.want)
+			}
+		})
+	}
+
+	webhookOnly := startProcess(t, []string{"SL_WEBHOOK_SECRET=" + testSecret}, "webhook", "--data-dir", t.TempDir(), "--addr", "127.0.0.1:0",
+		"--nats-listen", "127.0.0.1:0", "--allow-repo", "acme/flink")
+	natsURL := regexp.MustCompile(`nats://[0-9.:]+`).FindString(webhookOnly.firstLine)
+	shared := t.TempDir()
+	startProcess(t, []string{"SL_WEBHOOK_SECRET=" + testSecret}, "webhook", "--data-dir", shared, "--addr", "127.0.0.1:0",
+		"--nats-url", natsURL, "--allow-repo", "acme/flink")
+	startProcess(t, nil, "worker", "--data-dir", shared, "--nats-url", natsURL, "--metrics-addr", "127.0.0.1:0", "--emulator", "http://127.0.0.1:1")
 
 	must(t, first.cmd.Process.Kill())
 	_ = first.cmd.Wait()
@@ -107,7 +130,7 @@ func TestASecondServeOnTheSameDataDirFailsAtOnce(t *testing.T) {
 
 // TestAnAddressInUseFailsBeforeTheStoreOpens: every address is listened on
 // first, so a port taken makes the command fail at once, saying which
-// flag's address, with nothing written in its data dir but the lock.
+// flag's address, with no store in its data dir.
 func TestAnAddressInUseFailsBeforeTheStoreOpens(t *testing.T) {
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
@@ -132,7 +155,7 @@ func TestAnAddressInUseFailsBeforeTheStoreOpens(t *testing.T) {
 			if r.code != exitError || !strings.Contains(r.stderr, want) {
 				t.Fatalf("exit %d, stderr %q; want %q", r.code, r.stderr, want)
 			}
-			if _, err := os.Stat(filepath.Join(dataDir, "nats")); !errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(filepath.Join(dataDir, "nats", "jetstream")); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("the NATS store was opened before the address was tried: %v", err)
 			}
 		})

@@ -171,7 +171,7 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 // a process runs only some of them.
 type service struct {
 	log      *zap.Logger
-	lock     *dirlock.Lock
+	locks    []*dirlock.Lock
 	nats     *jobs.Server
 	nc       *nats.Conn
 	queue    *jobs.Queue
@@ -226,7 +226,7 @@ func (l *listeners) close() {
 }
 
 // start runs the parts of the service this process hosts. What can fail
-// fast does so first: the configuration, the data dir's lock, every
+// fast does so first: the configuration, the data dir's locks, every
 // address, the descriptor budget; then the store opens.
 func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (*service, error) {
 	s := &service{log: a.log}
@@ -322,24 +322,34 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 	return s, nil
 }
 
-// lockDataDir takes the data dir for this process when it uses it: for
-// the embedded NATS store, or a worker's git mirrors and emulator state.
-// A second process on it would corrupt them; it fails at once instead,
-// naming the first.
+// lockDataDir takes the parts of the data dir this process uses: the
+// embedded NATS store (data-dir/nats), and a worker's git mirrors and
+// emulator state (data-dir/git stands for both). A second process on them
+// would corrupt them; it fails at once instead, naming the first. A
+// `shiftleft webhook` and a `shiftleft worker` can share a data dir: they
+// use different parts.
 func (s *service) lockDataDir(sc config.Service, parts startParts) error {
-	if sc.NATSURL != "" && !parts.work {
-		return nil
-	}
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("pid %d on %s (shiftleft %s, since %s)", os.Getpid(), host, parts.command(), time.Now().UTC().Format(time.RFC3339))
-	l, err := dirlock.Acquire(sc.DataDir, holder)
-	if errors.Is(err, dirlock.ErrLocked) {
-		return fmt.Errorf("data dir %w: stop that process or give this one another --data-dir", err)
+	for _, part := range []struct {
+		dir, what string
+		used      bool
+	}{
+		{"nats", "its NATS store", sc.NATSURL == ""},
+		{"git", "its git mirrors and emulator state", parts.work},
+	} {
+		if !part.used {
+			continue
+		}
+		l, err := dirlock.Acquire(filepath.Join(sc.DataDir, part.dir), holder)
+		if errors.Is(err, dirlock.ErrLocked) {
+			return fmt.Errorf("data dir %s, %s: %w; stop that process or give this one another --data-dir", sc.DataDir, part.what, err)
+		}
+		if err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		s.locks = append(s.locks, l)
 	}
-	if err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	s.lock = l
 	return nil
 }
 
@@ -591,8 +601,8 @@ func (s *service) stop(ctx context.Context) {
 	if s.nats != nil {
 		s.nats.Shutdown()
 	}
-	if s.lock != nil {
-		_ = s.lock.Release()
+	for _, l := range s.locks {
+		_ = l.Release()
 	}
 }
 

@@ -130,7 +130,7 @@ func TestServiceRefusesFlagMistakes(t *testing.T) {
 			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, tt.code, tt.want)
 			}
-			if _, err := os.Stat(filepath.Join(dataDir, "nats")); !os.IsNotExist(err) {
+			if _, err := os.Stat(filepath.Join(dataDir, "nats", "jetstream")); !os.IsNotExist(err) {
 				t.Errorf("the NATS store was opened: %v", err)
 			}
 		})

@@ -22,11 +22,11 @@ const FileName = "shiftleft.lock"
 // Lock is a held directory.
 type Lock struct{ f *os.File }
 
-// Acquire locks dir (creating it when missing) for this process, described
-// by holder (e.g. "pid 4242, shiftleft serve"), or fails at once with an
-// error wrapping [ErrLocked] that names the holder.
+// Acquire locks dir (creating it, for its owner only, when missing) for
+// this process, described by holder (e.g. "pid 4242, shiftleft serve"), or
+// fails at once with an error wrapping [ErrLocked] that names the holder.
 func Acquire(dir, holder string) (*Lock, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, FileName)
