@@ -16,6 +16,10 @@ func TestOneHolderAtATime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// It may hold credentials (git mirrors): its owner's only.
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the directory created: %v %v; want mode 0700", fi.Mode(), err)
+	}
 	_, err = dirlock.Acquire(dir, "pid 2, the second")
 	if !errors.Is(err, dirlock.ErrLocked) || !strings.Contains(err.Error(), "pid 1, the first") || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("second Acquire: %v; want ErrLocked naming the directory and the first holder", err)
