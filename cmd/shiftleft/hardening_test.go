@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -266,9 +267,10 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 
 	// The slow clients: headers, then a byte of their body at a time.
 	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
+		mu      sync.Mutex
+		conns   []net.Conn
+		wg      sync.WaitGroup
+		dialErr error
 	)
 	defer func() {
 		mu.Lock()
@@ -283,7 +285,9 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 			for i := d; i < slow; i += dialers {
 				c, err := net.Dial("tcp", addr)
 				if err != nil {
-					t.Errorf("slow client %d: %v", i, err)
+					mu.Lock()
+					dialErr = fmt.Errorf("slow client %d: %w", i, err)
+					mu.Unlock()
 					return
 				}
 				fmt.Fprintf(c, "POST /webhooks/github HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
@@ -295,6 +299,12 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	switch {
+	case errors.Is(dialErr, syscall.EADDRNOTAVAIL), errors.Is(dialErr, syscall.EMFILE), errors.Is(dialErr, syscall.ENFILE):
+		t.Skipf("this machine cannot open %d connections on loopback: %v", slow, dialErr)
+	case dialErr != nil:
+		t.Fatal(dialErr)
+	}
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
