@@ -53,9 +53,9 @@ const shedRetryAfter = "5"
 // one idle longest, else the one that has been sending its request headers
 // longest, else the one that has been sending its body longest; a new
 // request takes the in-flight slot of the one that has been sending its body
-// longest. A client sending a byte a second is thus always the first to go,
-// and a request is cut only when that many newer ones arrived while it was
-// still being received. Only when everything in flight is being handled is
+// longest. Clients sending a byte a second thus cannot hold the server:
+// each newcomer pushes the oldest of them out, and a request is cut only
+// when that many newer ones arrived while it was still being received. Only when everything in flight is being handled is
 // the newcomer answered 503 at once, with Retry-After.
 type Server struct {
 	srv   *http.Server
