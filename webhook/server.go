@@ -55,8 +55,9 @@ const shedRetryAfter = "5"
 // request takes the in-flight slot of the one that has been sending its body
 // longest. Clients sending a byte a second thus cannot hold the server:
 // each newcomer pushes the oldest of them out, and a request is cut only
-// when that many newer ones arrived while it was still being received. Only when everything in flight is being handled is
-// the newcomer answered 503 at once, with Retry-After.
+// when that many newer ones arrived while it was still being received.
+// Only when everything in flight is being handled is the newcomer answered
+// 503 at once, with Retry-After.
 type Server struct {
 	srv   *http.Server
 	guard *guard
