@@ -50,6 +50,7 @@ type guard struct {
 	inFlight int
 	lists    [stateBody + 1]list.List
 	refusing chan struct{}
+	accepted prometheus.Counter
 	shed     *prometheus.CounterVec
 	evicted  *prometheus.CounterVec
 }
@@ -82,6 +83,10 @@ func newGuard(o *serverOptions) *guard {
 	}
 	gauge("shiftleft_http_connections", "Connections open, by server.", &g.open)
 	gauge("shiftleft_http_in_flight", "Requests being received or handled, by server.", &g.inFlight)
+	g.accepted = register(o.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "shiftleft_http_accepted_total",
+		Help: "Connections accepted, by server: taken in, or answered 503 when no other could be closed to make room.",
+	}, []string{"server"})).WithLabelValues(o.name)
 	g.shed = register(o.reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shiftleft_http_shed_total",
 		Help: "Connections and requests answered 503 at once by a full server, by server and by the bound reached (connections, in_flight).",
@@ -279,6 +284,7 @@ func (l *guardedListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		l.g.accepted.Inc()
 		if gc := l.g.admit(c); gc != nil {
 			return gc, nil
 		}

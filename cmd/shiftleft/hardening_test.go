@@ -265,7 +265,7 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 		serveArgs(t.TempDir(), "--clone-url", "acme/flink="+bare, "--log-level", "info")...)
 	addr := strings.TrimPrefix(p.URL, "http://")
 
-	// The slow clients: headers, then a byte of their body at a time.
+	// The slow clients: headers, then a byte of their body a second.
 	var (
 		mu      sync.Mutex
 		conns   []net.Conn
@@ -283,18 +283,17 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 	for d := range dialers {
 		wg.Go(func() {
 			for i := d; i < slow; i += dialers {
-				c, err := net.Dial("tcp", addr)
+				c, err := slowClient(addr, i)
+				mu.Lock()
 				if err != nil {
-					mu.Lock()
 					dialErr = fmt.Errorf("slow client %d: %w", i, err)
-					mu.Unlock()
+				} else if c != nil {
+					conns = append(conns, c)
+				}
+				mu.Unlock()
+				if err != nil {
 					return
 				}
-				fmt.Fprintf(c, "POST /webhooks/github HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
-					"X-GitHub-Delivery: slow-%d\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: 100000\r\n\r\n{", addr, i)
-				mu.Lock()
-				conns = append(conns, c)
-				mu.Unlock()
 			}
 		})
 	}
@@ -315,22 +314,33 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 			case <-time.After(time.Second):
 			}
 			mu.Lock()
-			held := conns[:0]
+			open := conns[:0]
 			for _, c := range conns {
 				_ = c.SetWriteDeadline(time.Now().Add(10 * time.Millisecond))
 				if _, err := c.Write([]byte(" ")); err == nil {
-					held = append(held, c)
+					open = append(open, c)
 				} else {
 					c.Close()
 				}
 			}
-			conns = held
+			conns = open
 			mu.Unlock()
 		}
 	}()
+	// Wait until the service has taken in as many connections as there are
+	// slow clients: the system accepts them first, and may queue thousands.
+	// It holds some in flight then, and closed the others to make room.
+	// Each scrape is a connection too.
+	for scrapes, deadline := 1, time.Now().Add(2*time.Minute); accepted(noKeepAlive, p.URL) < slow+scrapes; scrapes++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("the service took in %d connections, %d of them scrapes, for %d slow clients in 2 minutes", accepted(noKeepAlive, p.URL), scrapes+1, slow)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
-	// A real push and probes, each answered within a second.
-	quick := &http.Client{Timeout: time.Second}
+	// A real push and probes, each answered within a second, each on a
+	// connection of its own, as GitHub and a load balancer open them.
+	quick := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	payload := pushPayload(t, "acme/flink", strings.Repeat("0", 40), sha)
 	res, err := quick.Do(signed(t, p.URL, "push", "legit-push", testSecret, payload))
 	if err != nil {
@@ -363,7 +373,7 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 		}
 		req, _ := http.NewRequest(http.MethodGet, p.URL+"/api/jobs/"+answer.JobID, nil)
 		req.Header.Set("Authorization", "Bearer "+testOpsToken)
-		if res, err := http.DefaultClient.Do(req); err == nil {
+		if res, err := noKeepAlive.Do(req); err == nil {
 			var j struct{ Status string }
 			if decodeJSON(res, &j) == nil {
 				status = j.Status
@@ -383,6 +393,39 @@ func TestSlowClientsCannotStarveTheService(t *testing.T) {
 	t.Logf("%s", grep(metrics, "shiftleft_http_"))
 }
 
+// accepted is the connections the webhook server has accepted, from its
+// metrics; -1 when they cannot be read.
+func accepted(c *http.Client, url string) int {
+	res, err := c.Get(url + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	m := regexp.MustCompile(`(?m)^shiftleft_http_accepted_total\{server="webhook"\} (\d+)$`).FindSubmatch(b)
+	if m == nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+// slowClient connects and sends a push's headers and the first byte of its
+// body.
+func slowClient(addr string, i int) (net.Conn, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	_, err = fmt.Fprintf(c, "POST /webhooks/github HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n"+
+		"X-GitHub-Delivery: slow-%d\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: 100000\r\n\r\n{", addr, i)
+	if err != nil {
+		c.Close()
+		return nil, nil // closed by the service at once: connect again next round
+	}
+	return c, nil
+}
+
 func pushPayload(t *testing.T, repo, before, after string) []byte {
 	t.Helper()
 	return []byte(fmt.Sprintf(`{"ref":"refs/heads/main","before":%q,"after":%q,"repository":{"full_name":%q,"clone_url":"https://github.com/%s.git"}}`,
@@ -394,9 +437,13 @@ func decodeJSON(res *http.Response, v any) error {
 	return json.NewDecoder(res.Body).Decode(v)
 }
 
+// noKeepAlive opens a connection per request: a full server closes idle
+// connections first, and a request sent on one as it closes fails.
+var noKeepAlive = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
 func scrape(t *testing.T, url string) string {
 	t.Helper()
-	res, err := http.Get(url + "/metrics")
+	res, err := noKeepAlive.Get(url + "/metrics")
 	must(t, err)
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
