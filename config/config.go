@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // ErrNoTarget: neither Confluent Cloud nor an emulator is configured.
@@ -98,6 +96,12 @@ type Service struct {
 	// Replicas of the jobs stream and of every KV bucket, 1 to 5; 0 (the
 	// default) means 3 on a cluster of 3 or more JetStream servers, else 1.
 	Replicas int `yaml:"replicas"`
+	// MaxConnections bounds the connections of each HTTP server of the
+	// process (0: as many as the open-file limit allows, up to 4096);
+	// MaxInFlight the requests each receives and handles at once (0: 256,
+	// or half the connections).
+	MaxConnections int `yaml:"max_connections"`
+	MaxInFlight    int `yaml:"max_in_flight"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`
@@ -112,7 +116,7 @@ func Load(path string, explicit bool, getenv func(string) string) (*Config, erro
 		data, err := os.ReadFile(path)
 		switch {
 		case err == nil:
-			if err := yaml.Unmarshal(data, c); err != nil {
+			if err := c.decode(data); err != nil {
 				return nil, fmt.Errorf("config %s: %w", path, err)
 			}
 		case !explicit && errors.Is(err, os.ErrNotExist):
@@ -120,13 +124,16 @@ func Load(path string, explicit bool, getenv func(string) string) (*Config, erro
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}
-	c.applyEnv(getenv)
+	if err := c.applyEnv(getenv); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	c.applyDefaults()
 	return c, nil
 }
 
-// applyEnv reads shift_left's SL_* variables, which override the file.
-func (c *Config) applyEnv(getenv func(string) string) {
+// applyEnv reads shift_left's SL_* variables, which override the file; a
+// value that does not parse is an error naming the variable.
+func (c *Config) applyEnv(getenv func(string) string) error {
 	set := func(dst *string, key string) {
 		if v := getenv(key); v != "" {
 			*dst = v
@@ -149,10 +156,13 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	set(&c.Service.GitHubToken, "SL_GITHUB_TOKEN")
 	set(&c.Service.OpsToken, "SL_OPS_TOKEN")
 	if v := getenv("SL_FLINK_MAX_CFU"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil {
-			c.Flink.MaxCFU = n
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			return &KeyError{Key: "SL_FLINK_MAX_CFU", Problem: fmt.Sprintf("%q is not a whole number of CFUs", v)}
 		}
+		c.Flink.MaxCFU = n
 	}
+	return nil
 }
 
 // applyDefaults fills shift_left's defaults: cluster type dev, region

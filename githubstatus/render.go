@@ -2,9 +2,12 @@ package githubstatus
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shiftleft/shiftleft/planner"
 )
@@ -191,27 +194,77 @@ func shortSHA(sha string) string {
 	return sha
 }
 
-// textEscaper keeps free text inline: HTML-sensitive characters become
-// entities (a reason quoting "</details>" must not close a section), pipes
-// and backslashes are escaped (GFM splits cells on an unescaped pipe, and
-// "\|" would otherwise turn a trailing backslash into an escape) and line
-// breaks become <br> (a raw newline ends a table row or a list item).
-var textEscaper = strings.NewReplacer(
-	"&", "&amp;", "<", "&lt;", ">", "&gt;",
-	`\`, `\\`, "|", `\|`,
-	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
-)
-
-// text escapes free text for a table cell or a list item. A leading Markdown
-// block marker is escaped too: in a list item "# x" would be a heading and
-// "---" a rule.
+// text escapes free text for a table cell or a list item, so that it shows
+// as written and cannot format, link or break anything: HTML-sensitive
+// characters become entities (a reason quoting "</details>" must not close a
+// section); the characters of inline Markdown are backslash-escaped (pipes
+// too: GFM splits cells on an unescaped one; backslashes, or "\|" would turn
+// a trailing one into an escape), underscores only where they could emphasise
+// (GFM never reads one inside a word: int_orders_v2 stays readable); line
+// breaks become <br> (a raw newline ends a table row or a list item). A
+// leading block marker is escaped too: in a list item "# x" would be a
+// heading, "---" a rule, "1. x" a nested list.
 func text(s string) string {
-	s = textEscaper.Replace(strings.TrimSpace(s))
-	if s != "" && strings.ContainsRune("#-+*=_~`", rune(s[0])) {
-		s = `\` + s
+	s = strings.TrimSpace(s)
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/8)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\r':
+			if i+1 < len(s) && s[i+1] == '\n' {
+				i++
+			}
+			b.WriteString("<br>")
+		case '\n':
+			b.WriteString("<br>")
+		case '\\', '|', '*', '`', '~', '[', ']':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '_':
+			if !insideWord(s, i) {
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
 	}
-	return s
+	out := b.String()
+	if out != "" && strings.ContainsRune("#-+=", rune(out[0])) {
+		return `\` + out
+	}
+	return orderedListMarker.ReplaceAllString(out, `${1}\${2}${3}`)
 }
+
+// orderedListMarker is how an ordered list item starts: up to nine digits,
+// "." or ")", then a space or the end.
+var orderedListMarker = regexp.MustCompile(`^([0-9]{1,9})([.)])( |$)`)
+
+// insideWord reports whether the run of underscores around s[i] has a
+// letter or digit on both sides, where GFM reads it as a literal.
+func insideWord(s string, i int) bool {
+	start, end := i, i
+	for start > 0 && s[start-1] == '_' {
+		start--
+	}
+	for end < len(s) && s[end] == '_' {
+		end++
+	}
+	if start == 0 || end == len(s) {
+		return false
+	}
+	before, _ := utf8.DecodeLastRuneInString(s[:start])
+	after, _ := utf8.DecodeRuneInString(s[end:])
+	return isWordRune(before) && isWordRune(after)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // code renders a name or a SHA as a code span. Code spans are literal, so a
 // string that a code span cannot hold as is (a backtick, a pipe, a

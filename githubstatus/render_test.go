@@ -79,7 +79,11 @@ func TestRenderPlanCommentGolden(t *testing.T) {
 			{Table: "orders|v2", Action: planner.Recreate, Reason: "a | b\nsecond line </details> <script>&", Product: "sales|eu"},
 			{Table: "`odd`", Action: planner.Create, Reason: `ends with a backslash \`, Product: "<b>"},
 			{Table: "ok", Action: planner.Skip, Reason: "skip | with pipe\r\nand CRLF"},
-		}, "# not a heading", "---", "- not a nested list", "<!-- shiftleft:plan -->"),
+			// Inline Markdown in a name or a reason shows as written.
+			{Table: "**bold**|x", Action: planner.Create, Reason: "parent **p_orders** and _it_, __strong__, ~~gone~~, `code`, [a link](https://example.com), ![img](x.png)",
+				Product: "*eu*"},
+			{Table: "snake_case_name|v2", Action: planner.Create, Reason: "int_orders_v2 reads _leading and trailing_ and a__b"},
+		}, "# not a heading", "---", "- not a nested list", "<!-- shiftleft:plan -->", "1. not an ordered list", "2) nor this", "1.5 seconds is text"),
 			// A graph holding a code fence must not end the mermaid block early.
 			"flowchart LR\n  n0[\"```\"]\n")},
 	}

@@ -268,8 +268,9 @@ func WithLogger(l *zap.Logger) Option {
 type ServerOption func(*serverOptions) error
 
 type serverOptions struct {
-	listen string // host:port; "" for in-process only
-	logger *zap.Logger
+	listen     string // host:port; "" for in-process only
+	maxClients int    // 0: nats-server's default
+	logger     *zap.Logger
 }
 
 func newServerOptions(opts []ServerOption) (*serverOptions, error) {
@@ -294,6 +295,19 @@ func WithListen(addr string) ServerOption {
 			return invalidOption("listen address %q: bad port", addr)
 		}
 		o.listen = addr
+		return nil
+	}
+}
+
+// WithMaxClients bounds the clients the embedded server accepts at once
+// (nats-server's default is 64K): each holds a descriptor of the process,
+// which its JetStream store needs too.
+func WithMaxClients(n int) ServerOption {
+	return func(o *serverOptions) error {
+		if n < 1 {
+			return invalidOption("max clients %d", n)
+		}
+		o.maxClients = n
 		return nil
 	}
 }

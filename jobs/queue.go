@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -33,6 +34,9 @@ type Queue struct {
 	deployed jetstream.KeyValue
 	log      *zap.Logger
 	holder   string // this process, as lock values name it
+
+	healthMu sync.Mutex
+	health   jetstream.KeyValue // created by the first CheckWrite
 }
 
 // NewQueue creates (or updates to this configuration) the stream and the KV

@@ -40,6 +40,7 @@ func StartEmbedded(dir string, opts ...ServerOption) (*Server, error) {
 		StoreDir:   dir,
 		DontListen: o.listen == "",
 		NoSigs:     true, // the embedding command handles signals
+		MaxConn:    o.maxClients,
 	}
 	if o.listen != "" {
 		host, port, _ := net.SplitHostPort(o.listen) // checked by WithListen

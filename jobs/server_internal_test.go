@@ -17,6 +17,7 @@ func TestStartEmbeddedOptions(t *testing.T) {
 		{"listen address without port", "d", []ServerOption{WithListen("127.0.0.1")}, ErrInvalidOption},
 		{"listen port out of range", "d", []ServerOption{WithListen("127.0.0.1:70000")}, ErrInvalidOption},
 		{"nil logger", "d", []ServerOption{WithServerLogger(nil)}, ErrInvalidOption},
+		{"no client allowed", "d", []ServerOption{WithMaxClients(0)}, ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,13 +50,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the ops API is off: set SL_OPS_TOKEN")
 		return
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(h.token)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(bearer(r)), []byte(h.token)) != 1 {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="shiftleft"`)
 		writeError(w, http.StatusUnauthorized, "a valid bearer token is required")
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// bearer is the token of an "Authorization: Bearer <token>" header, or "".
+// The scheme is case-insensitive and may be followed by several spaces
+// (RFC 7235, section 2.1).
+func bearer(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimLeft(token, " ")
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {

@@ -54,21 +54,26 @@ func TestOpsAPI(t *testing.T) {
 	t.Cleanup(off.Close)
 
 	tests := []struct {
-		name, method, url, token, body string
-		want                           int
-		has                            string
+		name, method, url, auth, body string
+		want                          int
+		has                           string
 	}{
-		{"off without a token", "GET", off.URL + "/api/jobs", "ops-token", "", 503, "SL_OPS_TOKEN"},
+		{"off without a token", "GET", off.URL + "/api/jobs", "Bearer ops-token", "", 503, "SL_OPS_TOKEN"},
 		{"no token", "GET", api.URL + "/api/jobs", "", "", 401, "bearer token"},
-		{"wrong token", "GET", api.URL + "/api/jobs", "ops-tokeN", "", 401, "bearer token"},
-		{"list", "GET", api.URL + "/api/jobs?repo=acme/flink", "ops-token", "", 200, done.ID},
-		{"list by status", "GET", api.URL + "/api/jobs?status=succeeded", "ops-token", "", 200, `"status":"succeeded"`},
-		{"bad limit", "GET", api.URL + "/api/jobs?limit=0", "ops-token", "", 400, "limit"},
-		{"show", "GET", api.URL + "/api/jobs/" + done.ID, "ops-token", "", 200, `"delivery_id":"d-1"`},
-		{"show unknown", "GET", api.URL + "/api/jobs/01J0000000000000000000000X", "ops-token", "", 404, "not found"},
-		{"replay", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "ops-token", `{"force": true}`, 202, `"replay_of":"` + done.ID},
-		{"replay of an active job", "POST", api.URL + "/api/jobs/" + active.ID + "/replay", "ops-token", "", 409, "still queued"},
-		{"replay with a bad body", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "ops-token", `{"force": "yes"}`, 400, "force"},
+		{"wrong token", "GET", api.URL + "/api/jobs", "Bearer ops-tokeN", "", 401, "bearer token"},
+		{"another scheme", "GET", api.URL + "/api/jobs", "Basic ops-token", "", 401, "bearer token"},
+		{"no space after the scheme", "GET", api.URL + "/api/jobs", "Bearerops-token", "", 401, "bearer token"},
+		{"the scheme alone", "GET", api.URL + "/api/jobs", "Bearer", "", 401, "bearer token"},
+		{"the scheme in lower case (RFC 7235: case-insensitive)", "GET", api.URL + "/api/jobs", "bearer ops-token", "", 200, done.ID},
+		{"the scheme in upper case, two spaces", "GET", api.URL + "/api/jobs", "BEARER  ops-token", "", 200, done.ID},
+		{"list", "GET", api.URL + "/api/jobs?repo=acme/flink", "Bearer ops-token", "", 200, done.ID},
+		{"list by status", "GET", api.URL + "/api/jobs?status=succeeded", "Bearer ops-token", "", 200, `"status":"succeeded"`},
+		{"bad limit", "GET", api.URL + "/api/jobs?limit=0", "Bearer ops-token", "", 400, "limit"},
+		{"show", "GET", api.URL + "/api/jobs/" + done.ID, "Bearer ops-token", "", 200, `"delivery_id":"d-1"`},
+		{"show unknown", "GET", api.URL + "/api/jobs/01J0000000000000000000000X", "Bearer ops-token", "", 404, "not found"},
+		{"replay", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "Bearer ops-token", `{"force": true}`, 202, `"replay_of":"` + done.ID},
+		{"replay of an active job", "POST", api.URL + "/api/jobs/" + active.ID + "/replay", "Bearer ops-token", "", 409, "still queued"},
+		{"replay with a bad body", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "Bearer ops-token", `{"force": "yes"}`, 400, "force"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,8 +81,8 @@ func TestOpsAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.token != "" {
-				req.Header.Set("Authorization", "Bearer "+tt.token)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
 			}
 			res, err := http.DefaultClient.Do(req)
 			if err != nil {

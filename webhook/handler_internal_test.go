@@ -52,12 +52,14 @@ func TestReceive(t *testing.T) {
 		edit(&c)
 		return &c
 	}
-	form := func(r *http.Request) {
-		// GitHub's form encoding: the JSON in a "payload" field, signed as sent.
-		body := url.Values{"payload": {string(pushBody(testRepo, "refs/heads/main", shaHead))}}.Encode()
-		*r = *delivery("push", "d-1", []byte(body))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// GitHub's form encoding: the JSON in a "payload" field, signed as sent.
+	formBody := func(body string) func(*http.Request) {
+		return func(r *http.Request) {
+			*r = *delivery("push", "d-1", []byte(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
 	}
+	form := formBody(url.Values{"payload": {string(pushBody(testRepo, "refs/heads/main", shaHead))}}.Encode())
 
 	tests := []struct {
 		name    string
@@ -144,6 +146,29 @@ func TestReceive(t *testing.T) {
 			code: 400, status: "error", reason: "repository.full_name is missing"},
 		{name: "push without after", event: "push", body: mustJSON(map[string]any{"ref": "refs/heads/main", "repository": repository(testRepo)}),
 			code: 400, status: "error", reason: "after is missing"},
+		{name: "push without before", event: "push", body: mustJSON(map[string]any{"ref": "refs/heads/main", "after": shaHead,
+			"repository": repository(testRepo)}), code: 400, status: "error", reason: "before is missing"},
+		{name: "after that is not a SHA", event: "push", body: pushBody(testRepo, "refs/heads/main", "main~1"),
+			code: 400, status: "error", reason: `after "main~1" is not a commit SHA (40 hexadecimal digits)`},
+		{name: "after one digit short", event: "push", body: pushBody(testRepo, "refs/heads/main", shaHead[:39]),
+			code: 400, status: "error", reason: "is not a commit SHA"},
+		{name: "after with a non-hex digit", event: "push", body: pushBody(testRepo, "refs/heads/main", shaHead[:39]+"g"),
+			code: 400, status: "error", reason: "is not a commit SHA"},
+		{name: "before that is not a SHA, on a branch not deployed", event: "push", body: mustJSON(map[string]any{
+			"ref": "refs/heads/feature", "before": "HEAD", "after": shaHead, "repository": repository(testRepo)}),
+			code: 400, status: "error", reason: `before "HEAD" is not a commit SHA`},
+		{name: "upper-case SHAs are read as git writes them", event: "push", body: pushBody(testRepo, "refs/heads/main", strings.ToUpper(shaHead)),
+			code: 202, status: "queued", job: deploy, jobID: "job-1"},
+		{name: "pull request head that is not a SHA", event: "pull_request", body: mustJSON(map[string]any{
+			"action": "opened", "number": 7, "repository": repository(testRepo),
+			"pull_request": map[string]any{"base": map[string]any{"ref": "main", "sha": shaBase}, "head": map[string]any{"ref": "feature", "sha": "feature"}}}),
+			code: 400, status: "error", reason: `pull_request.head.sha "feature" is not a commit SHA`},
+		{name: "form-encoded delivery without payload", tweak: formBody(url.Values{"data": {"{}"}}.Encode()),
+			code: 400, status: "error", reason: `form-encoded delivery without a "payload" field`},
+		{name: "form-encoded delivery with an empty payload", tweak: formBody("payload="),
+			code: 400, status: "error", reason: `form-encoded delivery without a "payload" field`},
+		{name: "malformed form-encoded body", tweak: formBody("payload=%zz"),
+			code: 400, status: "error", reason: "malformed form-encoded body"},
 		{name: "pull request without head", event: "pull_request", body: mustJSON(map[string]any{
 			"action": "opened", "number": 7, "repository": repository(testRepo),
 			"pull_request": map[string]any{"base": map[string]any{"sha": shaBase}}}),

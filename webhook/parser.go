@@ -126,6 +126,11 @@ func (p parser) push(e *pushEvent) (decision, *rejection) {
 		return decision{}, missing("repository.full_name")
 	case e.Ref == "":
 		return decision{}, missing("ref")
+	}
+	if rej := checkSHAs(sha{"before", &e.Before}, sha{"after", &e.After}); rej != nil {
+		return decision{}, rej
+	}
+	switch {
 	case strings.HasPrefix(e.Ref, "refs/tags/"):
 		d.ignore("tag %s is not deployed", e.Ref)
 	case e.Deleted || e.After == zeroSHA:
@@ -134,6 +139,8 @@ func (p parser) push(e *pushEvent) (decision, *rejection) {
 		d.ignore("push to %s, not to the deploy branch %s", e.Ref, strings.TrimPrefix(p.deployRef, "refs/heads/"))
 	case e.After == "":
 		return decision{}, missing("after")
+	case e.Before == "":
+		return decision{}, missing("before")
 	case repo.CloneURL == "":
 		return decision{}, missing("repository.clone_url")
 	default:
@@ -154,6 +161,9 @@ func (p parser) push(e *pushEvent) (decision, *rejection) {
 func (p parser) pullRequest(e *pullRequestEvent) (decision, *rejection) {
 	repo, pr := e.Repository, e.PullRequest
 	d := decision{repo: repo.FullName}
+	if rej := checkSHAs(sha{"pull_request.base.sha", &pr.Base.SHA}, sha{"pull_request.head.sha", &pr.Head.SHA}); rej != nil {
+		return decision{}, rej
+	}
 	switch {
 	case d.repo == "":
 		return decision{}, missing("repository.full_name")
@@ -181,6 +191,48 @@ func (p parser) pullRequest(e *pullRequestEvent) (decision, *rejection) {
 		})
 	}
 	return d, nil
+}
+
+// sha is a commit id field of a payload.
+type sha struct {
+	field string
+	value *string
+}
+
+// checkSHAs rejects a commit id that is given but is not 40 hex digits, the
+// only form GitHub sends: a worker would fetch anything else, fail, and
+// retry it until the job is dead. Valid ones are lower-cased, as git writes
+// them; "" is left to the callers that need the field.
+func checkSHAs(shas ...sha) *rejection {
+	for _, s := range shas {
+		v := *s.value
+		if v != "" && !isSHA(v) {
+			return reject(outcomeBadRequest, "%s %q is not a commit SHA (40 hexadecimal digits)", s.field, truncate(v, 64))
+		}
+		*s.value = strings.ToLower(v)
+	}
+	return nil
+}
+
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// truncate keeps an echoed value short: the reason goes back to the sender
+// and into the log.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }
 
 func missing(field string) *rejection {

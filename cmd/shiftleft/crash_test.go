@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,8 +19,21 @@ import (
 // test can run it as a subprocess and kill it.
 const runMainEnv = "SHIFTLEFT_TEST_RUN_MAIN"
 
+// openFilesEnv gives that subprocess an open-file limit of its value.
+const openFilesEnv = "SHIFTLEFT_TEST_OPEN_FILES"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
+		if v := os.Getenv(openFilesEnv); v != "" {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err == nil {
+				err = limitOpenFiles(n)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "%s=%s: %v\n", openFilesEnv, v, err)
+				os.Exit(exitUsage)
+			}
+		}
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
 	os.Exit(m.Run())

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/shiftleft/shiftleft/confluent/emulator"
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
+	"github.com/shiftleft/shiftleft/internal/dirlock"
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/opsapi"
 	"github.com/shiftleft/shiftleft/webhook"
@@ -38,7 +40,7 @@ type serviceFlags struct {
 	addr, dataDir, natsURL, natsListen, deployBranch, pipelinesPath, githubAPIURL, emulatorAddr string
 	metricsAddr                                                                                 string
 	emulator                                                                                    string
-	workers, maxParallel, replicas                                                              int
+	workers, maxParallel, replicas, maxConns, maxInFlight                                       int
 	allowRepos                                                                                  []string
 	cloneURLs                                                                                   map[string]string
 	grace, ackWait, jobRetention                                                                time.Duration
@@ -57,6 +59,8 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 	fl.DurationVar(&f.ackWait, "ack-wait", 0, "how long a silent worker keeps a job before it goes to another (default 2m)")
 	fl.DurationVar(&f.jobRetention, "job-retention", 0, "how long a job record is kept after its last change, for listing and replay (default 720h)")
 	fl.IntVar(&f.replicas, "replicas", 0, "replicas (1 to 5) of the jobs stream and KV buckets, existing ones updated; give every process the same (default 3 on a cluster of 3 or more JetStream servers, else 1)")
+	fl.IntVar(&f.maxConns, "max-connections", 0, "connections each HTTP server keeps open; a newcomer closes the idle or slowest one (default: what the open-file limit allows, up to 4096)")
+	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "requests each HTTP server receives and handles at once; beyond them, 503 at once (default 256, or half the connections)")
 	if http {
 		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
 		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
@@ -90,6 +94,9 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
 	s := &cfg.Service
 	for _, o := range []struct {
 		dst *string
@@ -106,6 +113,12 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	}
 	if f.maxParallel > 0 {
 		s.MaxParallel = f.maxParallel
+	}
+	if f.maxConns > 0 {
+		s.MaxConnections = f.maxConns
+	}
+	if f.maxInFlight > 0 {
+		s.MaxInFlight = f.maxInFlight
 	}
 	if len(f.allowRepos) > 0 {
 		s.AllowRepos = f.allowRepos
@@ -132,6 +145,22 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	return cfg, nil
 }
 
+// validate refuses a negative count or duration: 0 is the default, less is
+// a mistake.
+func (f serviceFlags) validate() error {
+	for _, v := range []struct {
+		flag string
+		n    int64
+	}{{"workers", int64(f.workers)}, {"max-parallel", int64(f.maxParallel)}, {"max-connections", int64(f.maxConns)},
+		{"max-in-flight", int64(f.maxInFlight)}, {"ack-wait", int64(f.ackWait)}, {"job-retention", int64(f.jobRetention)},
+		{"shutdown-grace", int64(f.grace)}} {
+		if v.n < 0 {
+			return usagef("--%s: %s is negative", v.flag, f.flags.Lookup(v.flag).Value)
+		}
+	}
+	return nil
+}
+
 // loadConfig reads the config file given, or $SL_CONFIG_FILE, $CONFIG_FILE,
 // or ./config.yaml when it exists.
 func (a *app) loadConfig(path string) (*config.Config, error) {
@@ -151,12 +180,13 @@ func (a *app) loadConfig(path string) (*config.Config, error) {
 // a process runs only some of them.
 type service struct {
 	log      *zap.Logger
+	locks    []*dirlock.Lock
 	nats     *jobs.Server
 	nc       *nats.Conn
 	queue    *jobs.Queue
 	consumer *jobs.Consumer
 	emulator *emulator.Emulator
-	servers  []*http.Server
+	servers  []*webhook.Server
 	// URL is where the webhook and ops API answer; EmulatorURL the
 	// in-process emulator's.
 	URL, EmulatorURL string
@@ -165,7 +195,48 @@ type service struct {
 // startParts says which parts a process runs.
 type startParts struct{ http, work bool }
 
-// start runs the parts of the service this process hosts.
+// command is the command that runs these parts.
+func (p startParts) command() string {
+	switch {
+	case p.http && p.work:
+		return "serve"
+	case p.http:
+		return "webhook"
+	}
+	return "worker"
+}
+
+// listeners are a process's addresses, listened on before anything slow
+// starts: a port in use fails at once, not once the store has opened.
+type listeners struct {
+	// http serves the webhook and the ops API, or a worker's probes;
+	// emulator the in-process emulator. Either may be nil.
+	http, emulator net.Listener
+	// nats is the embedded NATS server's address, tried and let go: the
+	// server listens on it itself, once its store is open.
+	nats string
+}
+
+// open are the listeners of HTTP servers.
+func (l *listeners) open() []net.Listener {
+	var open []net.Listener
+	for _, ln := range []net.Listener{l.http, l.emulator} {
+		if ln != nil {
+			open = append(open, ln)
+		}
+	}
+	return open
+}
+
+func (l *listeners) close() {
+	for _, ln := range l.open() {
+		_ = ln.Close()
+	}
+}
+
+// start runs the parts of the service this process hosts. What can fail
+// fast does so first: the configuration, the data dir's locks, every
+// address, the descriptor budget; then the store opens.
 func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (*service, error) {
 	s := &service{log: a.log}
 	ok := false
@@ -175,23 +246,57 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		}
 	}()
 	sc := cfg.Service
+	inProcessEmulator := false
+	if parts.work {
+		_, err := cfg.Target()
+		switch {
+		case errors.Is(err, config.ErrNoTarget) && cfg.Emulator == "":
+			inProcessEmulator = true
+		case err != nil:
+			return nil, err
+		}
+	}
+	if err := s.lockDataDir(sc, parts); err != nil {
+		return nil, err
+	}
+	lns, err := listen(sc, parts, inProcessEmulator)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			lns.close()
+		}
+	}()
+	plan, err := planDescriptors(openFileLimit(), len(lns.open()), lns.nats != "", sc.MaxConnections)
+	if err != nil {
+		return nil, err
+	}
+	if sc.MaxInFlight >= plan.conns {
+		return nil, fmt.Errorf("--max-in-flight %d: each HTTP server needs more connections than that, and has %d (--max-connections)", sc.MaxInFlight, plan.conns)
+	}
+	a.log.Info("file descriptors", zap.Uint64("limit", plan.limit), zap.Int("connections_per_http_server", plan.conns),
+		zap.Int("nats_clients", plan.natsClients), zap.Int("kept_for_the_store", storeReserve))
 	// Setting the queue and the consumer up waits while a fresh cluster
 	// elects its leaders: a minute at most in all. ctx is not kept.
 	ctx, cancel := context.WithTimeout(ctx, queueSetup)
 	defer cancel()
 	reg := prometheus.NewRegistry()
 	metrics := webhook.NewMetrics(reg)
-	if err := s.connect(ctx, sc, parts, metrics); err != nil {
+	if err := s.connect(ctx, sc, lns.nats, plan.natsClients, metrics); err != nil {
 		return nil, err
 	}
 	webhook.RegisterQueueDepth(reg, s.queue.Pending)
-	ready := func(context.Context) error {
-		if !s.nc.IsConnected() {
-			return errors.New("NATS is not connected")
+	ready := s.readiness()
+	serverOpts := func(name string) []webhook.ServerOption {
+		opts := []webhook.ServerOption{webhook.WithMaxConnections(plan.conns), webhook.WithServerMetrics(reg, name), webhook.WithServerLogger(a.log)}
+		if sc.MaxInFlight > 0 {
+			opts = append(opts, webhook.WithMaxInFlight(sc.MaxInFlight))
 		}
-		return nil
+		return opts
 	}
-	handler, addr := http.Handler(nil), sc.Addr
+	var handler http.Handler
+	name := "probes"
 	switch {
 	case parts.http:
 		wh, err := webhook.New(webhook.Config{Secret: sc.WebhookSecret, DeployBranch: sc.DeployBranch, Repos: sc.AllowRepos,
@@ -202,19 +307,25 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 		mux := http.NewServeMux()
 		mux.Handle("/api/", opsapi.New(s.queue, sc.OpsToken, a.log))
 		mux.Handle("/", wh)
-		handler = mux
-	case sc.MetricsAddr != "none":
+		handler, name = mux, "webhook"
+	case lns.http != nil:
 		// A worker process alone: its probes and metrics for the
 		// orchestrator and Prometheus.
-		handler, addr = webhook.Probes(reg, ready), sc.MetricsAddr
+		handler = webhook.Probes(reg, ready)
 	}
 	if parts.work {
+		if inProcessEmulator {
+			if err := s.startEmulator(sc, lns.emulator, serverOpts("emulator")); err != nil {
+				return nil, err
+			}
+			cfg.Emulator = s.EmulatorURL
+		}
 		if err := s.startWorkers(ctx, a, cfg, metrics); err != nil {
 			return nil, err
 		}
 	}
 	if handler != nil {
-		url, err := s.serve(addr, handler)
+		url, err := s.serve(lns.http, handler, serverOpts(name))
 		if err != nil {
 			return nil, err
 		}
@@ -227,19 +338,116 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 // queueSetup bounds the start of the queue and of the workers' consumer.
 const queueSetup = time.Minute
 
-// connect embeds a NATS server (unless a URL is given) and opens the queue.
-func (s *service) connect(ctx context.Context, sc config.Service, parts startParts, metrics *webhook.Metrics) error {
+// lockDataDir takes the parts of the data dir this process uses: the
+// embedded NATS store (data-dir/nats), and a worker's git mirrors and
+// emulator state (data-dir/git stands for both). A second process on them
+// would corrupt them; it fails at once instead, naming the first. A
+// `shiftleft webhook` and a `shiftleft worker` can share a data dir: they
+// use different parts.
+func (s *service) lockDataDir(sc config.Service, parts startParts) error {
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("pid %d on %s (shiftleft %s, since %s)", os.Getpid(), host, parts.command(), time.Now().UTC().Format(time.RFC3339))
+	for _, part := range []struct {
+		dir, what string
+		used      bool
+	}{
+		{"nats", "its NATS store", sc.NATSURL == ""},
+		{"git", "its git mirrors and emulator state", parts.work},
+	} {
+		if !part.used {
+			continue
+		}
+		l, err := dirlock.Acquire(filepath.Join(sc.DataDir, part.dir), holder)
+		if errors.Is(err, dirlock.ErrLocked) {
+			return fmt.Errorf("data dir %s, %s: %w; stop that process or give this one another --data-dir", sc.DataDir, part.what, err)
+		}
+		if err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		s.locks = append(s.locks, l)
+	}
+	return nil
+}
+
+// listen opens the addresses the process serves on.
+func listen(sc config.Service, parts startParts, inProcessEmulator bool) (*listeners, error) {
+	l := &listeners{}
+	open := func(what, addr string) (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			l.close()
+			return nil, fmt.Errorf("%s address: %w", what, err)
+		}
+		return ln, nil
+	}
+	var err error
+	switch {
+	case parts.http:
+		l.http, err = open("--addr", sc.Addr)
+	case sc.MetricsAddr != "none":
+		l.http, err = open("--metrics-addr", sc.MetricsAddr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if inProcessEmulator {
+		if l.emulator, err = open("--emulator-addr", sc.EmulatorAddr); err != nil {
+			return nil, err
+		}
+	}
+	// The process that takes webhooks hosts the queue: workers of other
+	// processes and `shiftleft jobs` join it there.
+	if sc.NATSURL == "" && parts.http && sc.NATSListen != "none" {
+		ln, err := open("--nats-listen", sc.NATSListen)
+		if err != nil {
+			return nil, err
+		}
+		l.nats = sc.NATSListen
+		_ = ln.Close()
+	}
+	return l, nil
+}
+
+// readinessInterval spaces the writes behind /readyz, however often it is
+// asked; readinessTimeout bounds one.
+const (
+	readinessInterval = time.Second
+	readinessTimeout  = 2 * time.Second
+)
+
+// readiness is ready while JetStream takes a write: a key put in a health
+// bucket of the queue's account at most every readinessInterval, never a
+// message on the jobs stream. A connected client is not enough: a server
+// out of file descriptors keeps its clients and fails its writes.
+func (s *service) readiness() func(context.Context) error {
+	return webhook.Cached(readinessInterval, func(ctx context.Context) error {
+		if !s.nc.IsConnected() {
+			return errors.New("NATS is not connected")
+		}
+		ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
+		defer cancel()
+		if err := s.queue.CheckWrite(ctx); err != nil {
+			return fmt.Errorf("JetStream cannot take a write: %w", err)
+		}
+		return nil
+	})
+}
+
+// connect embeds a NATS server (unless a URL is given), listening on
+// natsListen ("" for in-process only) for up to natsClients clients, and
+// opens the queue.
+func (s *service) connect(ctx context.Context, sc config.Service, natsListen string, natsClients int, metrics *webhook.Metrics) error {
 	var err error
 	if sc.NATSURL != "" {
 		s.nc, err = jobs.Connect(sc.NATSURL, jobs.WithConnectLogger(s.log))
 	} else {
-		var opts []jobs.ServerOption
-		// The process that takes webhooks hosts the queue: workers of other
-		// processes and `shiftleft jobs` join it there.
-		if listen := sc.NATSListen; parts.http && listen != "none" {
-			opts = append(opts, jobs.WithListen(listen))
+		opts := []jobs.ServerOption{jobs.WithServerLogger(s.log)}
+		if natsListen != "" {
+			opts = append(opts, jobs.WithListen(natsListen))
 		}
-		opts = append(opts, jobs.WithServerLogger(s.log))
+		if natsClients > 0 {
+			opts = append(opts, jobs.WithMaxClients(natsClients))
+		}
 		if s.nats, err = jobs.StartEmbedded(filepath.Join(sc.DataDir, "nats"), opts...); err != nil {
 			return fmt.Errorf("embedded NATS: %w", err)
 		}
@@ -305,34 +513,39 @@ func measured(h jobs.Handler, m *webhook.Metrics) jobs.Handler {
 	}
 }
 
-// target is Confluent Cloud when configured, else an in-process emulator.
+// startEmulator serves the in-process emulator on ln, deploying there when
+// no Confluent Cloud target is configured.
+func (s *service) startEmulator(sc config.Service, ln net.Listener, opts []webhook.ServerOption) error {
+	emu, err := emulator.New(emulator.Logger(s.log), emulator.StateFile(filepath.Join(sc.DataDir, "emulator.json")))
+	if err != nil {
+		return err
+	}
+	s.emulator = emu
+	if s.EmulatorURL, err = s.serve(ln, emu, opts); err != nil {
+		return err
+	}
+	s.log.Info("no Confluent Cloud target configured: deploying to the in-process emulator", zap.String("url", s.EmulatorURL))
+	return nil
+}
+
+// target is Confluent Cloud when configured, else an emulator: the
+// in-process one (s.emulator) or a shared one.
 func (s *service) target(cfg *config.Config, metrics *webhook.Metrics) (worker.Target, error) {
 	t, err := cfg.Target()
-	declare := func(context.Context, []string) error { return nil }
-	switch {
-	case errors.Is(err, config.ErrNoTarget) && cfg.Emulator == "":
-		emu, eerr := emulator.New(emulator.Logger(s.log), emulator.StateFile(filepath.Join(cfg.Service.DataDir, "emulator.json")))
-		if eerr != nil {
-			return worker.Target{}, eerr
-		}
-		s.emulator = emu
-		url, serr := s.serve(cfg.Service.EmulatorAddr, emu)
-		if serr != nil {
-			return worker.Target{}, serr
-		}
-		s.EmulatorURL = url
-		s.log.Info("no Confluent Cloud target configured: deploying to the in-process emulator", zap.String("url", url))
-		cfg.Emulator = url
-		if t, err = cfg.Target(); err != nil {
-			return worker.Target{}, err
-		}
-		declare = func(_ context.Context, tables []string) error { return emu.AddTables(t.EnvironmentID, tables...) }
-	case err != nil:
+	if err != nil {
 		return worker.Target{}, err
+	}
+	var declare func(context.Context, []string) error
+	switch {
+	case s.emulator != nil:
+		emu := s.emulator
+		declare = func(_ context.Context, tables []string) error { return emu.AddTables(t.EnvironmentID, tables...) }
 	case t.Emulator:
 		declare = func(ctx context.Context, tables []string) error {
 			return declareTopics(ctx, t.FlinkURL, t.EnvironmentID, tables)
 		}
+	default:
+		declare = func(context.Context, []string) error { return nil }
 	}
 	client, err := clientOf(t, s.log, confluent.WithHTTPClient(&http.Client{Transport: metrics.Transport(http.DefaultTransport)}))
 	if err != nil {
@@ -370,13 +583,12 @@ func declareTopics(ctx context.Context, url, env string, tables []string) error 
 	return nil
 }
 
-// serve listens on addr and serves h in the background; it returns the URL.
-func (s *service) serve(addr string, h http.Handler) (string, error) {
-	ln, err := net.Listen("tcp", addr)
+// serve serves h on ln in the background; it returns the URL.
+func (s *service) serve(ln net.Listener, h http.Handler, opts []webhook.ServerOption) (string, error) {
+	srv, err := webhook.NewServer(h, opts...)
 	if err != nil {
 		return "", err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	s.servers = append(s.servers, srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -408,6 +620,9 @@ func (s *service) stop(ctx context.Context) {
 	}
 	if s.nats != nil {
 		s.nats.Shutdown()
+	}
+	for _, l := range s.locks {
+		_ = l.Release()
 	}
 }
 

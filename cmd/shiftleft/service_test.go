@@ -53,8 +53,8 @@ func observed(t *testing.T) (*app, *observer.ObservedLogs) {
 	return &app{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, log: zap.New(core)}, logs
 }
 
-// post sends a webhook signed as GitHub signs it.
-func post(t *testing.T, url, event, delivery, secret string, payload []byte) (int, string) {
+// signed is a webhook request signed with secret as GitHub signs it.
+func signed(t *testing.T, url, event, delivery, secret string, payload []byte) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url+"/webhooks/github", bytes.NewReader(payload))
 	must(t, err)
@@ -62,7 +62,13 @@ func post(t *testing.T, url, event, delivery, secret string, payload []byte) (in
 	req.Header.Set("X-GitHub-Event", event)
 	req.Header.Set("X-GitHub-Delivery", delivery)
 	req.Header.Set("X-Hub-Signature-256", webhook.Sign(secret, payload))
-	res, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// post sends a signed webhook.
+func post(t *testing.T, url, event, delivery, secret string, payload []byte) (int, string) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(signed(t, url, event, delivery, secret, payload))
 	must(t, err)
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)

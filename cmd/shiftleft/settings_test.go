@@ -78,3 +78,64 @@ func TestServiceCommandsRefuseToStartHalfConfigured(t *testing.T) {
 		})
 	}
 }
+
+// TestServiceRefusesConfigMistakes: a typo under service: or a value that
+// does not parse stops the command before anything starts, naming the key.
+func TestServiceRefusesConfigMistakes(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("service:\n  workers: 2\n  deploy_brnach: release\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"a typo under service", map[string]string{"SL_WEBHOOK_SECRET": "s"}, []string{"serve", "--config", file},
+			"line 3: service.deploy_brnach: unknown key; did you mean deploy_branch?"},
+		{"an unparsable SL_FLINK_MAX_CFU", map[string]string{"SL_WEBHOOK_SECRET": "s", "SL_FLINK_MAX_CFU": "abc"},
+			// An address that cannot be listened on: were the variable taken,
+			// the command would fail there rather than serve on.
+			[]string{"serve", "--data-dir", t.TempDir(), "--addr", "256.0.0.1:0", "--nats-listen", "none"}, `SL_FLINK_MAX_CFU: "abc" is not a whole number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := shiftleft(t, tt.env, tt.args...)
+			if r.code != exitError || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, exitError, tt.want)
+			}
+		})
+	}
+}
+
+// TestServiceRefusesFlagMistakes: a negative count or duration, or more
+// requests in flight than connections, stops the command before anything
+// starts.
+func TestServiceRefusesFlagMistakes(t *testing.T) {
+	env := map[string]string{"SL_WEBHOOK_SECRET": "s"}
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--workers", "-1"}, exitUsage, "--workers: -1 is negative"},
+		{[]string{"--ack-wait", "-5s"}, exitUsage, "--ack-wait: -5s is negative"},
+		{[]string{"--max-connections", "-3"}, exitUsage, "--max-connections: -3 is negative"},
+		{[]string{"--max-connections", "100", "--max-in-flight", "100"}, exitError,
+			"--max-in-flight 100: each HTTP server needs more connections than that, and has 100 (--max-connections)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			dataDir := filepath.Join(t.TempDir(), "data")
+			r := shiftleft(t, env, append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--emulator-addr", "127.0.0.1:0",
+				"--nats-listen", "none", "--allow-repo", "acme/flink"}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, tt.code, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dataDir, "nats", "jetstream")); !os.IsNotExist(err) {
+				t.Errorf("the NATS store was opened: %v", err)
+			}
+		})
+	}
+}
