@@ -40,14 +40,16 @@ type Consumer struct {
 }
 
 // Consume creates or updates the durable pull consumer every worker shares
-// (explicit acks, the queue's ack wait, max deliveries and max ack pending)
-// and runs handler on up to concurrency jobs at a time until Stop. ctx
-// bounds the consumer's creation only, retried while JetStream is
-// unavailable as [NewQueue] does.
+// (explicit acks, the queue's ack wait and max ack pending) and runs handler
+// on up to concurrency jobs at a time until Stop. ctx bounds the consumer's
+// creation only, retried while JetStream is unavailable as [NewQueue] does.
 //
-// The consumer allows one delivery more than the queue's max deliveries:
-// that extra delivery runs no handler, it marks dead a job whose worker died
-// on its last run, which would otherwise stay in the stream for ever.
+// A job runs at most the queue's max deliveries ([WithMaxDeliver]) times,
+// counted in its record: a delivery that finds JetStream unable to read or
+// write the record runs nothing and counts for nothing, so an outage does
+// not use up a job's runs. The delivery after its last run marks dead a job
+// whose worker died on every run, which would otherwise stay in the stream
+// for ever.
 func (q *Queue) Consume(ctx context.Context, handler Handler, concurrency int) (*Consumer, error) {
 	if handler == nil {
 		return nil, invalidArgument("nil handler")
@@ -66,7 +68,10 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, concurrency int) (
 			Description:   "shiftleft workers",
 			AckPolicy:     jetstream.AckExplicitPolicy,
 			AckWait:       q.opts.ackWait,
-			MaxDeliver:    q.opts.maxDeliver + 1,
+			// Unbounded: the job record counts the runs (a delivery whose
+			// record JetStream could not read or write is none), and the
+			// delivery after the last allowed run marks the job dead.
+			MaxDeliver:    -1,
 			MaxAckPending: q.opts.maxAckPending,
 		})
 		return err

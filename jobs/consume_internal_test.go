@@ -292,7 +292,7 @@ func TestDeadWhenWorkersDieOnEveryDelivery(t *testing.T) {
 	consume(t, q, func(context.Context, *Delivery) error { calls.Add(1); return nil }, 1)
 	got := waitStatus(t, q, job.ID, StatusDead)
 	waitPending(t, q, 0)
-	if calls.Load() != 0 || !strings.Contains(got.Error, "after 2 deliveries") {
+	if calls.Load() != 0 || !strings.Contains(got.Error, "after 2 runs") {
 		t.Errorf("handler calls %d, record error %q; want no call, a dead job explained", calls.Load(), got.Error)
 	}
 }

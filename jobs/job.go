@@ -8,6 +8,7 @@ package jobs
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -101,6 +102,9 @@ type Job struct {
 	revision uint64
 }
 
+// shaRe is a full commit SHA, as GitHub sends it.
+var shaRe = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
 // Validate reports, wrapped in [ErrInvalidJob], every field that keeps the
 // job from running.
 func (j *Job) Validate() error {
@@ -136,6 +140,12 @@ func (j *Job) Validate() error {
 	}
 	if _, _, err := credurl.Split(j.CloneURL); err != nil {
 		add("clone_url: %v", err) // not quoted: it may hold credentials
+	}
+	// A commit the worker could never fetch would be retried to its death.
+	for _, f := range []struct{ name, value string }{{"after", j.After}, {"before", j.Before}} {
+		if f.value != "" && !shaRe.MatchString(f.value) {
+			add("%s %q is not a 40-hex commit SHA", f.name, f.value)
+		}
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w %q: %s", ErrInvalidJob, j.ID, strings.Join(problems, "; "))

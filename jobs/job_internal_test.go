@@ -43,6 +43,8 @@ func TestJobValidate(t *testing.T) {
 		{"repo without name", func(j *Job) { j.Repo = "acme/" }, "owner/name"},
 		{"clone URL that does not parse", func(j *Job) { j.CloneURL = "https://bot:tok%zz@github.com/acme/shop.git" },
 			"clone_url: URL does not parse"},
+		{"after not a SHA", func(j *Job) { j.After = "main" }, `after "main" is not a 40-hex commit SHA`},
+		{"before a short SHA", func(j *Job) { j.Before = "2222222" }, `before "2222222" is not a 40-hex commit SHA`},
 		{"everything missing", func(j *Job) { *j = Job{Version: Version, ID: "x"} },
 			"unknown kind; repo; no clone_url; no ref; no after; no delivery_id"},
 	}

@@ -26,7 +26,7 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 		c.settleMsg(msg.TermWithReason(err.Error()))
 		return nil
 	}
-	attempt := int(meta.NumDelivered)
+	delivered := int(meta.NumDelivered)
 	msgJob, err := decodeJob(msg.Data())
 	if err != nil {
 		// Its record, if any, is no more readable than the message.
@@ -35,7 +35,7 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 		return nil
 	}
 	log := c.log.With(zap.String("job_id", msgJob.ID), zap.String("delivery_id", msgJob.DeliveryID),
-		zap.String("repo", msgJob.Repo), zap.String("after", msgJob.After), zap.Int("attempt", attempt))
+		zap.String("repo", msgJob.Repo), zap.String("after", msgJob.After), zap.Int("delivery", delivered))
 	job, err := c.q.Get(ctx, msgJob.ID)
 	if errors.Is(err, ErrNotFound) { // the publisher has not written it yet, or died first
 		job = msgJob
@@ -47,9 +47,16 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 			job, err = c.q.Get(ctx, msgJob.ID)
 		}
 	}
-	if err != nil {
-		log.Warn("cannot read the job record; retrying later", zap.Error(err))
-		c.settleMsg(msg.NakWithDelay(c.q.retryDelay(attempt)))
+	switch {
+	case errors.Is(err, ErrInvalidJob):
+		log.Error("job record cannot run; terminated", zap.Error(err))
+		c.settleMsg(msg.TermWithReason(err.Error()))
+		return nil
+	case err != nil:
+		// JetStream cannot answer (a leader election, an outage): the job
+		// did not run, and this delivery does not count as one of its runs.
+		log.Warn("cannot read the job record; trying again soon", zap.Error(err))
+		c.settleMsg(msg.NakWithDelay(recordRetry))
 		return nil
 	}
 	if job.Status.Finished() {
@@ -59,8 +66,8 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 		c.settleMsg(msg.Ack())
 		return nil
 	}
-	if attempt > c.q.opts.maxDeliver {
-		err := fmt.Errorf("no outcome after %d deliveries: its worker stopped each time", c.q.opts.maxDeliver)
+	if job.Attempts >= c.q.opts.maxDeliver {
+		err := fmt.Errorf("no outcome after %d runs: its worker stopped each time", c.q.opts.maxDeliver)
 		if job.Reading != "" {
 			err = fmt.Errorf("%w, the last time while reading %s", err, job.Reading)
 		}
@@ -76,17 +83,17 @@ func (c *Consumer) start(msg jetstream.Msg, cancel context.CancelFunc) *Delivery
 		return nil
 	}
 	now := time.Now().UTC()
-	job.Status, job.Attempts = StatusRunning, attempt
+	job.Status, job.Attempts = StatusRunning, job.Attempts+1
 	if job.StartedAt == nil {
 		job.StartedAt = &now
 	}
 	if err := c.q.Update(ctx, job); err != nil {
-		log.Warn("cannot mark the job running; retrying later", zap.Error(err))
-		c.settleMsg(msg.NakWithDelay(c.q.retryDelay(attempt)))
+		log.Warn("cannot mark the job running; trying again soon", zap.Error(err))
+		c.settleMsg(msg.NakWithDelay(recordRetry))
 		return nil
 	}
-	log.Info("job started")
-	return &Delivery{Job: job, Attempt: attempt, id: job.ID, msg: msg, ackWait: c.q.opts.ackWait,
+	log.Info("job started", zap.Int("run", job.Attempts))
+	return &Delivery{Job: job, Attempt: job.Attempts, id: job.ID, msg: msg, ackWait: c.q.opts.ackWait,
 		log: log, cancel: cancel, finished: make(chan struct{})}
 }
 
@@ -156,7 +163,12 @@ func (c *Consumer) settleMsg(err error) {
 	}
 }
 
-// retryDelay is the wait before the retry that follows delivery attempt.
+// recordRetry is the wait before a job whose record JetStream could not
+// read or write is delivered again: not a run of the job, so not its
+// backoff.
+const recordRetry = 2 * time.Second
+
+// retryDelay is the wait before the retry that follows run attempt.
 func (q *Queue) retryDelay(attempt int) time.Duration {
 	return q.opts.backoff[min(attempt, len(q.opts.backoff))-1]
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,4 +68,38 @@ func TestAJobWhoseRecordIsWrittenWhileItStartsRunsAtOnce(t *testing.T) {
 		t.Fatal("the job did not start within 5 s: it was handed back for the retry backoff")
 	}
 	waitStatus(t, q, job.ID, StatusSucceeded)
+}
+
+// failingUpdates is the real bucket, but the first n updates of records fail
+// as JetStream fails them while it has no leader.
+type failingUpdates struct {
+	jetstream.KeyValue
+	mu sync.Mutex
+	n  int
+}
+
+func (f *failingUpdates) Update(ctx context.Context, key string, value []byte, revision uint64) (uint64, error) {
+	f.mu.Lock()
+	fail := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if fail {
+		return 0, jetstream.ErrNoStreamResponse
+	}
+	return f.KeyValue.Update(ctx, key, value, revision)
+}
+
+// TestAnOutageDoesNotUseUpAJobsRuns: JetStream cannot write the job's
+// record on more deliveries than the job may run; the job runs once it can,
+// on its first run, and succeeds.
+func TestAnOutageDoesNotUseUpAJobsRuns(t *testing.T) {
+	q, _ := newTestQueue(t, WithMaxDeliver(2))
+	job := publish(t, q, testJob("d-outage"))
+	q.records = &failingUpdates{KeyValue: q.records, n: 4}
+	var runs atomic.Int32
+	consume(t, q, func(context.Context, *Delivery) error { runs.Add(1); return nil }, 1)
+	got := waitStatus(t, q, job.ID, StatusSucceeded)
+	if got.Attempts != 1 || runs.Load() != 1 {
+		t.Errorf("record says %d runs, handler ran %d times; want 1 and 1", got.Attempts, runs.Load())
+	}
 }
