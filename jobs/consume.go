@@ -64,10 +64,10 @@ func (q *Queue) Consume(ctx context.Context, handler Handler, concurrency int) (
 	var cons jetstream.Consumer
 	err := retry(ctx, q.log, "consumer "+q.opts.consumer, func(ctx context.Context) (err error) {
 		cons, err = q.js.CreateOrUpdateConsumer(ctx, q.opts.stream, jetstream.ConsumerConfig{
-			Durable:       q.opts.consumer,
-			Description:   "shiftleft workers",
-			AckPolicy:     jetstream.AckExplicitPolicy,
-			AckWait:       q.opts.ackWait,
+			Durable:     q.opts.consumer,
+			Description: "shiftleft workers",
+			AckPolicy:   jetstream.AckExplicitPolicy,
+			AckWait:     q.opts.ackWait,
 			// Unbounded: the job record counts the runs (a delivery whose
 			// record JetStream could not read or write is none), and the
 			// delivery after the last allowed run marks the job dead.
