@@ -171,7 +171,7 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 		got, err := q.Get(ctx, j.ID)
 		must(t, err)
 		if got.Status.Finished() {
-			want := "no outcome after 3 deliveries: its worker stopped each time, the last time while reading " + poison
+			want := "no outcome after 3 runs: its worker stopped each time, the last time while reading " + poison
 			if got.Status != jobs.StatusDead || got.Error != want {
 				t.Errorf("job %s: %q, want dead: %q", got.Status, got.Error, want)
 			}

@@ -183,7 +183,7 @@ func (ch *chaos) run(t *testing.T, i, n int) {
 	case j.Status != jobs.StatusSucceeded:
 		t.Errorf("job %s: %s", j.Status, j.Error)
 	}
-	t.Logf("killed after %d of %d creates (point %d/%d); job %s after %d deliveries: %s",
+	t.Logf("killed after %d of %d creates (point %d/%d); job %s after %d runs: %s",
 		killedAt, want, i, n, j.Status, j.Attempts, j.Summary)
 }
 
