@@ -91,12 +91,13 @@ type StatementStatus struct {
 
 // StatementTraits is sql.v1.StatementTraits: what the server found the
 // statement to be once it parsed it. Confluent sends them in every phase but
-// FAILED. UpsertColumns are the indexes of the result's upsert key columns.
+// FAILED. UpsertColumns are the indexes of the result's upsert key columns;
+// it is sent even when empty, as the server does, so set it when encoding.
 type StatementTraits struct {
 	SQLKind       string        `json:"sql_kind,omitempty"`
 	IsBounded     *bool         `json:"is_bounded,omitempty"`
 	IsAppendOnly  *bool         `json:"is_append_only,omitempty"`
-	UpsertColumns []int         `json:"upsert_columns,omitempty"`
+	UpsertColumns []int         `json:"upsert_columns"`
 	Schema        *ResultSchema `json:"schema,omitempty"`
 }
 
