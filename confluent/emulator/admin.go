@@ -268,7 +268,7 @@ func (e *Emulator) Topic(env, table string) TopicStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.advance(e.now())
-	return e.m.env(env).stats(table)
+	return e.m.stats(env, table)
 }
 
 // Tick lets every running statement of environment env ("" for all) read
@@ -362,7 +362,7 @@ func (e *Emulator) topicRoute(c *call) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	return response{status: http.StatusOK, body: e.m.env(env).stats(c.path("table"))}, nil
+	return response{status: http.StatusOK, body: e.m.stats(env, c.path("table"))}, nil
 }
 
 // tickRequest is the body of POST /_emulator/tick: {} for every environment.

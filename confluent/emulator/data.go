@@ -349,6 +349,15 @@ type TopicStats struct {
 	Deleted int `json:"deleted"`
 }
 
+// stats counts the records of table in environment id, which a read does
+// not create: an environment never used has only the global tables, empty.
+func (m *model) stats(id, table string) TopicStats {
+	if env := m.Environments[id]; env != nil {
+		return env.stats(table)
+	}
+	return TopicStats{Exists: slices.Contains(m.GlobalTables, table)}
+}
+
 // stats counts the records of table in env.
 func (env *environment) stats(table string) TopicStats {
 	s := TopicStats{Exists: env.Tables[table]}

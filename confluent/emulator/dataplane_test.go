@@ -424,6 +424,15 @@ func TestGoDataAPI(t *testing.T) {
 	if got := h.emu.Topic(testEnv, "sink"); got.Records != 7 {
 		t.Errorf("Topic: %+v", got)
 	}
+	// Reading an environment never used creates none.
+	if got := h.emu.Topic("env-never", "src"); got != (TopicStats{Exists: true}) {
+		t.Errorf("a global table of an environment never used: %+v", got)
+	}
+	var state stateView
+	h.do("GET", "/_emulator/state", nil).want(t, http.StatusOK, &state)
+	if _, ok := state.Environments["env-never"]; ok {
+		t.Error("reading a topic created its environment")
+	}
 	if d, err := h.emu.StatementData(testEnv, "dml"); err != nil || d.Positions["src"] != 7 {
 		t.Errorf("StatementData: %+v, %v", d, err)
 	}

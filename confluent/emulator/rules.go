@@ -172,6 +172,14 @@ func statementSetFlows(sql string, set flinksql.Statement) []flow {
 		return all
 	}
 	begin := slices.IndexFunc(toks, func(t flinksql.Token) bool { return t.Is("BEGIN") })
+	if begin >= 0 && begin+1 < len(toks) && toks[begin+1].Is("STATEMENT") {
+		// BEGIN STATEMENT SET; ... END: the body starts after the ";".
+		semi := slices.IndexFunc(toks[begin:], func(t flinksql.Token) bool { return t.IsPunct(";") })
+		if semi < 0 {
+			return all
+		}
+		begin += semi
+	}
 	end := len(toks) - 1
 	for end > begin && !toks[end].Is("END") {
 		end--
