@@ -365,3 +365,111 @@ func TestCredentialsStayOutOfErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDataPlaneConformsToTheSpecs drives the new answers through the client
+// and the validator: traits, a carry-over replacement with its PENDING wait
+// and latest_offsets, a dry run, a refused resume, quota errors and a 429 of
+// the rate limit.
+func TestDataPlaneConformsToTheSpecs(t *testing.T) {
+	v := openapitest.New(t, openapitest.ConfluentSpecs(t)...)
+	r := newRig(t, v, emulator.ExternalTables([]string{"src"}), emulator.MaxStatements(8))
+	ctx := ctxFor(t)
+	c := r.Client
+	pool, err := c.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev", Cloud: "AWS", Region: "us-west-2", MaxCFU: 50})
+	must(t, err)
+	r.mustRun(t, "ddl-mid", "CREATE TABLE mid (id INT)", pool.ID, confluent.PhaseCompleted)
+	r.mustRun(t, "dml-mid", "INSERT INTO mid SELECT id FROM src", pool.ID, confluent.PhaseRunning)
+	if st, err := c.GetStatement(ctx, "dml-mid"); err != nil || st.Status.Traits == nil || st.Status.Traits.SQLKind != "INSERT_INTO" {
+		t.Fatalf("traits of a running DML: %+v, %v", st, err)
+	}
+	_, err = r.Emulator.AppendRecords(env, "src", 100)
+	must(t, err)
+	r.Emulator.Tick("")
+
+	// Carry-over: the replacement waits until the old one stops, then
+	// starts at its offsets.
+	st, err := c.CreateStatement(ctx, confluent.StatementRequest{Name: "dml-mid-v2", SQL: "INSERT INTO mid SELECT id FROM src",
+		ComputePoolID: pool.ID, Properties: map[string]string{confluent.PropertyInitialOffsetFrom: "dml-mid"}})
+	must(t, err)
+	if st.Status.Phase != confluent.PhasePending || st.Status.Traits == nil {
+		t.Errorf("created: %s, traits %+v", st.Status.Phase, st.Status.Traits)
+	}
+	must(t, c.StopStatement(ctx, "dml-mid"))
+	old, err := c.WaitForPhase(ctx, "dml-mid", confluent.PhaseStopped)
+	must(t, err)
+	offsets, err := confluent.ParseOffsets(old.Status.LatestOffsets["src"])
+	if err != nil || offsets[0] != 100 || old.Status.LatestOffsetsTimestamp == nil {
+		t.Errorf("latest_offsets %v at %v: %v, %v", old.Status.LatestOffsets, old.Status.LatestOffsetsTimestamp, offsets, err)
+	}
+	_, err = c.WaitForPhase(ctx, "dml-mid-v2", confluent.PhaseRunning)
+	must(t, err)
+	_, err = r.Emulator.AppendRecords(env, "src", 50)
+	must(t, err)
+	r.Emulator.Tick("")
+	if got := r.Emulator.Topic(env, "mid"); got.Records != 150 || got.Duplicates != 0 || got.Missing != 0 {
+		t.Errorf("mid after the replacement: %+v", got)
+	}
+
+	// A dry run, good and bad, creates nothing.
+	must(t, c.ValidateStatement(ctx, confluent.StatementRequest{Name: "check", SQL: "INSERT INTO mid SELECT id FROM src"}))
+	var failed *confluent.StatementFailedError
+	if err := c.ValidateStatement(ctx, confluent.StatementRequest{Name: "check", SQL: "INSERT INTO mid SELECT id FROM nope"}); !errors.As(err, &failed) ||
+		!strings.Contains(failed.Detail, "'nope'") {
+		t.Errorf("dry run of a DML reading nothing: %v", err)
+	}
+	if _, err := c.GetStatement(ctx, "check"); !errors.Is(err, confluent.ErrStatementNotFound) {
+		t.Errorf("a dry run left a statement: %v", err)
+	}
+
+	// A query does not resume.
+	r.mustRun(t, "peek", "SELECT * FROM src", pool.ID, confluent.PhaseRunning)
+	must(t, c.StopStatement(ctx, "peek"))
+	_, err = c.WaitForPhase(ctx, "peek", confluent.PhaseStopped)
+	must(t, err)
+	if err := c.ResumeStatement(ctx, "peek", ""); !errors.Is(err, confluent.ErrNotResumable) {
+		t.Errorf("resume of a query: %v", err)
+	}
+
+	// Quotas, each its own error.
+	if _, err := c.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "big", Cloud: "AWS", Region: "us-west-2", MaxCFU: 60}); !errors.Is(err, confluent.ErrCFUQuota) ||
+		!errors.Is(err, confluent.ErrQuotaExceeded) {
+		t.Errorf("a 60-CFU pool: %v", err)
+	}
+	for i := 0; ; i++ {
+		_, err := c.CreateStatement(ctx, confluent.StatementRequest{Name: fmt.Sprintf("fill-%d", i), SQL: "SELECT 1", ComputePoolID: pool.ID})
+		if errors.Is(err, confluent.ErrStatementQuota) {
+			break
+		}
+		if err != nil || i > 8 {
+			t.Fatalf("statement %d beyond the quota of 8: %v", i, err)
+		}
+	}
+	if _, err := c.CreateStatement(ctx, confluent.StatementRequest{Name: strings.Repeat("x", confluent.MaxNameLength+1), SQL: "SELECT 1"}); !errors.Is(err, confluent.ErrNameTooLong) ||
+		!errors.Is(err, confluent.ErrInvalidRequest) {
+		t.Errorf("a name too long: %v", err)
+	}
+	listed, err := c.ListStatements(ctx, confluent.ListOptions{})
+	must(t, err)
+	if len(listed) != 8 {
+		t.Errorf("listed %d statements, want 8", len(listed))
+	}
+}
+
+// TestRateLimitConformsToTheSpecs: the 429 of the rate limit is what the
+// specs declare, and the client waits it out.
+func TestRateLimitConformsToTheSpecs(t *testing.T) {
+	v := openapitest.New(t, openapitest.ConfluentSpecs(t)...)
+	r := newRig(t, v, emulator.RateLimit(1))
+	stmts := r.URL + "/sql/v1/organizations/" + org + "/environments/" + env + "/statements"
+	r.raw(t, "GET", stmts, "", "", http.StatusOK)
+	r.raw(t, "GET", stmts, "", "", http.StatusTooManyRequests)
+	r.raw(t, "GET", r.URL+"/fcpm/v2/compute-pools?environment="+env, "", "", http.StatusOK)
+	r.raw(t, "GET", r.URL+"/fcpm/v2/compute-pools?environment="+env, "", "", http.StatusTooManyRequests)
+	client, err := confluent.New(confluent.WithHTTPClient(r.HTTP), confluent.WithFlinkURL(r.URL), confluent.WithCloudURL(r.URL),
+		confluent.WithOrganization(org), confluent.WithEnvironment(env), confluent.WithFlinkAPIKey(flinkKey, flinkSecret),
+		confluent.WithRetry(confluent.RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second}))
+	must(t, err)
+	if _, err := client.ListStatements(ctxFor(t), confluent.ListOptions{}); err != nil {
+		t.Errorf("the client did not wait out the rate limit: %v", err)
+	}
+}

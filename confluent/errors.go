@@ -42,7 +42,42 @@ var (
 	ErrForbidden = &APIError{StatusCode: http.StatusForbidden, Title: "forbidden"}
 	// ErrRateLimited: 429 on the last attempt the retry policy allowed.
 	ErrRateLimited = &APIError{StatusCode: http.StatusTooManyRequests, Title: "rate limited"}
+
+	// ErrQuotaExceeded: a create or change would exceed a Confluent Cloud
+	// quota. Each quota has its sentinel below, which matches it too; a 402
+	// (what Confluent's other APIs answer for quotas) matches it alone.
+	ErrQuotaExceeded = errors.New("confluent: quota exceeded")
+	// ErrComputePoolQuota: the environment has the most compute pools it
+	// may (50).
+	ErrComputePoolQuota = fmt.Errorf("%w: compute pools per environment", ErrQuotaExceeded)
+	// ErrCFUQuota: a compute pool's max_cfu over the most a pool may have
+	// (50).
+	ErrCFUQuota = fmt.Errorf("%w: CFU per compute pool", ErrQuotaExceeded)
+	// ErrStatementQuota: the environment holds the most statements it may.
+	ErrStatementQuota = fmt.Errorf("%w: statements per environment", ErrQuotaExceeded)
+	// ErrNameTooLong: a new statement's name is over MaxNameLength
+	// characters; raised before sending (with ErrInvalidRequest) or by
+	// the server.
+	ErrNameTooLong = errors.New("confluent: statement name too long")
+	// ErrSQLTooLong: a statement's SQL is over MaxSQLLength characters, or
+	// the request over the server's size limit.
+	ErrSQLTooLong = errors.New("confluent: statement too long")
+	// ErrNotResumable: a resume of a statement that is not an INSERT INTO,
+	// a CTAS or a statement set; stop it and create a new one instead.
+	ErrNotResumable = errors.New("confluent: statement cannot be resumed")
 )
+
+// codeErrors are the sentinels of the error codes of the API (as the
+// emulator sends them; Confluent documents none of its own).
+var codeErrors = map[string]error{
+	"compute_pool_quota_exceeded": ErrComputePoolQuota,
+	"cfu_quota_exceeded":          ErrCFUQuota,
+	"statement_quota_exceeded":    ErrStatementQuota,
+	"name_too_long":               ErrNameTooLong,
+	"statement_too_long":          ErrSQLTooLong,
+	"request_too_large":           ErrSQLTooLong,
+	"not_resumable":               ErrNotResumable,
+}
 
 // APIError is an error answer of the API: the HTTP status, the first error
 // of the JSON:API Failure body, and the request that got it.
@@ -73,6 +108,18 @@ func (e *APIError) Error() string {
 		b.WriteString(" (request id " + e.RequestID + ")")
 	}
 	return b.String()
+}
+
+// Unwrap returns the sentinel of e's code (ErrComputePoolQuota,
+// ErrNameTooLong...), so that errors.Is finds it; nil for other codes.
+func (e *APIError) Unwrap() error {
+	if err := codeErrors[e.Code]; err != nil {
+		return err
+	}
+	if e.StatusCode == http.StatusPaymentRequired {
+		return ErrQuotaExceeded
+	}
+	return nil
 }
 
 // Is reports whether target is an *APIError whose every non-zero field among

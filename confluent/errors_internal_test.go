@@ -3,6 +3,7 @@ package confluent
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
 )
@@ -35,6 +36,19 @@ func TestAPIErrorIs(t *testing.T) {
 		{"status differs", &APIError{StatusCode: 500}, ErrRateLimited, false},
 		{"wrapped", fmt.Errorf("deploy: %w", stmt404), ErrStatementNotFound, true},
 		{"not an APIError target", stmt404, errors.New("x"), false},
+		{"pool quota", &APIError{StatusCode: 400, Code: "compute_pool_quota_exceeded"}, ErrComputePoolQuota, true},
+		{"pool quota is a quota", &APIError{StatusCode: 400, Code: "compute_pool_quota_exceeded"}, ErrQuotaExceeded, true},
+		{"pool quota is no CFU quota", &APIError{StatusCode: 400, Code: "compute_pool_quota_exceeded"}, ErrCFUQuota, false},
+		{"CFU quota", &APIError{StatusCode: 400, Code: "cfu_quota_exceeded"}, ErrCFUQuota, true},
+		{"statement quota, wrapped", fmt.Errorf("deploy: %w", &APIError{StatusCode: 400, Code: "statement_quota_exceeded"}), ErrQuotaExceeded, true},
+		{"402 is a quota", &APIError{StatusCode: 402}, ErrQuotaExceeded, true},
+		{"402 is no particular quota", &APIError{StatusCode: 402}, ErrStatementQuota, false},
+		{"400 is no quota", &APIError{StatusCode: 400, Code: "invalid_configuration"}, ErrQuotaExceeded, false},
+		{"name too long", &APIError{StatusCode: 422, Code: "name_too_long"}, ErrNameTooLong, true},
+		{"SQL too long", &APIError{StatusCode: 422, Code: "statement_too_long"}, ErrSQLTooLong, true},
+		{"request too large", &APIError{StatusCode: 413, Code: "request_too_large"}, ErrSQLTooLong, true},
+		{"not resumable", &APIError{StatusCode: 400, Code: "not_resumable"}, ErrNotResumable, true},
+		{"a code is still an APIError", &APIError{StatusCode: 400, Code: "not_resumable", Method: "PUT"}, &APIError{StatusCode: 400}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,5 +105,29 @@ func TestRetryDelay(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParseOffsets(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    map[int32]int64
+		wantErr bool
+	}{
+		{"partition:0,offset:100", map[int32]int64{0: 100}, false},
+		{"partition:0,offset:100;partition:1,offset:200", map[int32]int64{0: 100, 1: 200}, false},
+		{" partition:3 , offset:0 ", map[int32]int64{3: 0}, false},
+		{"", nil, true},
+		{"partition:0", nil, true},
+		{"partition:0,offset:-1", nil, true},
+		{"p:0,o:1", nil, true},
+		{"partition:0,offset:1;", nil, true},
+		{"partition:x,offset:1", nil, true},
+	}
+	for _, tt := range tests {
+		got, err := ParseOffsets(tt.in)
+		if (err != nil) != tt.wantErr || !tt.wantErr && !maps.Equal(got, tt.want) {
+			t.Errorf("ParseOffsets(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
 	}
 }

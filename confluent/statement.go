@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -62,6 +63,28 @@ func (c *Client) CreateStatement(ctx context.Context, r StatementRequest) (*Stat
 	}
 	c.log.Info("statement was created by an attempt whose answer was lost", zap.String("statement", r.Name))
 	return existing, nil
+}
+
+// ValidateStatement asks the server to parse and check r against its
+// catalog without running it (property sql.dry-run): nil when it would run,
+// a [*StatementFailedError] with the reason when it would fail. Nothing is
+// created, so r.Name may be one in use.
+func (c *Client) ValidateStatement(ctx context.Context, r StatementRequest) error {
+	r.Properties = maps.Clone(r.Properties)
+	if r.Properties == nil {
+		r.Properties = map[string]string{}
+	}
+	r.Properties[PropertyDryRun] = "true"
+	st, err := c.CreateStatement(ctx, r)
+	if err != nil {
+		return err
+	}
+	if phase := phaseOf(st); phase.Failed() {
+		return c.failure(ctx, r.Name, st)
+	} else if phase != PhaseCompleted {
+		return fmt.Errorf("validate statement %s: the dry run answered %s, not COMPLETED or FAILED", r.Name, phase)
+	}
+	return nil
 }
 
 // GetStatement returns the statement; [ErrStatementNotFound] when there is

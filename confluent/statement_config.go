@@ -10,10 +10,11 @@ import (
 // fields of a statement. The organization and environment are the
 // client's.
 type StatementRequest struct {
-	// Name is unique in the environment: lower-case letters, digits, '-'
-	// and '.', at most 100 characters.
+	// Name is unique in the environment: at most MaxNameLength lower-case
+	// letters, digits and '-', starting and ending with a letter or a digit,
+	// as Confluent's docs have it (the spec allows 100 characters and '.').
 	Name string
-	// SQL is spec.statement, at most 131072 characters.
+	// SQL is spec.statement, at most MaxSQLLength characters.
 	SQL string
 	// ComputePoolID is optional: without it the environment's default pool
 	// runs the statement.
@@ -21,7 +22,8 @@ type StatementRequest struct {
 	// Principal is the user or service account the statement runs as;
 	// optional, the caller's identity by default.
 	Principal string
-	// Properties, such as sql.current-catalog and sql.current-database.
+	// Properties, such as sql.current-catalog and sql.current-database,
+	// and the Property* names of this package.
 	Properties map[string]string
 	// Labels go to metadata.labels, the one metadata field sql.v1.Statement
 	// re-declares beside the read-only StatementObjectMeta; they are what
@@ -38,24 +40,60 @@ type ListOptions struct {
 	LabelSelector string
 }
 
-const maxSQLLength = 131072
+// Limits of a statement Confluent Cloud creates.
+const (
+	// MaxNameLength is the longest name of a new statement (Confluent's
+	// docs; the spec says 100).
+	MaxNameLength = 72
+	// MaxSQLLength is the most characters of spec.statement (the spec's
+	// maxLength).
+	MaxSQLLength = 131072
+)
 
-// statementName is the spec's name pattern, anchored.
-var statementName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+// Statement properties Confluent Cloud acts on.
+const (
+	// PropertyInitialOffsetFrom names a statement whose offsets a new one
+	// starts from once that one is STOPPED (carry-over; stateless
+	// statements only). The new one waits PENDING until then, and fails
+	// after six hours.
+	PropertyInitialOffsetFrom = "sql.tables.initial-offset-from"
+	// PropertyStartupMode is where a new statement starts reading its
+	// tables: earliest-offset (the default), latest-offset, timestamp or
+	// specific-offsets. A table's /*+ OPTIONS('scan.startup.mode'=...) */
+	// hint wins over it.
+	PropertyStartupMode = "sql.tables.scan.startup.mode"
+	// PropertyDryRun "true" makes the server parse and validate the
+	// statement and answer COMPLETED or FAILED, without running it.
+	PropertyDryRun = "sql.dry-run"
+)
 
+// specName is the spec's name pattern, which existing statements follow.
+var specName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+
+// newName is the docs' pattern for the name of a new statement.
+var newName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// validateStatementName checks the name of a statement that may exist: the
+// spec's rules, so that a statement made under them can still be managed.
 func validateStatementName(name string) error {
-	if len(name) > 100 || !statementName.MatchString(name) {
+	if len(name) > 100 || !specName.MatchString(name) {
 		return fmt.Errorf("%w: statement name %q: want at most 100 lower-case letters, digits, '-' and '.', starting and ending with a letter or digit", ErrInvalidRequest, name)
 	}
 	return nil
 }
 
 func (r StatementRequest) validate() error {
-	if err := validateStatementName(r.Name); err != nil {
-		return err
+	switch {
+	case len(r.Name) > MaxNameLength:
+		return fmt.Errorf("%w: %w: statement name %q has %d characters, the most is %d", ErrInvalidRequest, ErrNameTooLong, r.Name, len(r.Name), MaxNameLength)
+	case !newName.MatchString(r.Name):
+		return fmt.Errorf("%w: statement name %q: want lower-case letters, digits and '-', starting and ending with a letter or digit", ErrInvalidRequest, r.Name)
 	}
-	if n := utf8.RuneCountInString(r.SQL); n == 0 || n > maxSQLLength {
-		return fmt.Errorf("%w: statement %s: SQL must have 1 to %d characters, has %d", ErrInvalidRequest, r.Name, maxSQLLength, n)
+	switch n := utf8.RuneCountInString(r.SQL); {
+	case n == 0:
+		return fmt.Errorf("%w: statement %s: no SQL", ErrInvalidRequest, r.Name)
+	case n > MaxSQLLength:
+		return fmt.Errorf("%w: %w: statement %s has %d characters of SQL, the most is %d", ErrInvalidRequest, ErrSQLTooLong, r.Name, n, MaxSQLLength)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -138,6 +139,29 @@ func TestStatements(t *testing.T) {
 			name:    "create with no SQL sends nothing",
 			call:    createCall(StatementRequest{Name: "orders-v2"}),
 			wantErr: ErrInvalidRequest,
+		},
+		{
+			name:    "create with a name over 72 characters sends nothing",
+			call:    createCall(StatementRequest{Name: strings.Repeat("a", MaxNameLength+1), SQL: testSQL}),
+			wantErr: ErrNameTooLong,
+		},
+		{
+			name:    "create with a dot in the name sends nothing",
+			call:    createCall(StatementRequest{Name: "orders.v2", SQL: testSQL}),
+			wantErr: ErrInvalidRequest,
+		},
+		{
+			name:    "create with SQL over 131072 characters sends nothing",
+			call:    createCall(StatementRequest{Name: "orders-v2", SQL: strings.Repeat("x", MaxSQLLength+1)}),
+			wantErr: ErrSQLTooLong,
+		},
+		{
+			name:   "a statement of the spec's longer names with dots can be read",
+			script: []exchange{{method: "GET", path: stmtPath + "/" + strings.Repeat("a.", 40) + "b", status: 200, resp: pending}},
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.GetStatement(ctx, strings.Repeat("a.", 40)+"b")
+			},
+			want: pending,
 		},
 		{
 			name:   "get decodes the statement",

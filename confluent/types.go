@@ -89,11 +89,34 @@ type StatementStatus struct {
 	EndTime                *time.Time `json:"end_time,omitempty"`
 }
 
-// StatementTraits is sql.v1.StatementTraits.
+// StatementTraits is sql.v1.StatementTraits: what the server found the
+// statement to be once it parsed it. Confluent sends them in every phase but
+// FAILED. UpsertColumns are the indexes of the result's upsert key columns;
+// it is sent even when empty, as the server does, so set it when encoding.
 type StatementTraits struct {
-	SQLKind      string `json:"sql_kind,omitempty"`
-	IsBounded    *bool  `json:"is_bounded,omitempty"`
-	IsAppendOnly *bool  `json:"is_append_only,omitempty"`
+	SQLKind       string        `json:"sql_kind,omitempty"`
+	IsBounded     *bool         `json:"is_bounded,omitempty"`
+	IsAppendOnly  *bool         `json:"is_append_only,omitempty"`
+	UpsertColumns []int         `json:"upsert_columns"`
+	Schema        *ResultSchema `json:"schema,omitempty"`
+}
+
+// ResultSchema is sql.v1.ResultSchema: the columns of a statement's result.
+type ResultSchema struct {
+	Columns []ColumnDetails `json:"columns"`
+}
+
+// ColumnDetails is one column of a [ResultSchema].
+type ColumnDetails struct {
+	Name string   `json:"name"`
+	Type DataType `json:"type"`
+}
+
+// DataType is a column's type, in Flink's TableSchema JSON.
+type DataType struct {
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+	Length   int    `json:"length,omitempty"`
 }
 
 // ScalingStatus is sql.v1.ScalingStatus; ScalingState is OK,

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/confluent/emulator"
 )
 
 func TestEmulatorCommandServesTheAPI(t *testing.T) {
@@ -18,7 +21,7 @@ func TestEmulatorCommandServesTheAPI(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- a.serveEmulator(ctx, emulatorOptions{addr: "127.0.0.1:0", apiKey: "key", apiSecret: "secret", externalTables: []string{" raw_a ", ""}})
+		done <- a.serveEmulator(ctx, emulatorOptions{addr: "127.0.0.1:0", apiKey: "key", apiSecret: "secret", externalTables: []string{" raw_a ", ""}, maxStatements: 10, rateLimit: 100})
 		_ = w.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -73,5 +76,33 @@ func TestEmulatorCommandUsage(t *testing.T) {
 	r = shiftleft(t, nil, "emulator", "--addr", "256.0.0.1:1")
 	if r.code != exitError {
 		t.Errorf("bad address: exit %d: %s", r.code, r.stderr)
+	}
+	for _, bad := range [][]string{{"--max-statements", "0"}, {"--rate-limit", "-1"}, {"--process-interval", "-1s"}, {"--save-interval", "-1s"}} {
+		if r := shiftleft(t, nil, append([]string{"emulator", "--addr", "127.0.0.1:0"}, bad...)...); r.code != exitUsage {
+			t.Errorf("%v: exit %d: %s", bad, r.code, r.stderr)
+		}
+	}
+}
+
+// TestEmulatorHelp: the help lists every route the emulator serves, every
+// flag and every limit.
+func TestEmulatorHelp(t *testing.T) {
+	r := shiftleft(t, nil, "emulator", "--help")
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var want []string
+	for _, route := range emulator.Routes() {
+		want = append(want, fmt.Sprintf("%-6s %s\n", route.Method, route.Path))
+	}
+	want = append(want, "--addr", "--latency", "--api-key", "--api-secret", "--external-tables", "--state-file", "--save-interval",
+		"--process-interval", "--max-statements", "--rate-limit",
+		fmt.Sprint(emulator.MaxNameLength), fmt.Sprint(emulator.MaxStatementLength), fmt.Sprint(emulator.MaxRequestBytes),
+		fmt.Sprintf("%d per environment", emulator.MaxPoolsPerEnvironment), fmt.Sprintf("%d per pool", emulator.MaxPoolCFU),
+		"30 days", emulator.CarryOverTimeout.String(), "default 10000")
+	for _, w := range want {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("the help lacks %q", w)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -32,6 +33,10 @@ type Faults struct {
 	// FAILED, with the given detail: at once if they are pending or
 	// running, else when they would start.
 	FailStatements map[string]string `json:"fail_statements,omitempty"`
+	// DegradeStatements makes the statements of these names DEGRADED, with
+	// the given detail, while they run (they still move records); a
+	// statement left out of the next faults runs normally again.
+	DegradeStatements map[string]string `json:"degrade_statements,omitempty"`
 }
 
 // maxSlowMS bounds SlowMS: a minute is slower than any client waits.
@@ -51,6 +56,11 @@ func (f Faults) validate() error {
 	for name := range f.FailStatements {
 		if name == "" {
 			return invalid("/fail_statements", "a statement name is empty")
+		}
+	}
+	for name := range f.DegradeStatements {
+		if name == "" {
+			return invalid("/degrade_statements", "a statement name is empty")
 		}
 	}
 	return nil
@@ -84,12 +94,21 @@ func (e *Emulator) SetFaults(f Faults) error {
 
 func (e *Emulator) setFaults(f Faults, now time.Time) {
 	f.FailStatements = maps.Clone(f.FailStatements)
+	f.DegradeStatements = maps.Clone(f.DegradeStatements)
 	e.faults = f
 	for _, env := range e.m.Environments {
 		for name, detail := range f.FailStatements {
-			if st := env.Statements[name]; st != nil &&
-				(st.Phase == confluent.PhasePending || st.Phase == confluent.PhaseRunning) {
+			if st := env.Statements[name]; st != nil && (st.Phase == confluent.PhasePending || st.Phase.Running()) {
 				e.failing(st, detail, now)
+			}
+		}
+		for _, st := range env.Statements {
+			detail, degrade := f.DegradeStatements[st.Name]
+			switch {
+			case degrade && st.Phase.Running() && (st.Phase != confluent.PhaseDegraded || st.Detail != detail):
+				e.setPhase(st, confluent.PhaseDegraded, detail, now)
+			case !degrade && st.Phase == confluent.PhaseDegraded:
+				e.setPhase(st, confluent.PhaseRunning, "Statement is running successfully", now)
 			}
 		}
 	}
@@ -131,8 +150,9 @@ func (e *Emulator) addTables(env string, tables []string) {
 	}
 }
 
-// Reset forgets every environment, statement, pool, fault and count, as if
-// the emulator had just been built without a state file.
+// Reset forgets every environment, statement, topic, pool, fault and count,
+// and the clock's advance, as if the emulator had just been built without a
+// state file.
 func (e *Emulator) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -146,6 +166,7 @@ func (e *Emulator) resetLocked() {
 	e.faults = Faults{}
 	e.rng = rand.New(rand.NewPCG(e.opt.seed, e.opt.seed))
 	e.counters = Counters{Creates: map[string]int{}, Requests: map[string]int{}}
+	e.buckets = map[string]*bucket{}
 	e.dirty = true
 }
 
@@ -226,4 +247,176 @@ func (e *Emulator) setFaultsRoute(c *call) (response, error) {
 	}
 	e.setFaults(in, c.now)
 	return response{status: http.StatusOK, body: e.faults}, nil
+}
+
+// AppendRecords appends n new records to table of environment env, an
+// external topic: a table that exists and no statement writes. It returns the
+// topic's counts; an error wraps ErrRefused when the table does not exist or
+// a statement writes it, ErrInvalidOption when n is out of range.
+func (e *Emulator) AppendRecords(env, table string, n int64) (TopicStats, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.advance(now)
+	stats, err := e.appendRecords(env, table, n, now)
+	e.save()
+	return stats, adminError(err)
+}
+
+// Topic returns the counts of the records of table in environment env.
+func (e *Emulator) Topic(env, table string) TopicStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.now())
+	return e.m.stats(env, table)
+}
+
+// Tick lets every running statement of environment env ("" for all) read
+// its inputs to their end, and returns how many records they read.
+func (e *Emulator) Tick(env string) uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.advance(now)
+	moved := e.tick(env, now)
+	e.save()
+	return moved
+}
+
+// AdvanceClock moves the emulator's clock forward by d and makes every
+// change due by then (phases, carry-over timeouts, retention); it returns
+// the new time. A negative d is an error wrapping ErrInvalidOption.
+func (e *Emulator) AdvanceClock(d time.Duration) (time.Time, error) {
+	if d < 0 {
+		return time.Time{}, fmt.Errorf("%w: the clock moves forward only, not by %s", ErrInvalidOption, d)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.now())
+	now := e.advanceClock(d)
+	e.save()
+	return now, nil
+}
+
+func (e *Emulator) advanceClock(d time.Duration) time.Time {
+	e.m.ClockOffset += d
+	e.dirty = true
+	now := e.now()
+	e.advance(now)
+	e.wakeLoop()
+	return now
+}
+
+// StatementData returns what statement name of environment env has read; an
+// error wraps ErrRefused when there is no such statement.
+func (e *Emulator) StatementData(env, name string) (StatementData, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.now())
+	d, err := e.statementData(env, name)
+	return d, adminError(err)
+}
+
+// adminError is err of an admin call for Go callers: a bad value wraps
+// ErrInvalidOption, a refusal of the state ErrRefused.
+func adminError(err error) error {
+	var ae *apiError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae) && (ae.status == http.StatusNotFound || ae.status == http.StatusConflict):
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidOption, err)
+}
+
+// recordsRequest is the body of POST /_emulator/topics/{table}/records.
+type recordsRequest struct {
+	EnvironmentID string `json:"environment_id"`
+	Count         int64  `json:"count"`
+}
+
+func (e *Emulator) recordsRoute(c *call) (response, error) {
+	var in recordsRequest
+	if err := decode(c.body, &in); err != nil {
+		return response{}, err
+	}
+	stats, err := e.appendRecords(in.EnvironmentID, c.path("table"), in.Count, c.now)
+	if err != nil {
+		return response{}, err
+	}
+	return response{status: http.StatusOK, body: stats}, nil
+}
+
+// envParam reads the environment_id query parameter the data routes need.
+func envParam(c *call) (string, error) {
+	env := c.r.URL.Query().Get("environment_id")
+	if env == "" {
+		return "", badParam("environment_id", "the environment_id query parameter is required")
+	}
+	return env, nil
+}
+
+func (e *Emulator) topicRoute(c *call) (response, error) {
+	env, err := envParam(c)
+	if err != nil {
+		return response{}, err
+	}
+	return response{status: http.StatusOK, body: e.m.stats(env, c.path("table"))}, nil
+}
+
+// tickRequest is the body of POST /_emulator/tick: {} for every environment.
+type tickRequest struct {
+	EnvironmentID string `json:"environment_id"`
+}
+
+// tickResult is its answer.
+type tickResult struct {
+	Moved uint64 `json:"moved"`
+}
+
+func (e *Emulator) tickRoute(c *call) (response, error) {
+	var in tickRequest
+	if err := decode(c.body, &in); err != nil {
+		return response{}, err
+	}
+	return response{status: http.StatusOK, body: tickResult{Moved: e.tick(in.EnvironmentID, c.now)}}, nil
+}
+
+// clockRequest is the body of POST /_emulator/clock.
+type clockRequest struct {
+	Advance string `json:"advance"`
+}
+
+// clockResult is the answer of the clock routes.
+type clockResult struct {
+	Now time.Time `json:"now"`
+}
+
+func (e *Emulator) clockRoute(c *call) (response, error) {
+	var in clockRequest
+	if err := decode(c.body, &in); err != nil {
+		return response{}, err
+	}
+	d, err := time.ParseDuration(in.Advance)
+	if err != nil || d < 0 {
+		return response{}, invalid("/advance", "advance must be a duration such as \"720h\" or \"90m\", not negative: %q", in.Advance)
+	}
+	return response{status: http.StatusOK, body: clockResult{Now: e.advanceClock(d)}}, nil
+}
+
+func (e *Emulator) getClockRoute(c *call) (response, error) {
+	return response{status: http.StatusOK, body: clockResult{Now: c.now}}, nil
+}
+
+func (e *Emulator) statementDataRoute(c *call) (response, error) {
+	env, err := envParam(c)
+	if err != nil {
+		return response{}, err
+	}
+	d, err := e.statementData(env, c.path("name"))
+	if err != nil {
+		return response{}, err
+	}
+	return response{status: http.StatusOK, body: d}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -34,9 +35,11 @@ func TestBadInput(t *testing.T) {
 		{"upper-case name", "POST", stmts, createBody("Orders", "SELECT 1"), nil, 422, codeInvalidConfig, "/name"},
 		{"underscore in name", "POST", stmts, createBody("orders_v2", "SELECT 1"), nil, 422, codeInvalidConfig, "/name"},
 		{"name ends with a dash", "POST", stmts, createBody("orders-", "SELECT 1"), nil, 422, codeInvalidConfig, "/name"},
-		{"name over 100", "POST", stmts, createBody(strings.Repeat("a", 101), "SELECT 1"), nil, 422, codeInvalidConfig, "/name"},
+		{"name over 72", "POST", stmts, createBody(strings.Repeat("a", 73), "SELECT 1"), nil, 422, codeNameTooLong, "/name"},
+		{"dot in name", "POST", stmts, createBody("orders.v2", "SELECT 1"), nil, 422, codeInvalidConfig, "/name"},
 		{"missing statement", "POST", stmts, createBody("x", ""), nil, 422, codeInvalidConfig, "/spec/statement"},
-		{"statement over 131072", "POST", stmts, createBody("x", long(131073)), nil, 422, codeInvalidConfig, "/spec/statement"},
+		{"statement over 131072", "POST", stmts, createBody("x", long(131073)), nil, 422, codeStatementTooLong, "/spec/statement"},
+		{"created stopped", "POST", stmts, `{"name":"x","spec":{"statement":"SELECT 1","stopped":true}}`, nil, 422, codeInvalidConfig, "/spec/stopped"},
 		{"other environment in body", "POST", stmts, `{"name":"x","environment_id":"env-b","spec":{"statement":"SELECT 1"}}`, nil, 422, codeInvalidConfig, "/environment_id"},
 		{"duplicate", "POST", stmts, createBody("exists", "SELECT 1"), nil, 409, codeAlreadyExists, "/name"},
 		{"unknown route", "GET", "/sql/v2/whatever", nil, nil, 404, "", ""},
@@ -49,7 +52,7 @@ func TestBadInput(t *testing.T) {
 		{"bearer token", "GET", stmts, nil, []string{"Authorization", "Bearer abc"}, 401, codeUnauthenticated, ""},
 		{"page_size over 100", "GET", stmts + "?page_size=101", nil, nil, 400, codeInvalidFilter, ""},
 		{"patch as text", "PATCH", stmts + "/exists", `[]`, []string{"Content-Type", "text/plain"}, 415, codeMediaType, ""},
-		{"body too large", "POST", stmts, strings.Repeat(" ", maxBody+1), nil, 413, codeTooLarge, ""},
+		{"body too large", "POST", stmts, strings.Repeat(" ", MaxRequestBytes+1), nil, 413, codeTooLarge, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,9 +89,9 @@ func TestBadInput(t *testing.T) {
 
 func TestLimitsAreInclusive(t *testing.T) {
 	h := start(t)
-	name := strings.Repeat("a", 100)
-	h.create(name, "SELECT '"+strings.Repeat("é", maxStatementLength-9)+"'")
-	h.create("a.b-c.d0", "SELECT 1")
+	name := strings.Repeat("a", MaxNameLength)
+	h.create(name, "SELECT '"+strings.Repeat("é", MaxStatementLength-9)+"'")
+	h.create("a-b-c-d0", "SELECT 1")
 }
 
 func TestCredentials(t *testing.T) {
@@ -262,6 +265,10 @@ func TestOptions(t *testing.T) {
 		{"empty state file", StateFile("")},
 		{"nil logger", Logger(nil)},
 		{"nil clock", Clock(nil)},
+		{"no statements", MaxStatements(0)},
+		{"negative rate limit", RateLimit(-1)},
+		{"negative process interval", ProcessInterval(-time.Second)},
+		{"negative save interval", SaveInterval(-time.Second)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -270,7 +277,7 @@ func TestOptions(t *testing.T) {
 			}
 		})
 	}
-	emu, err := New(Seed(3), Latency(0))
+	emu, err := New(Seed(3), Latency(0), MaxStatements(1), RateLimit(0), ProcessInterval(0), SaveInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,11 +33,14 @@ type Emulator struct {
 	faults   Faults
 	rng      *rand.Rand
 	counters Counters
+	buckets  map[string]*bucket // of the rate limit, by organization
+	closed   bool               // Close was called: the state file is written at once
 
 	requests atomic.Uint64 // numbers X-Request-Id
 	wake     chan struct{} // tells the background loop the next event may have moved
+	saveKick chan struct{} // tells the saver the model changed
 	done     chan struct{}
-	loopDone chan struct{}
+	bg       sync.WaitGroup // the background goroutines
 	closing  sync.Once
 }
 
@@ -50,7 +53,7 @@ func New(opts ...Option) (*Emulator, error) {
 			return nil, err
 		}
 	}
-	e := &Emulator{opt: o, mux: http.NewServeMux(), done: make(chan struct{}), loopDone: make(chan struct{})}
+	e := &Emulator{opt: o, mux: http.NewServeMux(), done: make(chan struct{})}
 	e.resetLocked()
 	if o.stateFile != "" {
 		if err := e.load(); err != nil {
@@ -61,40 +64,80 @@ func New(opts ...Option) (*Emulator, error) {
 	e.routes()
 	if o.clock == nil {
 		e.wake = make(chan struct{}, 1)
-		go e.loop()
-	} else {
-		close(e.loopDone)
+		e.background(true, e.loop)
+	}
+	e.background(o.processInterval > 0, e.processLoop)
+	if o.stateFile != "" && o.saveInterval > 0 {
+		e.saveKick = make(chan struct{}, 1)
+		e.background(true, e.saver)
 	}
 	return e, nil
 }
 
-// Close stops the background timer. The emulator still answers requests
-// afterwards, advancing lazily.
-func (e *Emulator) Close() error {
-	e.closing.Do(func() { close(e.done) })
-	<-e.loopDone
-	return nil
+func (e *Emulator) background(on bool, run func()) {
+	if !on {
+		return
+	}
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		run()
+	}()
 }
 
+// Close stops the background goroutines and writes the state file if it has
+// changes not written yet. The emulator still answers requests afterwards,
+// advancing lazily and writing the state file on each change.
+func (e *Emulator) Close() error {
+	e.closing.Do(func() { close(e.done) })
+	e.bg.Wait()
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	return e.flush()
+}
+
+// now is the emulator's clock: the real one or Clock's, moved on by POST
+// /_emulator/clock.
 func (e *Emulator) now() time.Time {
+	base := time.Now()
 	if e.opt.clock != nil {
-		return e.opt.clock().UTC()
+		base = e.opt.clock()
 	}
-	return time.Now().UTC()
+	return base.UTC().Add(e.m.ClockOffset)
+}
+
+// processLoop moves records every ProcessInterval.
+func (e *Emulator) processLoop() {
+	t := time.NewTicker(e.opt.processInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-t.C:
+			e.mu.Lock()
+			now := e.now()
+			e.advance(now)
+			e.tick("", now)
+			e.save()
+			e.mu.Unlock()
+		}
+	}
 }
 
 // loop makes phase changes when they are due, with the real clock only, so
 // a client that just waits sees them and the state file follows.
 func (e *Emulator) loop() {
-	defer close(e.loopDone)
 	t := time.NewTimer(time.Hour)
 	t.Stop()
 	for {
 		e.mu.Lock()
 		next, ok := e.nextEvent()
+		wait := next.Sub(e.now())
 		e.mu.Unlock()
 		if ok {
-			t.Reset(max(0, next.Sub(e.now())))
+			t.Reset(max(0, wait))
 		}
 		select {
 		case <-e.done:
@@ -118,10 +161,7 @@ func (e *Emulator) wakeLoop() {
 	}
 }
 
-const (
-	requestIDHeader = "X-Request-Id"
-	maxBody         = 8 << 20 // a statement is at most 128 KiB, with up to 8192 properties
-)
+const requestIDHeader = "X-Request-Id"
 
 // ServeHTTP answers one request. Every answer has an X-Request-Id and a JSON
 // body type; a panic becomes a logged 500 Failure.
@@ -165,43 +205,85 @@ type call struct {
 
 func (c *call) path(name string) string { return c.r.PathValue(name) }
 
-// route is one API route: a method and a path template of http.ServeMux.
+// Route documents a route of the emulator, for help texts.
+type Route struct {
+	Method, Path string
+	// Doc says what it does, and its body when it takes one.
+	Doc string
+	// Admin routes, under /_emulator/, need no credentials and are never
+	// faulted.
+	Admin bool
+}
+
+// route is a Route and its handler, a method expression.
 type route struct {
-	method, path string
-	fn           handler
+	Route
+	fn func(*Emulator, *call) (response, error)
+}
+
+const (
+	statementsPath = "/sql/v1/organizations/{org}/environments/{env}/statements"
+	statementPath  = statementsPath + "/{name}"
+	poolsPath      = "/fcpm/v2/compute-pools"
+	poolPath       = poolsPath + "/{id}"
+)
+
+// allRoutes is every route the emulator serves.
+var allRoutes = []route{
+	{Route{"GET", statementsPath, "list statements (page_size, page_token, spec.compute_pool_id, label_selector)", false}, (*Emulator).listStatements},
+	{Route{"POST", statementsPath, "create a statement (sql.dry-run: \"true\" checks it and keeps nothing)", false}, (*Emulator).createStatement},
+	{Route{"GET", statementPath, "read a statement", false}, (*Emulator).getStatement},
+	{Route{"PUT", statementPath, "stop or resume it (spec.stopped, metadata.resource_version)", false}, (*Emulator).putStatement},
+	{Route{"PATCH", statementPath, "the same as a JSON Patch", false}, (*Emulator).patchStatement},
+	{Route{"DELETE", statementPath, "delete a statement", false}, (*Emulator).deleteStatementRoute},
+	{Route{"GET", statementPath + "/exceptions", "its ten newest exceptions", false}, (*Emulator).statementExceptions},
+	{Route{"GET", statementPath + "/results", "its results (always empty)", false}, (*Emulator).statementResults},
+	{Route{"GET", poolsPath, "list compute pools (environment)", false}, (*Emulator).listPools},
+	{Route{"POST", poolsPath, "create a compute pool", false}, (*Emulator).createPool},
+	{Route{"GET", poolPath, "read a compute pool (environment)", false}, (*Emulator).getPool},
+	{Route{"PATCH", poolPath, "change display_name, max_cfu (up only), default_pool", false}, (*Emulator).patchPool},
+	{Route{"DELETE", poolPath, "delete a compute pool; its statements fail", false}, (*Emulator).deletePoolRoute},
+	{Route{"GET", "/fcpm/v2/regions", "regions, http_endpoint pointing at the emulator", false}, (*Emulator).listRegions},
+
+	{Route{"GET", "/_emulator/state", "tables, statements and pools per environment", true}, (*Emulator).stateRoute},
+	{Route{"GET", "/_emulator/counters", `{"creates": {"<statement>": n}, "requests": {"<METHOD route>": n}}`, true}, (*Emulator).countersRoute},
+	{Route{"POST", "/_emulator/reset", "forget everything", true}, (*Emulator).resetRoute},
+	{Route{"POST", "/_emulator/tables", `{"environment_id": "env-x", "tables": ["a"]} declares topics (no id: every environment)`, true}, (*Emulator).tablesRoute},
+	{Route{"GET", "/_emulator/faults", "the injected faults", true}, (*Emulator).getFaultsRoute},
+	{Route{"POST", "/_emulator/faults", `{"error_rate": 0.2, "retry_after_seconds": 1, "slow_ms": 50, "lost_response_rate": 0.1, ` +
+		`"fail_statements": {"name": "detail"}, "degrade_statements": {"name": "detail"}}`, true}, (*Emulator).setFaultsRoute},
+	{Route{"POST", "/_emulator/topics/{table}/records", `{"environment_id": "env-x", "count": n} appends n records to a table no statement writes`, true},
+		(*Emulator).recordsRoute},
+	{Route{"GET", "/_emulator/topics/{table}", `?environment_id=env-x: {"exists", "records", "distinct_origins", "duplicates", "missing", "deleted"}`, true},
+		(*Emulator).topicRoute},
+	{Route{"POST", "/_emulator/tick", `{} (or {"environment_id": "env-x"}): running statements read their inputs to the end; {"moved": n}`, true},
+		(*Emulator).tickRoute},
+	{Route{"GET", "/_emulator/clock", `the emulator's time: {"now": "..."}`, true}, (*Emulator).getClockRoute},
+	{Route{"POST", "/_emulator/clock", `{"advance": "720h"} moves the emulator's time forward`, true}, (*Emulator).clockRoute},
+	{Route{"GET", "/_emulator/statements/{name}", `?environment_id=env-x: {"phase", "positions", "stateful", "state_origins", "waiting_for"}`, true},
+		(*Emulator).statementDataRoute},
+}
+
+// Routes lists every route the emulator serves, API routes first.
+func Routes() []Route {
+	out := make([]Route, len(allRoutes))
+	for i, r := range allRoutes {
+		out[i] = r.Route
+	}
+	return out
 }
 
 func (e *Emulator) routes() {
-	const (
-		statements = "/sql/v1/organizations/{org}/environments/{env}/statements"
-		statement  = statements + "/{name}"
-		pools      = "/fcpm/v2/compute-pools"
-		onePool    = pools + "/{id}"
-	)
-	e.register(e.api, []route{
-		{"GET", statements, e.listStatements},
-		{"POST", statements, e.createStatement},
-		{"GET", statement, e.getStatement},
-		{"PUT", statement, e.putStatement},
-		{"PATCH", statement, e.patchStatement},
-		{"DELETE", statement, e.deleteStatementRoute},
-		{"GET", statement + "/exceptions", e.statementExceptions},
-		{"GET", statement + "/results", e.statementResults},
-		{"GET", pools, e.listPools},
-		{"POST", pools, e.createPool},
-		{"GET", onePool, e.getPool},
-		{"PATCH", onePool, e.patchPool},
-		{"DELETE", onePool, e.deletePoolRoute},
-		{"GET", "/fcpm/v2/regions", e.listRegions},
-	})
-	e.register(e.admin, []route{
-		{"GET", "/_emulator/state", e.stateRoute},
-		{"GET", "/_emulator/counters", e.countersRoute},
-		{"POST", "/_emulator/reset", e.resetRoute},
-		{"POST", "/_emulator/tables", e.tablesRoute},
-		{"GET", "/_emulator/faults", e.getFaultsRoute},
-		{"POST", "/_emulator/faults", e.setFaultsRoute},
-	})
+	var api, admin []route
+	for _, r := range allRoutes {
+		if r.Admin {
+			admin = append(admin, r)
+		} else {
+			api = append(api, r)
+		}
+	}
+	e.register(e.api, api)
+	e.register(e.admin, admin)
 	e.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, w.Header().Get(requestIDHeader), notFound("no route for %s %s", r.Method, r.URL.Path))
 	})
@@ -214,11 +296,12 @@ func (e *Emulator) register(wrap func(handler) http.HandlerFunc, routes []route)
 	allowed := map[string][]string{}
 	var paths []string
 	for _, rt := range routes {
-		e.mux.HandleFunc(rt.method+" "+rt.path, wrap(rt.fn))
-		if allowed[rt.path] == nil {
-			paths = append(paths, rt.path)
+		fn := rt.fn
+		e.mux.HandleFunc(rt.Method+" "+rt.Path, wrap(func(c *call) (response, error) { return fn(e, c) }))
+		if allowed[rt.Path] == nil {
+			paths = append(paths, rt.Path)
 		}
-		allowed[rt.path] = append(allowed[rt.path], rt.method)
+		allowed[rt.Path] = append(allowed[rt.Path], rt.Method)
 	}
 	for _, p := range paths {
 		allow := strings.Join(allowed[p], ", ")
@@ -255,6 +338,19 @@ func (e *Emulator) api(fn handler) http.HandlerFunc {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Confluent Cloud", error="invalid_key", error_description="The API Key is invalid"`)
 			writeError(w, id, err)
 			return
+		}
+		if e.opt.rateLimit > 0 {
+			key := "organization " + r.PathValue("org")
+			if r.PathValue("org") == "" {
+				key = "compute pools"
+			}
+			e.mu.Lock()
+			ok := e.limit(w.Header(), key, e.now())
+			e.mu.Unlock()
+			if !ok {
+				write(w, http.StatusTooManyRequests, nil, nil) // no body, as the specs declare
+				return
+			}
 		}
 		if throttle != 0 {
 			w.Header().Set("Retry-After", fmt.Sprint(retryAfter))
@@ -303,12 +399,12 @@ func (e *Emulator) admin(fn handler) http.HandlerFunc {
 // readBody reads the request body before the model is locked, so a slow
 // client holds up no one.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBytes))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
 		return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: codeTooLarge,
-			detail: fmt.Sprintf("the request body is over %d bytes", maxBody)}
+			detail: fmt.Sprintf("The request exceeds %d bytes.", MaxRequestBytes)}
 	case err != nil:
 		return nil, badRequest("reading the request body: %v", err)
 	}

@@ -3,6 +3,7 @@ package emulator
 import (
 	"container/heap"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -53,8 +54,10 @@ func (ev event) live() bool {
 }
 
 // schedule plans st's next phase change one latency after at.
-func (e *Emulator) schedule(st *statement, at time.Time) {
-	due := at.Add(e.opt.latency)
+func (e *Emulator) schedule(st *statement, at time.Time) { e.scheduleAt(st, at.Add(e.opt.latency)) }
+
+// scheduleAt plans st's next change at due.
+func (e *Emulator) scheduleAt(st *statement, due time.Time) {
 	e.gen++
 	st.Due, st.timer = &due, e.gen
 	heap.Push(&e.events, event{at: due, gen: e.gen, st: st})
@@ -100,56 +103,58 @@ func (e *Emulator) advance(now time.Time) {
 		st.Due, st.timer = nil, 0
 		switch st.Phase {
 		case confluent.PhasePending:
-			e.evaluate(st, at)
+			e.evaluate(st, at) // its latency is over, or its carry-over wait
 		case confluent.PhaseStopping:
 			e.stopped(st, at)
 		case confluent.PhaseDeleting:
-			e.m.Environments[st.Env].remove(st)
-			e.opt.log.Debug("statement deleted", zap.String("environment", st.Env), zap.String("statement", st.Name))
+			e.remove(st, at)
 		case confluent.PhaseFailing:
 			e.setPhase(st, confluent.PhaseFailed, st.Detail, at)
+		case confluent.PhaseCompleted, confluent.PhaseFailed, confluent.PhaseStopped:
+			e.remove(st, at) // its retention is over
 		}
 	}
 }
 
 // setPhase changes st's phase and detail, cancels its planned change, and
 // keeps its pool's CFU count and queue right. It is the only place a phase
-// changes.
+// changes. A terminal phase starts the statement's retention.
 func (e *Emulator) setPhase(st *statement, phase confluent.Phase, detail string, at time.Time) {
 	old := st.Phase
 	p := e.m.Pools[st.PoolID]
-	if old == confluent.PhaseRunning {
-		if st.RunningSince != nil {
-			st.RanFor += at.Sub(*st.RunningSince)
-		}
-		st.RunningSince = nil
-		if p != nil {
-			p.used--
+	if old.Running() && !phase.Running() && p != nil {
+		p.used--
+	}
+	if phase != confluent.PhasePending {
+		st.CarryWait = false
+		if st.Waiting {
+			st.Waiting = false
+			if p != nil {
+				p.dequeue(st)
+			}
 		}
 	}
-	if st.Waiting && phase != confluent.PhasePending {
-		st.Waiting = false
-		if p != nil {
-			p.dequeue(st)
-		}
+	if phase == confluent.PhaseDeleting && old != phase {
+		e.m.Environments[st.Env].deleting++
 	}
 	st.Phase, st.Detail, st.ScalingState = phase, detail, ""
 	st.Due, st.timer = nil, 0
-	switch phase {
-	case confluent.PhaseRunning:
-		st.RunningSince, st.ScalingState = &at, "OK"
-		if p != nil {
+	if phase.Running() {
+		st.ScalingState = "OK"
+		if !old.Running() && p != nil {
 			p.used++
 		}
-	case confluent.PhaseCompleted, confluent.PhaseFailed, confluent.PhaseStopped:
+	}
+	if phase.Terminal() {
 		st.EndTime = &at
+		e.scheduleAt(st, at.Add(Retention))
 	}
 	e.touch(st, at)
 	if old != phase {
 		e.opt.log.Debug("statement phase", zap.String("environment", st.Env), zap.String("statement", st.Name),
 			zap.String("from", string(old)), zap.String("to", string(phase)), zap.String("detail", detail))
 	}
-	if old == confluent.PhaseRunning && p != nil {
+	if old.Running() && !phase.Running() && p != nil {
 		e.startWaiting(p, at)
 	}
 }
@@ -162,42 +167,30 @@ func (e *Emulator) touch(st *statement, at time.Time) {
 	e.dirty = true
 }
 
-// evaluate runs a statement whose PENDING phase is over: it applies its
-// catalog change the first time, checks its tables, then completes, runs or
-// waits for its pool.
+// evaluate runs a statement whose PENDING phase is over: it checks the
+// catalog, applies its catalog change the first time, then completes, or
+// waits for the statement it carries offsets over from, or runs, or waits
+// for its pool.
 func (e *Emulator) evaluate(st *statement, at time.Time) {
 	if detail, ok := e.faults.FailStatements[st.Name]; ok {
 		e.failing(st, detail, at)
 		return
 	}
-	if st.Stopped {
-		e.setPhase(st, confluent.PhaseStopped, "", at)
-		return
-	}
-	p := st.Plan
-	if p.Failure != "" {
-		e.fail(st, p.Exception, p.Failure, at)
-		return
-	}
 	env := e.m.Environments[st.Env]
 	first := !st.Started
 	st.Started = true
-	for _, n := range slices.Concat(p.Reads, p.Writes) {
-		if !env.Tables[n.Table()] {
-			e.fail(st, exValidation, missingTable(n), at)
-			return
-		}
-	}
-	if first {
-		if done := e.applyDDL(env, st, at); done {
-			return
-		}
-	} else if p.Job && p.Creates != nil && !env.Tables[p.Creates.Table()] {
-		e.fail(st, exValidation, missingTable(p.Creates), at)
+	if class, detail := e.check(env, st, first); detail != "" {
+		e.fail(st, class, detail, at)
 		return
 	}
-	if !p.Job {
+	if first && e.applyDDL(env, st, at) {
+		return
+	}
+	if !st.Plan.Job {
 		e.setPhase(st, confluent.PhaseCompleted, "", at)
+		return
+	}
+	if from := st.Properties[propInitialOffsetFrom]; from != "" && !st.Carried && !e.carryOver(env, st, from, at) {
 		return
 	}
 	pool := e.m.Pools[st.PoolID]
@@ -205,10 +198,123 @@ func (e *Emulator) evaluate(st *statement, at time.Time) {
 	case pool == nil:
 		e.fail(st, exRuntime, fmt.Sprintf("compute pool %s does not exist", st.PoolID), at)
 	case pool.fits():
-		e.setPhase(st, confluent.PhaseRunning, "Statement is running successfully", at)
+		e.start(st, at)
 	default:
 		e.wait(st, pool, at)
 	}
+}
+
+// check is why the catalog refuses st, by the class of its exception; ""
+// when it accepts it. first is its first evaluation, when its catalog change
+// is still to be made; later ones only check that its tables exist.
+func (e *Emulator) check(env *environment, st *statement, first bool) (class, detail string) {
+	p := st.Plan
+	if p.Failure != "" {
+		return p.Exception, p.Failure
+	}
+	for _, n := range slices.Concat(p.Reads, p.Writes) {
+		if !env.Tables[n.Table()] {
+			return exValidation, missingTable(n)
+		}
+	}
+	switch {
+	case !first:
+		if p.Job && p.Creates != nil && !env.Tables[p.Creates.Table()] {
+			return exValidation, missingTable(p.Creates)
+		}
+	case p.Creates != nil && env.Tables[p.Creates.Table()] && !p.IfNotExists:
+		return exValidation, tableExists(p.Creates, env.ID)
+	case p.Drops != nil && !env.Tables[p.Drops.Table()] && !p.IfExists:
+		return exValidation, dropMissing(p.Drops)
+	case p.Alters != nil && !env.Tables[p.Alters.Table()] && !p.IfExists:
+		return exValidation, missingTable(p.Alters)
+	}
+	if p.Job {
+		for _, t := range p.inputs() {
+			if _, err := startOf(st, t, e.tableOptions(env, t)); err != nil {
+				return exValidation, err.Error()
+			}
+		}
+	}
+	return "", ""
+}
+
+// tableOptions are the WITH options of a table, nil for a table no CREATE
+// TABLE made (an external one).
+func (e *Emulator) tableOptions(env *environment, table string) map[string]string {
+	if t := env.Topics[table]; t != nil {
+		return t.Options
+	}
+	return nil
+}
+
+// start runs st: it reads each input it has no position in yet from where
+// its start mode says, RUNNING, or DEGRADED when a fault says so.
+func (e *Emulator) start(st *statement, at time.Time) {
+	env := e.m.Environments[st.Env]
+	for _, table := range st.Plan.inputs() {
+		if _, ok := st.Positions[table]; ok {
+			continue
+		}
+		if st.Positions == nil {
+			st.Positions = map[string]uint64{}
+		}
+		from, _ := startOf(st, table, e.tableOptions(env, table)) // check vetted it
+		st.Positions[table] = from.offset(e.m.topic(env, table))
+	}
+	if detail, ok := e.faults.DegradeStatements[st.Name]; ok {
+		e.setPhase(st, confluent.PhaseDegraded, detail, at)
+		return
+	}
+	e.setPhase(st, confluent.PhaseRunning, "Statement is running successfully", at)
+}
+
+// carryOver takes the offsets of the statement from, once it is STOPPED,
+// for the inputs st has no explicit start hint for. It reports whether st
+// may run now; else st failed, or waits PENDING for from to stop, at most
+// CarryOverTimeout after it was created.
+func (e *Emulator) carryOver(env *environment, st *statement, from string, at time.Time) bool {
+	old := env.Statements[from]
+	deadline := st.CreatedAt.Add(CarryOverTimeout)
+	switch {
+	case len(st.Plan.Stateful) > 0:
+		e.fail(st, exValidation, carryStateful(st.Plan.Stateful), at)
+	case old == nil || old.Phase == confluent.PhaseDeleting:
+		e.fail(st, exValidation, carryMissing(from), at)
+	case old.Phase == confluent.PhaseStopped:
+		for table, off := range old.Positions {
+			if !slices.Contains(st.Plan.inputs(), table) || explicitStart(st, table) {
+				continue
+			}
+			if st.Positions == nil {
+				st.Positions = map[string]uint64{}
+			}
+			st.Positions[table] = off
+		}
+		st.Carried = true
+		return true
+	case !at.Before(deadline):
+		e.fail(st, exRuntime, fmt.Sprintf("Statement '%s' did not stop within %s of this statement's creation, so its offsets (%s) cannot be carried over.",
+			from, CarryOverTimeout, propInitialOffsetFrom), at)
+	default:
+		e.setPhase(st, confluent.PhasePending, fmt.Sprintf("Waiting for statement '%s' to stop, to start from its offsets (%s).",
+			from, propInitialOffsetFrom), at)
+		st.CarryWait = true
+		e.scheduleAt(st, deadline)
+	}
+	return false
+}
+
+// carryWaiters are the statements of env waiting for the statement name to
+// stop.
+func carryWaiters(env *environment, name string) []*statement {
+	var out []*statement
+	for _, n := range env.names {
+		if st := env.Statements[n]; st.CarryWait && st.Properties[propInitialOffsetFrom] == name {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // wait keeps st PENDING in p's queue until a CFU frees, saying why.
@@ -223,41 +329,42 @@ func (e *Emulator) wait(st *statement, p *pool, at time.Time) {
 	}
 }
 
-// applyDDL makes the change a CREATE, DROP or ALTER makes to the catalog.
-// It reports whether that ended the statement: a failure, or a CREATE IF
-// NOT EXISTS of an existing table, which changes nothing.
+// applyDDL makes the change a CREATE, DROP or ALTER makes to the catalog,
+// which check accepted. It reports whether that ended the statement: a
+// CREATE IF NOT EXISTS of an existing table changes nothing.
 func (e *Emulator) applyDDL(env *environment, st *statement, at time.Time) bool {
 	p := st.Plan
 	switch {
 	case p.Creates != nil:
 		t := p.Creates.Table()
 		if env.Tables[t] {
-			if p.IfNotExists {
-				e.setPhase(st, confluent.PhaseCompleted, "", at)
-			} else {
-				e.fail(st, exValidation, tableExists(p.Creates, env.ID), at)
-			}
+			e.setPhase(st, confluent.PhaseCompleted, "", at)
 			return true
 		}
 		env.Tables[t] = true
-	case p.Drops != nil:
-		t := p.Drops.Table()
-		if !env.Tables[t] {
-			if p.IfExists {
-				return false
-			}
-			e.fail(st, exValidation, dropMissing(p.Drops), at)
-			return true
+		e.m.topic(env, t).Options = p.Options
+	case p.Drops != nil && env.Tables[p.Drops.Table()]:
+		e.drop(env, p.Drops.Table(), st, at)
+	case p.Alters != nil && env.Tables[p.Alters.Table()] && len(p.Options) > 0:
+		t := e.m.topic(env, p.Alters.Table())
+		if t.Options == nil {
+			t.Options = map[string]string{}
 		}
-		delete(env.Tables, t)
-		e.dropped(env, t, st, at)
-	case p.Alters != nil:
-		if !env.Tables[p.Alters.Table()] && !p.IfExists {
-			e.fail(st, exValidation, missingTable(p.Alters), at)
-			return true
-		}
+		maps.Copy(t.Options, p.Options)
 	}
 	return false
+}
+
+// drop deletes table and its topic, as DROP TABLE does on Confluent Cloud:
+// its records go, the statements reading or writing it fail, and no
+// statement keeps a position in it.
+func (e *Emulator) drop(env *environment, table string, by *statement, at time.Time) {
+	delete(env.Tables, table)
+	e.m.topic(env, table).clear(e.m.nextSource())
+	for _, st := range env.Statements {
+		delete(st.Positions, table)
+	}
+	e.dropped(env, table, by, at)
 }
 
 // dropped fails the running and pending statements that use table, the
@@ -270,15 +377,15 @@ func (e *Emulator) dropped(env *environment, table string, by *statement, at tim
 		if st == by || !slices.Contains(st.uses(), table) {
 			continue
 		}
-		switch st.Phase {
-		case confluent.PhasePending:
+		switch {
+		case st.Phase == confluent.PhasePending:
 			pending = append(pending, st)
-		case confluent.PhaseRunning:
+		case st.Phase.Running():
 			running = append(running, st)
 		}
 	}
 	for _, st := range slices.Concat(pending, running) {
-		e.fail(st, exTable, tableDropped(table, by.Name), at)
+		e.fail(st, exTopicGone, tableDropped(table, by.Name), at)
 	}
 }
 
@@ -311,7 +418,7 @@ func (e *Emulator) except(st *statement, class, detail string, at time.Time) {
 // changed (they all share one).
 func (e *Emulator) startWaiting(p *pool, at time.Time) {
 	for len(p.queue) > 0 && p.fits() {
-		e.setPhase(p.queue[0], confluent.PhaseRunning, "Statement is running successfully", at)
+		e.start(p.queue[0], at)
 	}
 	if len(p.queue) > 0 && p.queue[0].Detail != p.waitDetail() {
 		for _, st := range slices.Clone(p.queue) {
@@ -329,37 +436,58 @@ func (e *Emulator) stop(st *statement, at time.Time) {
 	}
 }
 
-// stopped ends a stop: the statement keeps the offsets it reached, as
-// Confluent Cloud does for a later carry-over.
+// stopped ends a stop: the statement shows the offsets it reached, which a
+// resume reads on from and a carry-over starts at, and the statements
+// waiting to carry them over start.
 func (e *Emulator) stopped(st *statement, at time.Time) {
-	if len(st.Plan.Reads) > 0 {
+	if len(st.Positions) > 0 {
 		st.LatestOffsets = map[string]string{}
-		for _, t := range tableNames(st.Plan.Reads) {
-			st.LatestOffsets[t] = fmt.Sprintf("partition:0,offset:%d", st.RanFor.Milliseconds())
+		for t, off := range st.Positions {
+			st.LatestOffsets[t] = formatOffsets(off)
 		}
 		st.OffsetsAt = &at
 	}
 	e.setPhase(st, confluent.PhaseStopped, "", at)
+	for _, w := range carryWaiters(e.m.Environments[st.Env], st.Name) {
+		e.evaluate(w, at)
+	}
 }
 
 // resume restarts a stopped (or stopping) statement: PENDING, then its
-// tables are checked again.
+// tables are checked again, and it reads on from its positions with its
+// state. Only a stopped statement shows latest_offsets.
 func (e *Emulator) resume(st *statement, at time.Time) {
 	switch st.Phase {
 	case confluent.PhaseStopped, confluent.PhaseStopping:
 		e.setPhase(st, confluent.PhasePending, "", at)
-		st.EndTime = nil
+		st.EndTime, st.LatestOffsets, st.OffsetsAt = nil, nil, nil
 		e.schedule(st, at)
 	}
 }
 
-// deleteStatement starts deleting st; it is gone a latency later.
+// deleteStatement starts deleting st; it is gone a latency later, and the
+// statements waiting to carry its offsets over fail now.
 func (e *Emulator) deleteStatement(st *statement, at time.Time) {
 	if st.Phase == confluent.PhaseDeleting {
 		return
 	}
 	e.setPhase(st, confluent.PhaseDeleting, "", at)
 	e.schedule(st, at)
+	e.orphanWaiters(st, at)
+}
+
+// remove forgets st: its deletion, or its retention, is over.
+func (e *Emulator) remove(st *statement, at time.Time) {
+	e.m.Environments[st.Env].remove(st)
+	e.orphanWaiters(st, at)
+	e.dirty = true
+	e.opt.log.Debug("statement deleted", zap.String("environment", st.Env), zap.String("statement", st.Name))
+}
+
+func (e *Emulator) orphanWaiters(st *statement, at time.Time) {
+	for _, w := range carryWaiters(e.m.Environments[st.Env], st.Name) {
+		e.fail(w, exValidation, carryMissing(st.Name), at)
+	}
 }
 
 // deletePool removes p; the statements that were waiting or running in it
@@ -369,7 +497,7 @@ func (e *Emulator) deletePool(p *pool, at time.Time) {
 	env := e.m.Environments[p.Env]
 	for _, name := range slices.Clone(env.names) {
 		st := env.Statements[name]
-		if st.PoolID == p.ID && (st.Phase == confluent.PhasePending || st.Phase == confluent.PhaseRunning) {
+		if st.PoolID == p.ID && (st.Phase == confluent.PhasePending || st.Phase.Running()) {
 			e.fail(st, exRuntime, fmt.Sprintf("compute pool %s was deleted", p.ID), at)
 		}
 	}
@@ -382,15 +510,19 @@ func (e *Emulator) deletePool(p *pool, at time.Time) {
 }
 
 // defaultPool is the environment's default pool, created on first use like
-// Confluent Cloud's (50 CFU), and provisioned at once.
-func (e *Emulator) defaultPool(env *environment, at time.Time) *pool {
+// Confluent Cloud's (50 CFU), and provisioned at once; it counts against the
+// pools quota.
+func (e *Emulator) defaultPool(env *environment, at time.Time) (*pool, error) {
 	if p := e.m.Pools[env.DefaultPool]; p != nil {
-		return p
+		return p, nil
+	}
+	if err := e.poolQuota(env.ID); err != nil {
+		return nil, err
 	}
 	p := &pool{ID: poolID(e.m.nextID()), Env: env.ID, DisplayName: "default", Cloud: defaultCloud, Region: defaultRegion,
-		MaxCFU: 50, Default: true, Phase: confluent.PoolProvisioned, CreatedAt: at, UpdatedAt: at}
+		MaxCFU: MaxPoolCFU, Default: true, Phase: confluent.PoolProvisioned, CreatedAt: at, UpdatedAt: at}
 	e.m.Pools[p.ID] = p
 	env.DefaultPool = p.ID
 	e.dirty = true
-	return p
+	return p, nil
 }

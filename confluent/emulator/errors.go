@@ -15,6 +15,11 @@ var ErrInvalidOption = errors.New("emulator: invalid option")
 // cannot be read or decoded.
 var ErrStateFile = errors.New("emulator: state file")
 
+// ErrRefused is wrapped by the error of an admin call the emulator's state
+// refuses: records for a table that does not exist or that a statement
+// writes, data of a statement that does not exist.
+var ErrRefused = errors.New("emulator: refused")
+
 // apiError is an error answered as a JSON:API Failure body.
 type apiError struct {
 	status    int
@@ -42,6 +47,7 @@ const (
 	codeTooLarge        = "request_too_large"
 	codeUnavailable     = "service_unavailable"
 	codeInternal        = "internal_server_error"
+	codeProduced        = "topic_written_by_statement"
 )
 
 // titles are the errors' titles, by code where the spec gives one, else by

@@ -224,3 +224,72 @@ func short(b []byte) string {
 	}
 	return string(b)
 }
+
+// records appends n records to the external topic table of the test
+// environment over HTTP.
+func (h *harness) records(table string, n int) TopicStats {
+	h.t.Helper()
+	var s TopicStats
+	h.do("POST", "/_emulator/topics/"+table+"/records", map[string]any{"environment_id": testEnv, "count": n}).
+		want(h.t, http.StatusOK, &s)
+	return s
+}
+
+// topic reads the counts of table in the test environment over HTTP.
+func (h *harness) topic(table string) TopicStats {
+	h.t.Helper()
+	var s TopicStats
+	h.do("GET", "/_emulator/topics/"+table+"?environment_id="+testEnv, nil).want(h.t, http.StatusOK, &s)
+	return s
+}
+
+// tick moves records in every environment over HTTP and returns how many.
+func (h *harness) tick() uint64 {
+	h.t.Helper()
+	var r tickResult
+	h.do("POST", "/_emulator/tick", "{}").want(h.t, http.StatusOK, &r)
+	return r.Moved
+}
+
+// data reads what a statement has read over HTTP.
+func (h *harness) data(name string) StatementData {
+	h.t.Helper()
+	var d StatementData
+	h.do("GET", "/_emulator/statements/"+name+"?environment_id="+testEnv, nil).want(h.t, http.StatusOK, &d)
+	return d
+}
+
+// advanceClock moves the emulator's clock over HTTP.
+func (h *harness) advanceClock(d time.Duration) {
+	h.t.Helper()
+	h.do("POST", "/_emulator/clock", map[string]string{"advance": d.String()}).want(h.t, http.StatusOK, nil)
+}
+
+// createWith posts a statement with properties and checks the 201.
+func (h *harness) createWith(name, sql string, props map[string]string) confluent.Statement {
+	h.t.Helper()
+	in := createBody(name, sql)
+	in.Spec.Properties = props
+	var st confluent.Statement
+	h.do("POST", stmts, in).want(h.t, http.StatusCreated, &st)
+	return st
+}
+
+// mustPhase fails the test unless the statement is in phase; it returns
+// the detail.
+func (h *harness) mustPhase(name string, phase confluent.Phase) string {
+	h.t.Helper()
+	got, detail := h.phaseOf(name)
+	if got != phase {
+		h.t.Fatalf("%s is %s (%s), want %s", name, got, detail, phase)
+	}
+	return detail
+}
+
+// deleteNow deletes a statement and lets the deletion end.
+func (h *harness) deleteNow(name string) {
+	h.t.Helper()
+	h.do("DELETE", stmts+"/"+name, nil).want(h.t, http.StatusAccepted, nil)
+	h.settle()
+	h.do("GET", stmts+"/"+name, nil).failure(h.t, http.StatusNotFound)
+}

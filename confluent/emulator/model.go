@@ -22,6 +22,10 @@ type model struct {
 	// LastID numbers statements and pools, for uids, pool ids and the
 	// oldest-first order of statements waiting for a pool.
 	LastID uint64 `json:"last_id"`
+	// LastSource numbers the origins of records (see topic.Source).
+	LastSource uint32 `json:"last_source,omitempty"`
+	// ClockOffset is how far POST /_emulator/clock moved the clock.
+	ClockOffset time.Duration `json:"clock_offset,omitempty"`
 }
 
 func newModel(global []string) *model {
@@ -48,7 +52,7 @@ func (m *model) env(id string) *environment {
 	if env := m.Environments[id]; env != nil {
 		return env
 	}
-	env := &environment{ID: id, Tables: map[string]bool{}, Statements: map[string]*statement{}}
+	env := &environment{ID: id, Tables: map[string]bool{}, Statements: map[string]*statement{}, Topics: map[string]*topic{}}
 	for _, t := range m.GlobalTables {
 		env.Tables[t] = true
 	}
@@ -61,15 +65,25 @@ func (m *model) nextID() uint64 {
 	return m.LastID
 }
 
-// environment is a Flink catalog: its tables and statements.
+// environment is a Flink catalog: its tables, their topics and its
+// statements.
 type environment struct {
 	ID          string                `json:"id"`
 	Tables      map[string]bool       `json:"tables"`
 	Statements  map[string]*statement `json:"statements"`
 	DefaultPool string                `json:"default_compute_pool_id,omitempty"`
+	// Topics holds the records of tables, and the deletion counts of
+	// tables dropped.
+	Topics map[string]*topic `json:"topics,omitempty"`
 	// names lists Statements' keys in order, for key-set paging.
 	names []string
+	// deleting counts the statements in DELETING, which no longer count
+	// against MaxStatements.
+	deleting int
 }
+
+// live is how many statements count against MaxStatements.
+func (env *environment) live() int { return len(env.Statements) - env.deleting }
 
 func (env *environment) add(st *statement) {
 	env.Statements[st.Name] = st
@@ -78,6 +92,9 @@ func (env *environment) add(st *statement) {
 }
 
 func (env *environment) remove(st *statement) {
+	if st.Phase == confluent.PhaseDeleting {
+		env.deleting--
+	}
 	delete(env.Statements, st.Name)
 	if i, ok := slices.BinarySearch(env.names, st.Name); ok {
 		env.names = slices.Delete(env.names, i, i+1)
@@ -119,13 +136,22 @@ type statement struct {
 	Started bool `json:"started,omitempty"`
 	// Waiting is set while it is PENDING in its pool's queue.
 	Waiting       bool                           `json:"waiting,omitempty"`
-	RunningSince  *time.Time                     `json:"running_since,omitempty"`
-	RanFor        time.Duration                  `json:"ran_for,omitempty"`
 	EndTime       *time.Time                     `json:"end_time,omitempty"`
 	LatestOffsets map[string]string              `json:"latest_offsets,omitempty"`
 	OffsetsAt     *time.Time                     `json:"latest_offsets_timestamp,omitempty"`
 	Exceptions    []confluent.StatementException `json:"exceptions,omitempty"`
-	// Due is when the next phase change happens; nil when none is planned.
+	// Positions is the next offset it reads in each input table; nil until
+	// it first runs. A stop keeps them, a resume reads on from them.
+	Positions map[string]uint64 `json:"positions,omitempty"`
+	// State is the origins a stateful statement has read.
+	State origins `json:"state,omitempty"`
+	// CarryWait is set while it is PENDING for the statement its
+	// sql.tables.initial-offset-from names to stop.
+	CarryWait bool `json:"carry_wait,omitempty"`
+	// Carried is set once it has taken the offsets of that statement.
+	Carried bool `json:"carried,omitempty"`
+	// Due is when the next phase change happens (the end of a terminal
+	// statement's retention included); nil when none is planned.
 	Due *time.Time `json:"due,omitempty"`
 	// timer identifies the live entry of the event heap for Due.
 	timer uint64

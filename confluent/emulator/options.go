@@ -20,10 +20,21 @@ type options struct {
 	log       *zap.Logger
 	clock     func() time.Time // nil: the real clock, which also runs the background timer
 	seed      uint64
+
+	maxStatements   int           // live statements per environment
+	rateLimit       int           // requests per second per organization; 0: no limit
+	processInterval time.Duration // 0: records move only on POST /_emulator/tick
+	saveInterval    time.Duration // 0: the state file is written on every change
 }
 
+// Defaults of the options below.
+const (
+	DefaultMaxStatements = 10_000
+	DefaultSaveInterval  = 100 * time.Millisecond
+)
+
 func defaultOptions() options {
-	return options{log: zap.NewNop(), seed: 1}
+	return options{log: zap.NewNop(), seed: 1, maxStatements: DefaultMaxStatements, saveInterval: DefaultSaveInterval}
 }
 
 // Latency is how long each phase lasts before the next change (PENDING before
@@ -32,11 +43,17 @@ func defaultOptions() options {
 // causes a change still answers the first phase, the next request sees the
 // result.
 func Latency(d time.Duration) Option {
+	return duration("latency", d, func(o *options) *time.Duration { return &o.latency })
+}
+
+// duration is an option that sets the duration field gives, refusing a
+// negative one.
+func duration(what string, d time.Duration, field func(*options) *time.Duration) Option {
 	return func(o *options) error {
 		if d < 0 {
-			return fmt.Errorf("%w: negative latency %s", ErrInvalidOption, d)
+			return fmt.Errorf("%w: negative %s %s", ErrInvalidOption, what, d)
 		}
-		o.latency = d
+		*field(o) = d
 		return nil
 	}
 }
@@ -68,8 +85,9 @@ func ExternalTables(tables []string) Option {
 }
 
 // StateFile keeps the emulator's state in path: New loads it when it exists,
-// and every change rewrites it atomically (temporary file, then rename), so a
-// restarted emulator carries on where the last one stopped.
+// changes rewrite it atomically (temporary file, then rename) at most once
+// per SaveInterval, and Close writes the last ones, so a restarted emulator
+// carries on where the last one stopped.
 func StateFile(path string) Option {
 	return func(o *options) error {
 		if path == "" {
@@ -110,4 +128,48 @@ func Seed(seed uint64) Option {
 		o.seed = seed
 		return nil
 	}
+}
+
+// MaxStatements is how many statements an environment may hold that are not
+// deleted (any phase but DELETING); a create beyond it is refused with a
+// quota error, as a Confluent Cloud region refuses one. Default
+// DefaultMaxStatements.
+func MaxStatements(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("%w: max statements %d, want at least 1", ErrInvalidOption, n)
+		}
+		o.maxStatements = n
+		return nil
+	}
+}
+
+// RateLimit answers 429 with Retry-After to the API requests of an
+// organization beyond n a second: a token bucket of n tokens refilled at n a
+// second on the emulator's clock. The compute pools API, which names no
+// organization, has one bucket of its own (it is another host on Confluent
+// Cloud). Default 0: no limit.
+func RateLimit(n int) Option {
+	return func(o *options) error {
+		if n < 0 {
+			return fmt.Errorf("%w: negative rate limit %d", ErrInvalidOption, n)
+		}
+		o.rateLimit = n
+		return nil
+	}
+}
+
+// ProcessInterval makes running statements move records every d of real
+// time, as Emulator.Tick does. Default 0: records move only when asked (POST
+// /_emulator/tick), so that tests count exactly.
+func ProcessInterval(d time.Duration) Option {
+	return duration("process interval", d, func(o *options) *time.Duration { return &o.processInterval })
+}
+
+// SaveInterval is the least time between two writes of the state file: the
+// changes of a burst of requests or ticks go to disk together, a write
+// costing time in proportion to the whole state. 0 writes on every change.
+// Default DefaultSaveInterval.
+func SaveInterval(d time.Duration) Option {
+	return duration("save interval", d, func(o *options) *time.Duration { return &o.saveInterval })
 }

@@ -37,6 +37,13 @@ func (e *Emulator) load() error {
 	if m.Pools == nil {
 		m.Pools = map[string]*pool{}
 	}
+	for id, env := range m.Environments {
+		for table, t := range env.Topics {
+			if err := t.decode(); err != nil {
+				return fmt.Errorf("%w: %s: environment %s, table %s: %w", ErrStateFile, e.opt.stateFile, id, table, err)
+			}
+		}
+	}
 	e.m = m
 	e.reindex()
 	return nil
@@ -65,14 +72,20 @@ func (e *Emulator) reindex() {
 		if env.Statements == nil {
 			env.Statements = map[string]*statement{}
 		}
-		env.names = env.names[:0]
+		if env.Topics == nil {
+			env.Topics = map[string]*topic{}
+		}
+		env.names, env.deleting = env.names[:0], 0
 		for name, st := range env.Statements {
 			st.Name, st.Env = name, id
 			env.names = append(env.names, name)
+			if st.Phase == confluent.PhaseDeleting {
+				env.deleting++
+			}
 			p := e.m.Pools[st.PoolID]
 			switch {
 			case p == nil:
-			case st.Phase == confluent.PhaseRunning:
+			case st.Phase.Running():
 				p.used++
 			case st.Waiting:
 				p.enqueue(st)
@@ -99,28 +112,84 @@ func (e *Emulator) reindex() {
 	heap.Init(&e.events)
 }
 
-// save writes the model to the state file after a change. The file is
-// replaced by a rename, so a reader or a restart never sees half a file;
-// there is no fsync, as the emulator guards against its own crashes, not
-// the machine's.
+// save has a change written to the state file: at once when there is no
+// SaveInterval or the emulator is closed, else by the saver, at most once an
+// interval. Writing costs time in proportion to the whole state (records
+// included), so a burst of changes is written once.
 func (e *Emulator) save() {
-	if !e.dirty {
-		return
-	}
-	e.dirty = false
-	if e.opt.stateFile == "" {
-		return
-	}
-	if err := e.writeState(); err != nil {
-		e.opt.log.Error("emulator: saving the state file", zap.String("path", e.opt.stateFile), zap.Error(err))
+	switch {
+	case !e.dirty:
+	case e.opt.stateFile == "":
+		e.dirty = false
+	case e.saveKick == nil || e.closed:
+		e.dirty = false
+		if data, err := e.m.encode(); err != nil {
+			e.saveFailed(err)
+		} else if err := e.writeState(data); err != nil {
+			e.saveFailed(err)
+		}
+	default:
+		select {
+		case e.saveKick <- struct{}{}:
+		default: // the saver is told already
+		}
 	}
 }
 
-func (e *Emulator) writeState() error {
-	data, err := json.Marshal(e.m)
-	if err != nil {
-		return err
+// saver writes the state file when told, then rests SaveInterval, or four
+// times as long as the write took if that is longer: a large state (millions
+// of runs of records) then holds the model locked a fifth of the time at
+// most.
+func (e *Emulator) saver() {
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-e.saveKick:
+		}
+		began := time.Now()
+		if err := e.flush(); err != nil {
+			e.saveFailed(err)
+		}
+		select {
+		case <-e.done:
+			return
+		case <-time.After(max(e.opt.saveInterval, 4*time.Since(began))):
+		}
 	}
+}
+
+// flush writes the state file if the model changed since the last write:
+// encoded with the model locked, written without. Only the saver and Close,
+// after the saver stopped, call it, so writes never overlap.
+func (e *Emulator) flush() error {
+	e.mu.Lock()
+	if !e.dirty || e.opt.stateFile == "" {
+		e.mu.Unlock()
+		return nil
+	}
+	data, err := e.m.encode()
+	e.dirty = err != nil
+	e.mu.Unlock()
+	if err == nil {
+		err = e.writeState(data)
+	}
+	if err != nil {
+		e.mu.Lock()
+		e.dirty = true // written with the next change
+		e.mu.Unlock()
+	}
+	return err
+}
+
+func (e *Emulator) saveFailed(err error) {
+	e.opt.log.Error("emulator: saving the state file", zap.String("path", e.opt.stateFile), zap.Error(err))
+}
+
+// writeState replaces the state file by a rename, so a reader or a restart
+// never sees half a file; there is no fsync, as the emulator guards against
+// its own crashes, not the machine's.
+func (e *Emulator) writeState(data []byte) error {
 	dir, base := filepath.Split(e.opt.stateFile)
 	if dir == "" {
 		dir = "."

@@ -68,6 +68,10 @@ func TestStateFileSurvivesRestart(t *testing.T) {
 		t.Errorf("pool id %s reused", p2.ID)
 	}
 
+	second.srv.Close()
+	if err := second.emu.Close(); err != nil { // its last changes are written now
+		t.Fatal(err)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -89,12 +93,21 @@ func TestStateFileErrors(t *testing.T) {
 	if _, err := New(StateFile(dir)); !errors.Is(err, ErrStateFile) {
 		t.Errorf("a directory: %v, want ErrStateFile", err)
 	}
-	// A missing file is a fresh start, written on the first change.
+	// A missing file is a fresh start, written with the first change: at
+	// once without a save interval, by the saver within one with it.
+	sync := filepath.Join(dir, "sync.json")
+	start(t, StateFile(sync), SaveInterval(0)).create("s1", "SELECT 1")
+	if _, err := os.Stat(sync); err != nil {
+		t.Errorf("state file not written at once: %v", err)
+	}
 	fresh := filepath.Join(dir, "fresh.json")
-	h := start(t, StateFile(fresh))
-	h.create("s1", "SELECT 1")
-	if _, err := os.Stat(fresh); err != nil {
-		t.Errorf("state file not written: %v", err)
+	start(t, StateFile(fresh)).create("s1", "SELECT 1")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(fresh); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("state file not written by the saver: %v", err)
+		}
 	}
 }
 
@@ -120,5 +133,63 @@ func TestBackgroundTimer(t *testing.T) {
 			t.Fatalf("state file still says %s", phase)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestStateFileKeepsTheDataPlane: records, positions, state, stop offsets,
+// carry-over waits, deletion counts and the clock's advance survive a
+// restart, and processing carries on.
+func TestStateFileKeepsTheDataPlane(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	clock := newFakeClock()
+	opts := []Option{StateFile(path), Clock(clock.Now), ExternalTables([]string{"src", "counts"})}
+	first := startOn(t, clock, opts...)
+	first.create("ddl-mid", "CREATE TABLE mid (id INT)")
+	first.create("ddl-gone", "CREATE TABLE gone (id INT)")
+	first.settle()
+	first.create("drop-gone", "DROP TABLE gone")
+	first.create("dml-mid", "INSERT INTO mid SELECT id FROM src")
+	first.create("agg", "INSERT INTO counts SELECT id, COUNT(*) FROM src GROUP BY id")
+	first.settle()
+	first.records("src", 100)
+	first.tick()
+	first.setStopped("agg", true)
+	first.createWith("dml-mid-v2", "INSERT INTO mid SELECT id FROM src", map[string]string{propInitialOffsetFrom: "dml-mid"})
+	first.settle()
+	first.advanceClock(2 * time.Hour)
+	want := map[string]TopicStats{"src": first.topic("src"), "mid": first.topic("mid"), "gone": first.topic("gone")}
+	agg := first.get("agg")
+	first.srv.Close()
+	if err := first.emu.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := startOn(t, clock, opts...)
+	for table, was := range want {
+		if got := second.topic(table); got != was {
+			t.Errorf("%s after restart: %+v, was %+v", table, got, was)
+		}
+	}
+	if got := second.get("agg"); got.Status.LatestOffsets["src"] != agg.Status.LatestOffsets["src"] || got.Status.Phase != confluent.PhaseStopped {
+		t.Errorf("agg after restart: %s %v, was %v", got.Status.Phase, got.Status.LatestOffsets, agg.Status.LatestOffsets)
+	}
+	if d := second.data("agg"); d.StateOrigins != 100 || d.Positions["src"] != 100 {
+		t.Errorf("agg's data after restart: %+v", d)
+	}
+	if d := second.data("dml-mid-v2"); d.WaitingFor != "dml-mid" {
+		t.Errorf("the carry-over wait after restart: %+v", d)
+	}
+	var c clockResult
+	second.do("GET", "/_emulator/clock", nil).want(t, http.StatusOK, &c)
+	if want := clock.Now().Add(2 * time.Hour); !c.Now.Equal(want) {
+		t.Errorf("clock after restart %s, want %s", c.Now, want)
+	}
+	// Processing carries on: the replacement takes the old one's offsets.
+	second.setStopped("dml-mid", true)
+	second.settle()
+	second.records("src", 10)
+	second.tick()
+	if got := second.topic("mid"); got.Records != 110 || got.Duplicates != 0 || got.Missing != 0 {
+		t.Errorf("mid after the carry-over: %+v", got)
 	}
 }

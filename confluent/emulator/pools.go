@@ -15,7 +15,6 @@ import (
 const (
 	defaultCloud  = "AWS"
 	defaultRegion = "us-east-1"
-	maxPoolCFU    = 50
 )
 
 var (
@@ -87,6 +86,9 @@ func (e *Emulator) createPool(c *call) (response, error) {
 	if err := validatePoolSpec(s, true); err != nil {
 		return response{}, err
 	}
+	if err := e.poolQuota(s.Environment.ID); err != nil {
+		return response{}, err
+	}
 	env := e.m.env(s.Environment.ID)
 	isDefault := s.DefaultPool != nil && *s.DefaultPool
 	if err := e.checkDefault(c, env, nil, isDefault); err != nil {
@@ -105,13 +107,17 @@ func (e *Emulator) createPool(c *call) (response, error) {
 
 // validatePoolSpec checks display_name and max_cfu; required says they must
 // be there, as on create. max_cfu is an extensible enum of 5 to 50; any
-// value from 1 lets tests fill a pool with a couple of statements.
+// value from 1 lets tests fill a pool with a couple of statements, and one
+// over 50 exceeds the quota of CFUs a pool may have.
 func validatePoolSpec(s confluent.ComputePoolSpec, required bool) error {
 	switch {
 	case (required || s.DisplayName != "") && !displayNameRE.MatchString(s.DisplayName):
 		return invalid("/spec/display_name", "spec.display_name %q must match %s", s.DisplayName, displayNameRE)
-	case (required || s.MaxCFU != 0) && (s.MaxCFU < 1 || s.MaxCFU > maxPoolCFU):
-		return invalid("/spec/max_cfu", "spec.max_cfu must be between 1 and %d", maxPoolCFU)
+	case (required || s.MaxCFU != 0) && s.MaxCFU < 1:
+		return invalid("/spec/max_cfu", "spec.max_cfu must be between 1 and %d", MaxPoolCFU)
+	case s.MaxCFU > MaxPoolCFU:
+		return quota(codeCFUQuota, "/spec/max_cfu", "a compute pool has at most %d CFU, not %d (quota: CFU per compute pool).",
+			MaxPoolCFU, s.MaxCFU)
 	}
 	return nil
 }
@@ -162,6 +168,9 @@ func (e *Emulator) patchPool(c *call) (response, error) {
 	}
 	if err := validatePoolSpec(s, false); err != nil {
 		return response{}, err
+	}
+	if s.MaxCFU != 0 && s.MaxCFU < p.MaxCFU {
+		return response{}, invalid("/spec/max_cfu", "spec.max_cfu can be increased, not decreased: it is %d, not %d", p.MaxCFU, s.MaxCFU)
 	}
 	env := e.m.Environments[p.Env]
 	if s.DefaultPool != nil {

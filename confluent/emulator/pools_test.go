@@ -82,11 +82,13 @@ func TestPoolBadInput(t *testing.T) {
 		{"bad cloud", "POST", pools, bad(func(p *confluent.ComputePool) { p.Spec.Cloud = "moon" }), 422, "/spec/cloud", ""},
 		{"bad name", "POST", pools, bad(func(p *confluent.ComputePool) { p.Spec.DisplayName = "_x" }), 422, "/spec/display_name", ""},
 		{"no max_cfu", "POST", pools, bad(func(p *confluent.ComputePool) { p.Spec.MaxCFU = 0 }), 422, "/spec/max_cfu", ""},
-		{"max_cfu over 50", "POST", pools, bad(func(p *confluent.ComputePool) { p.Spec.MaxCFU = 51 }), 422, "/spec/max_cfu", ""},
+		{"max_cfu over 50", "POST", pools, bad(func(p *confluent.ComputePool) { p.Spec.MaxCFU = 51 }), 400, "/spec/max_cfu", ""},
 		{"second default", "POST", pools, bad(func(p *confluent.ComputePool) { yes := true; p.Spec.DefaultPool = &yes }), 409, "/spec/default_pool", ""},
 		{"patch without environment", "PATCH", pools + "/lfcp-00001", `{"spec":{"max_cfu":10}}`, 422, "/spec/environment/id", ""},
 		{"patch region", "PATCH", pools + "/lfcp-00001", `{"spec":{"region":"eu-west-1","environment":{"id":"` + testEnv + `"}}}`, 422, "/spec/region", ""},
 		{"patch max_cfu", "PATCH", pools + "/lfcp-00001", `{"spec":{"max_cfu":-1,"environment":{"id":"` + testEnv + `"}}}`, 422, "/spec/max_cfu", ""},
+		{"patch max_cfu over 50", "PATCH", pools + "/lfcp-00001", `{"spec":{"max_cfu":60,"environment":{"id":"` + testEnv + `"}}}`, 400, "/spec/max_cfu", ""},
+		{"patch max_cfu lower", "PATCH", pools + "/lfcp-00001", `{"spec":{"max_cfu":4,"environment":{"id":"` + testEnv + `"}}}`, 422, "/spec/max_cfu", ""},
 		{"wrong method", "PUT", pools + "/lfcp-00001", `{}`, 405, "", ""},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,8 @@ package emulator
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shiftleft/shiftleft/flinksql"
@@ -27,14 +29,62 @@ type plan struct {
 	// scheduled, with an exception of class Exception.
 	Failure   string `json:"failure,omitempty"`
 	Exception string `json:"exception,omitempty"`
+
+	// Flows say where a job's records go: each INSERT (a statement set has
+	// several), or the query of a CTAS, copies the records of its reads to
+	// its writes; a query over tables reads and writes nowhere.
+	Flows []flow `json:"flows,omitempty"`
+	// Stateful lists why the statement keeps state (flinksql's reasons).
+	Stateful []string `json:"stateful,omitempty"`
+	// Resumable: INSERT INTO, CTAS and statement sets resume from where
+	// they stopped; other statements cannot be resumed.
+	Resumable bool `json:"resumable,omitempty"`
+	// AppendOnly is status.traits.is_append_only.
+	AppendOnly bool `json:"append_only,omitempty"`
+	// Hints holds, by table, the options of its /*+ OPTIONS(...) */ hints,
+	// keys lower-cased.
+	Hints map[string]map[string]string `json:"hints,omitempty"`
+	// Options are the WITH options of a CREATE TABLE, or those an ALTER
+	// TABLE sets, keys lower-cased.
+	Options map[string]string `json:"options,omitempty"`
 }
+
+// flow is one INSERT of a job: the tables it reads and writes.
+type flow struct {
+	Reads  []string `json:"reads,omitempty"`
+	Writes []string `json:"writes,omitempty"`
+}
+
+// inputs lists the tables the flows read, each once, in order.
+func (p plan) inputs() []string { return p.tables(func(f flow) []string { return f.Reads }) }
+
+// sinks lists the tables the flows write, each once, in order.
+func (p plan) sinks() []string { return p.tables(func(f flow) []string { return f.Writes }) }
+
+func (p plan) tables(of func(flow) []string) []string {
+	var out []string
+	for _, f := range p.Flows {
+		for _, t := range of(f) {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// ddl reports whether the statement only changes the catalog: it has no
+// result schema.
+func (p plan) ddl() bool { return !p.Job && (p.Creates != nil || p.Drops != nil || p.Alters != nil) }
 
 // Exception classes reported by /exceptions, as Flink names them.
 const (
 	exValidation = "org.apache.flink.table.api.ValidationException"
 	exParser     = "org.apache.flink.table.api.SqlParserException"
-	exTable      = "org.apache.flink.table.api.TableException"
 	exRuntime    = "java.lang.RuntimeException"
+	// exTopicGone is what a Flink job's Kafka client throws when its
+	// topic is deleted under it.
+	exTopicGone = "org.apache.kafka.common.errors.UnknownTopicOrPartitionException"
 )
 
 // classify reads sql with flinksql. Confluent Cloud runs one statement per
@@ -49,12 +99,14 @@ func classify(sql string) plan {
 			Failure: fmt.Sprintf("SQL parse failed. Expected exactly one statement, found %d.", n)}
 	}
 	st := script.Statements[0]
-	p := plan{Reads: st.Reads, Writes: st.Writes, IfNotExists: st.IfNotExists || st.OrReplace, IfExists: st.IfExists}
+	p := plan{Reads: st.Reads, Writes: st.Writes, IfNotExists: st.IfNotExists || st.OrReplace, IfExists: st.IfExists,
+		Stateful: st.Stateful, AppendOnly: appendOnly(st.Stateful), Options: st.Options}
 	switch st.Kind {
 	case flinksql.KindCreateTable:
 		p.Creates, p.SQLKind = st.Table, "CREATE_TABLE"
 		if isCTAS(sql) {
-			p.Job, p.SQLKind = true, "CREATE_TABLE_AS"
+			p.Job, p.SQLKind, p.Resumable = true, "CREATE_TABLE_AS", true
+			p.Flows = []flow{{Reads: tableNames(st.Reads), Writes: []string{st.Table.Table()}}}
 		}
 	case flinksql.KindCreateView:
 		p.Creates, p.SQLKind = st.Table, "CREATE_VIEW"
@@ -66,17 +118,145 @@ func classify(sql string) plan {
 	case flinksql.KindAlterTable:
 		p.Alters, p.SQLKind = st.Table, "ALTER_TABLE"
 	case flinksql.KindInsert:
-		p.Job, p.SQLKind = true, "INSERT_INTO"
+		p.Job, p.SQLKind, p.Resumable = true, "INSERT_INTO", true
+		p.Flows = []flow{{Reads: tableNames(st.Reads), Writes: tableNames(st.Writes)}}
 	case flinksql.KindStatementSet:
-		p.Job, p.SQLKind = true, "STATEMENT_SET"
+		p.Job, p.SQLKind, p.Resumable = true, "STATEMENT_SET", true
+		p.Flows = statementSetFlows(sql, st)
 	case flinksql.KindQuery:
 		// A query over tables reads unbounded topics and runs until
 		// stopped; SELECT 1 or VALUES ends at once.
 		p.Job, p.SQLKind = len(st.Reads) > 0, "SELECT"
+		if p.Job {
+			p.Flows = []flow{{Reads: tableNames(st.Reads)}}
+		}
 	default:
 		p.SQLKind = firstWord(sql)
 	}
+	if p.Job {
+		p.Hints = optionHints(sql)
+	}
 	return p
+}
+
+// appendOnly reports whether a query whose state has these reasons emits
+// only inserts. It is an approximation by the reasons flinksql gives:
+// windowed aggregations, OVER, MATCH_RECOGNIZE, inner and temporal joins
+// append; a GROUP BY or an aggregate without a window, DISTINCT, an outer
+// join, a set operation without ALL and ORDER BY/LIMIT update their result.
+func appendOnly(reasons []string) bool {
+	windowed := slices.ContainsFunc(reasons, func(r string) bool { return strings.HasPrefix(r, "window ") })
+	for _, r := range reasons {
+		switch {
+		case r == "GROUP BY", strings.HasPrefix(r, "aggregate "):
+			if !windowed {
+				return false
+			}
+		case r == "SELECT DISTINCT", r == "UNION", r == "INTERSECT", r == "EXCEPT",
+			r == "ORDER BY", r == "LIMIT", r == "OFFSET", r == "FETCH":
+			return false
+		case strings.HasPrefix(r, "LEFT "), strings.HasPrefix(r, "RIGHT "), strings.HasPrefix(r, "FULL "):
+			return false
+		}
+	}
+	return true
+}
+
+// statementSetFlows gives each INSERT of a statement set its own flow, by
+// parsing what lies between its BEGIN and END on its own; when that fails,
+// the set is one flow from all its reads to all its writes.
+func statementSetFlows(sql string, set flinksql.Statement) []flow {
+	all := []flow{{Reads: tableNames(set.Reads), Writes: tableNames(set.Writes)}}
+	toks, err := flinksql.Tokenize(sql)
+	if err != nil {
+		return all
+	}
+	begin := slices.IndexFunc(toks, func(t flinksql.Token) bool { return t.Is("BEGIN") })
+	if begin >= 0 && begin+1 < len(toks) && toks[begin+1].Is("STATEMENT") {
+		// BEGIN STATEMENT SET; ... END: the body starts after the ";".
+		semi := slices.IndexFunc(toks[begin:], func(t flinksql.Token) bool { return t.IsPunct(";") })
+		if semi < 0 {
+			return all
+		}
+		begin += semi
+	}
+	end := len(toks) - 1
+	for end > begin && !toks[end].Is("END") {
+		end--
+	}
+	if begin < 0 || end <= begin {
+		return all
+	}
+	from, to := toks[begin].Pos.Offset+len(toks[begin].Text), toks[end].Pos.Offset
+	body, err := flinksql.Parse(sql[from:to])
+	if err != nil {
+		return all
+	}
+	var flows []flow
+	for _, st := range body.Statements {
+		if st.Kind == flinksql.KindInsert {
+			flows = append(flows, flow{Reads: tableNames(st.Reads), Writes: tableNames(st.Writes)})
+		}
+	}
+	if len(flows) == 0 {
+		return all
+	}
+	return flows
+}
+
+// optionHints reads the /*+ OPTIONS('key'='value', ...) */ hints that
+// follow table names, by table. Other hints are left alone.
+func optionHints(sql string) map[string]map[string]string {
+	toks, err := flinksql.Tokenize(sql)
+	if err != nil {
+		return nil
+	}
+	var out map[string]map[string]string
+	for i, t := range toks {
+		if t.Kind != flinksql.Hint || i == 0 {
+			continue
+		}
+		before := toks[i-1]
+		if before.Kind != flinksql.QuotedIdent && (before.Kind != flinksql.Word || before.Is("SELECT")) {
+			continue
+		}
+		opts := hintOptions(t.Text)
+		if len(opts) == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string]map[string]string{}
+		}
+		table := before.Text
+		if out[table] == nil {
+			out[table] = map[string]string{}
+		}
+		maps.Copy(out[table], opts)
+	}
+	return out
+}
+
+// hintOptions reads the key-value pairs of /*+ OPTIONS(...) */.
+func hintOptions(hint string) map[string]string {
+	toks, err := flinksql.Tokenize(strings.TrimSuffix(strings.TrimPrefix(hint, "/*+"), "*/"))
+	if err != nil || len(toks) < 2 || !toks[0].Is("OPTIONS") || !toks[1].IsPunct("(") {
+		return nil
+	}
+	out := map[string]string{}
+	for i := 2; i+2 < len(toks); i++ {
+		k, eq, v := toks[i], toks[i+1], toks[i+2]
+		if k.Kind == flinksql.String && eq.IsPunct("=") && v.Kind == flinksql.String {
+			out[strings.ToLower(unquote(k.Text))] = unquote(v.Text)
+			i += 2
+		}
+	}
+	return out
+}
+
+// unquote is the value of a SQL string literal.
+func unquote(lit string) string {
+	q := lit[:1]
+	return strings.ReplaceAll(lit[1:len(lit)-1], q+q, q)
 }
 
 // isCTAS tells CREATE TABLE ... AS SELECT (a job) from CREATE TABLE ... LIKE
@@ -137,5 +317,16 @@ func dropMissing(n flinksql.Name) string {
 }
 
 func tableDropped(table, by string) string {
-	return fmt.Sprintf("Table '%s' was dropped by statement '%s' while this statement used it.", table, by)
+	return fmt.Sprintf("The Kafka topic of table '%s' was deleted by DROP TABLE (statement '%s') while this statement used it: "+
+		"%s: This server does not host this topic-partition.", table, by, exTopicGone)
+}
+
+func carryStateful(reasons []string) string {
+	return fmt.Sprintf("Carry-over offsets (%s) work only for stateless statements; this one keeps state: %s.",
+		propInitialOffsetFrom, strings.Join(reasons, ", "))
+}
+
+func carryMissing(name string) string {
+	return fmt.Sprintf("Statement '%s' named by %s does not exist or was deleted: there are no offsets to carry over.",
+		name, propInitialOffsetFrom)
 }

@@ -3,6 +3,7 @@ package emulator
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -242,6 +243,37 @@ func TestClassify(t *testing.T) {
 			p := classify(tt.sql)
 			if p.SQLKind != tt.sqlKind || p.Job != tt.job {
 				t.Errorf("sql_kind %s job %v, want %s %v", p.SQLKind, p.Job, tt.sqlKind, tt.job)
+			}
+		})
+	}
+}
+
+// TestFlowsAndHints: where each statement's records go, and the OPTIONS
+// hints it gives its tables.
+func TestFlowsAndHints(t *testing.T) {
+	tests := []struct {
+		sql   string
+		flows []flow
+		hints map[string]map[string]string
+	}{
+		{"INSERT INTO t SELECT * FROM a JOIN b ON a.id = b.id", []flow{{Reads: []string{"a", "b"}, Writes: []string{"t"}}}, nil},
+		{"CREATE TABLE t AS SELECT * FROM `cat`.`db`.a", []flow{{Reads: []string{"a"}, Writes: []string{"t"}}}, nil},
+		{"EXECUTE STATEMENT SET BEGIN INSERT INTO t1 SELECT * FROM a; INSERT INTO t2 SELECT * FROM b; END",
+			[]flow{{Reads: []string{"a"}, Writes: []string{"t1"}}, {Reads: []string{"b"}, Writes: []string{"t2"}}}, nil},
+		{"BEGIN STATEMENT SET; INSERT INTO t1 SELECT * FROM a; INSERT INTO t2 SELECT * FROM a, b; END;",
+			[]flow{{Reads: []string{"a"}, Writes: []string{"t1"}}, {Reads: []string{"a", "b"}, Writes: []string{"t2"}}}, nil},
+		{"SELECT * FROM a", []flow{{Reads: []string{"a"}}}, nil},
+		{"CREATE TABLE t (id INT)", nil, nil},
+		{"INSERT INTO t SELECT /*+ STATE_TTL('a'='1d') */ * FROM a /*+ OPTIONS('Scan.Startup.Mode'='latest-offset', 'x'='it''s') */ AS x " +
+			"JOIN `my.b` /*+ OPTIONS('scan.startup.mode'='earliest-offset') */ ON x.id = `my.b`.id",
+			[]flow{{Reads: []string{"a", "my.b"}, Writes: []string{"t"}}},
+			map[string]map[string]string{"a": {"scan.startup.mode": "latest-offset", "x": "it's"}, "my.b": {"scan.startup.mode": "earliest-offset"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sql, func(t *testing.T) {
+			p := classify(tt.sql)
+			if !reflect.DeepEqual(p.Flows, tt.flows) || !reflect.DeepEqual(p.Hints, tt.hints) {
+				t.Errorf("flows %+v hints %v, want %+v %v", p.Flows, p.Hints, tt.flows, tt.hints)
 			}
 		})
 	}

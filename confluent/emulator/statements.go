@@ -7,7 +7,6 @@ import (
 	"maps"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,13 +16,8 @@ import (
 
 // The statements API, sql/v1.
 
-var nameRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-
-const (
-	maxNameLength      = 100
-	maxStatementLength = 131072
-	maxProperties      = 8192
-)
+// maxProperties is the spec's limit of spec.properties entries.
+const maxProperties = 8192
 
 func (e *Emulator) createStatement(c *call) (response, error) {
 	var in confluent.Statement
@@ -34,9 +28,23 @@ func (e *Emulator) createStatement(c *call) (response, error) {
 		return response{}, err
 	}
 	env := e.m.env(c.path("env"))
+	st := &statement{
+		Org: c.path("org"), Env: env.ID, Name: in.Name, SQL: in.Spec.Statement,
+		Properties: in.Spec.Properties, PoolID: in.Spec.ComputePoolID, Principal: in.Spec.Principal,
+		CreatedAt: c.now, Plan: classify(in.Spec.Statement), Phase: confluent.PhasePending,
+	}
+	if in.Metadata != nil {
+		st.Labels = in.Metadata.Labels
+	}
+	if strings.EqualFold(st.Properties[propDryRun], "true") {
+		return e.dryRun(c, env, st), nil
+	}
 	if old := env.Statements[in.Name]; old != nil {
 		err := conflict(codeAlreadyExists, "Statement '%s' already exists.", in.Name)
 		err.pointer, err.location = "/name", statementURL(c.base, old)
+		return response{}, err
+	}
+	if err := e.statementQuota(env); err != nil {
 		return response{}, err
 	}
 	var p *pool
@@ -45,17 +53,12 @@ func (e *Emulator) createStatement(c *call) (response, error) {
 			return response{}, invalid("/spec/compute_pool_id", "compute pool '%s' does not exist in environment '%s'", id, env.ID)
 		}
 	} else {
-		p = e.defaultPool(env, c.now)
+		var err error
+		if p, err = e.defaultPool(env, c.now); err != nil {
+			return response{}, err
+		}
 	}
-	st := &statement{
-		Seq: e.m.nextID(), Org: c.path("org"), Env: env.ID, Name: in.Name, SQL: in.Spec.Statement,
-		Properties: in.Spec.Properties, PoolID: p.ID, Principal: in.Spec.Principal,
-		Stopped:   in.Spec.Stopped != nil && *in.Spec.Stopped,
-		CreatedAt: c.now, Plan: classify(in.Spec.Statement), Phase: confluent.PhasePending,
-	}
-	if in.Metadata != nil {
-		st.Labels = in.Metadata.Labels
-	}
+	st.Seq, st.PoolID = e.m.nextID(), p.ID
 	e.touch(st, c.now)
 	env.add(st)
 	e.schedule(st, c.now)
@@ -64,20 +67,45 @@ func (e *Emulator) createStatement(c *call) (response, error) {
 		body: render(c.base, st)}, nil
 }
 
+// dryRun answers a statement with sql.dry-run "true": checked against the
+// catalog as it would be when run, COMPLETED or FAILED with the reason, and
+// neither run nor kept.
+func (e *Emulator) dryRun(c *call, env *environment, st *statement) response {
+	st.Version, st.UpdatedAt = 1, c.now
+	st.EndTime = &c.now
+	st.Phase = confluent.PhaseCompleted
+	class, detail := e.check(env, st, true)
+	if detail == "" && st.Plan.Job && st.Properties[propInitialOffsetFrom] != "" && len(st.Plan.Stateful) > 0 {
+		class, detail = exValidation, carryStateful(st.Plan.Stateful)
+	}
+	if detail != "" {
+		st.Phase, st.Detail = confluent.PhaseFailed, detail
+		st.Exceptions = []confluent.StatementException{{Kind: "StatementException", Name: class, Message: detail, Timestamp: &c.now}}
+	}
+	return response{status: http.StatusCreated, header: http.Header{"Location": {statementURL(c.base, st)}},
+		body: render(c.base, st)}
+}
+
 func validateCreate(c *call, in *confluent.Statement) error {
 	switch {
 	case in.Name == "":
 		return invalid("/name", "name is required")
-	case len(in.Name) > maxNameLength:
-		return invalid("/name", "name is longer than %d characters", maxNameLength)
+	case len(in.Name) > MaxNameLength:
+		err := invalid("/name", "Statement name '%s' is %d characters long; the most is %d.", in.Name, len(in.Name), MaxNameLength)
+		err.code = codeNameTooLong
+		return err
 	case !nameRE.MatchString(in.Name):
-		return invalid("/name", "name %q must match %s", in.Name, nameRE)
+		return invalid("/name", "Statement name %q must be lower-case letters, digits and '-', starting and ending with a letter or a digit", in.Name)
 	case in.Spec.Statement == "":
 		return invalid("/spec/statement", "spec.statement is required")
-	case utf8.RuneCountInString(in.Spec.Statement) > maxStatementLength:
-		return invalid("/spec/statement", "spec.statement is longer than %d characters", maxStatementLength)
+	case utf8.RuneCountInString(in.Spec.Statement) > MaxStatementLength:
+		err := invalid("/spec/statement", "spec.statement is longer than %d characters", MaxStatementLength)
+		err.code = codeStatementTooLong
+		return err
 	case len(in.Spec.Properties) > maxProperties:
 		return invalid("/spec/properties", "spec.properties has more than %d entries", maxProperties)
+	case in.Spec.Stopped != nil && *in.Spec.Stopped:
+		return invalid("/spec/stopped", "A statement cannot be created stopped: create it, then stop it.")
 	case in.EnvironmentID != "" && in.EnvironmentID != c.path("env"):
 		return invalid("/environment_id", "environment_id %q differs from the URL's %q", in.EnvironmentID, c.path("env"))
 	case in.OrganizationID != "" && in.OrganizationID != c.path("org"):
@@ -97,8 +125,8 @@ func (e *Emulator) listStatements(c *call) (response, error) {
 		return response{}, err
 	}
 	poolID := q.Get("spec.compute_pool_id")
-	list := confluent.StatementList{APIVersion: confluent.StatementAPIVersion, Kind: "StatementList",
-		Metadata: confluent.ListMeta{Self: selfURL(c)}, Data: []confluent.Statement{}}
+	list := statementList{APIVersion: confluent.StatementAPIVersion, Kind: "StatementList",
+		Metadata: listMeta{Self: selfURL(c)}, Data: []confluent.Statement{}}
 	env := e.m.Environments[c.path("env")]
 	if env == nil {
 		return response{status: http.StatusOK, body: list}, nil
@@ -190,6 +218,12 @@ func (e *Emulator) putStatement(c *call) (response, error) {
 		return response{}, err
 	}
 	if err := e.update(c, st, &in, true); err != nil {
+		// The spec declares 400, not 422, for the PUT (and 409 only in its
+		// description, which is kept for a stale resource_version).
+		var ae *apiError
+		if errors.As(err, &ae) && ae.status == http.StatusUnprocessableEntity {
+			ae.status = http.StatusBadRequest
+		}
 		return response{}, err
 	}
 	return response{status: http.StatusAccepted}, nil
@@ -272,10 +306,15 @@ func (e *Emulator) update(c *call, st *statement, in *confluent.Statement, check
 	newPool := in.Spec.ComputePoolID != "" && in.Spec.ComputePoolID != st.PoolID
 	newPrincipal := in.Spec.Principal != "" && in.Spec.Principal != st.Principal
 	switch {
-	case newPool && !resume:
-		return invalid("/spec/compute_pool_id", "spec.compute_pool_id can change only when the statement is resumed")
-	case newPrincipal && !resume:
-		return invalid("/spec/principal", "spec.principal can change only when the statement is resumed")
+	case newPool && !st.Stopped:
+		return invalid("/spec/compute_pool_id", "spec.compute_pool_id can change only while the statement is stopped")
+	case newPrincipal && !st.Stopped:
+		return invalid("/spec/principal", "spec.principal can change only while the statement is stopped")
+	case resume && !st.Plan.Resumable:
+		err := invalid("/spec/stopped", "Statement '%s' (%s) cannot be resumed: only INSERT INTO, CREATE TABLE AS SELECT and "+
+			"EXECUTE STATEMENT SET statements resume. Create a new statement instead.", st.Name, st.Plan.SQLKind)
+		err.code = codeNotResumable
+		return err
 	case newPool:
 		if p := e.m.Pools[in.Spec.ComputePoolID]; p == nil || p.Env != st.Env {
 			return invalid("/spec/compute_pool_id", "compute pool '%s' does not exist in environment '%s'",
@@ -349,9 +388,8 @@ func render(base string, st *statement) confluent.Statement {
 		Status: &confluent.StatementStatus{Phase: st.Phase, Detail: st.Detail, NetworkKind: "PUBLIC",
 			LatestOffsets: st.LatestOffsets, LatestOffsetsTimestamp: st.OffsetsAt, EndTime: st.EndTime},
 	}
-	if st.Started || st.Plan.Failure != "" {
-		bounded := !st.Plan.Job
-		out.Status.Traits = &confluent.StatementTraits{SQLKind: st.Plan.SQLKind, IsBounded: &bounded}
+	if st.Phase != confluent.PhaseFailed {
+		out.Status.Traits = traits(st.Plan)
 	}
 	if st.ScalingState != "" {
 		out.Status.ScalingStatus = &confluent.ScalingStatus{ScalingState: st.ScalingState, LastUpdated: &st.UpdatedAt}
@@ -374,4 +412,17 @@ func typeErrorPointer(err error) string {
 		return "/" + strings.ReplaceAll(te.Field, ".", "/")
 	}
 	return ""
+}
+
+// traits is status.traits, which Confluent sends for a statement in every
+// phase but FAILED (its confluent-sql driver refuses a statement without
+// them). The result schema's columns are not modelled: a query's is empty,
+// a DDL statement has none.
+func traits(p plan) *confluent.StatementTraits {
+	bounded, appendOnly := !p.Job, p.AppendOnly
+	t := &confluent.StatementTraits{SQLKind: p.SQLKind, IsBounded: &bounded, IsAppendOnly: &appendOnly, UpsertColumns: []int{}}
+	if !p.ddl() {
+		t.Schema = &confluent.ResultSchema{Columns: []confluent.ColumnDetails{}}
+	}
+	return t
 }

@@ -144,8 +144,25 @@ func TestStopResume(t *testing.T) {
 		t.Fatalf("phase %s, want RUNNING: %s", running.Status.Phase, running.Status.Detail)
 	}
 
-	stop := running
 	yes, no := true, false
+	// Pool and principal change only on a stopped statement.
+	var pool confluent.ComputePool
+	h.do("POST", "/fcpm/v2/compute-pools", poolBody("other", 5)).want(t, http.StatusAccepted, &pool)
+	h.settle()
+	running = h.get("job")
+	for _, edit := range []func(*confluent.Statement){
+		func(s *confluent.Statement) { s.Spec.ComputePoolID = pool.ID },
+		func(s *confluent.Statement) { s.Spec.Principal = "sa-other" },
+	} {
+		body := running
+		body.Spec.Stopped = &no
+		edit(&body)
+		if e := h.do("PUT", stmts+"/job", body).failure(t, http.StatusBadRequest); e.Code != codeInvalidConfig {
+			t.Errorf("pool or principal change on a running statement: code %q", e.Code)
+		}
+	}
+
+	stop := running
 	stop.Spec.Stopped = &yes
 	stale := stop
 	stale.Metadata = &confluent.StatementMetadata{ResourceVersion: "1"}
@@ -171,17 +188,11 @@ func TestStopResume(t *testing.T) {
 		t.Fatalf("after stop: %+v", st.Status)
 	}
 
-	var pool confluent.ComputePool
-	h.do("POST", "/fcpm/v2/compute-pools", poolBody("other", 5)).want(t, http.StatusAccepted, &pool)
-	h.settle()
-	st = h.get("job")
 	rejected := []struct {
 		name    string
 		edit    func(*confluent.Statement)
 		pointer string
 	}{
-		{"new pool without resume", func(s *confluent.Statement) { s.Spec.ComputePoolID = pool.ID }, "/spec/compute_pool_id"},
-		{"new principal without resume", func(s *confluent.Statement) { s.Spec.Principal = "sa-other" }, "/spec/principal"},
 		{"new statement", func(s *confluent.Statement) { s.Spec.Statement = "SELECT 1"; s.Spec.Stopped = &no }, "/spec/statement"},
 		{"new properties", func(s *confluent.Statement) { s.Spec.Properties = map[string]string{"a": "b"} }, "/spec/properties"},
 		{"unknown pool", func(s *confluent.Statement) { s.Spec.ComputePoolID = "lfcp-nope"; s.Spec.Stopped = &no }, "/spec/compute_pool_id"},
@@ -194,15 +205,22 @@ func TestStopResume(t *testing.T) {
 			body := st
 			body.Spec.Stopped = &yes
 			r.edit(&body)
-			e := h.do("PUT", stmts+"/job", body).failure(t, http.StatusUnprocessableEntity)
+			e := h.do("PUT", stmts+"/job", body).failure(t, http.StatusBadRequest)
 			if e.Source == nil || e.Source.Pointer != r.pointer {
 				t.Errorf("source %+v, want pointer %s", e.Source, r.pointer)
 			}
 		})
 	}
 
-	// Resume on another pool, as another principal.
-	st.Spec.Stopped, st.Spec.ComputePoolID, st.Spec.Principal = &no, pool.ID, "sa-new"
+	// A stopped statement moves to another pool and stays stopped.
+	st.Spec.ComputePoolID = pool.ID
+	h.do("PUT", stmts+"/job", st).want(t, http.StatusAccepted, nil)
+	st = h.get("job")
+	if st.Status.Phase != confluent.PhaseStopped || st.Spec.ComputePoolID != pool.ID {
+		t.Fatalf("after moving a stopped statement: phase %s, pool %s", st.Status.Phase, st.Spec.ComputePoolID)
+	}
+	// Resume as another principal.
+	st.Spec.Stopped, st.Spec.Principal = &no, "sa-new"
 	h.do("PUT", stmts+"/job", st).want(t, http.StatusAccepted, nil)
 	if got := h.get("job"); got.Status.Phase != confluent.PhasePending || got.Status.EndTime != nil {
 		t.Errorf("after resume: phase %s, end_time %v; want PENDING without end_time", got.Status.Phase, got.Status.EndTime)

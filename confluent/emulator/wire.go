@@ -42,3 +42,17 @@ type regionList struct {
 	Metadata   confluent.ListMeta `json:"metadata"`
 	Data       []region           `json:"data"`
 }
+
+// statementList is sql.v1.StatementList as Confluent sends it: the last
+// page has "next": "" (the confluent-sql driver reads the key).
+type statementList struct {
+	APIVersion string                `json:"api_version"`
+	Kind       string                `json:"kind"`
+	Metadata   listMeta              `json:"metadata"`
+	Data       []confluent.Statement `json:"data"`
+}
+
+type listMeta struct {
+	Self string `json:"self"`
+	Next string `json:"next"`
+}
