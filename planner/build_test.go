@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -430,6 +431,34 @@ func TestStatementNames(t *testing.T) {
 		if want := []string{tt.ddl, tt.dml, tt.drop, tt.pool}; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: %v, want %v", tt.table, got, want)
 		}
+	}
+}
+
+// TestStatementNamesFitConfluentsRules: every name is at most 72 lower-case
+// letters, digits and '-', starting and ending with a letter or digit; a
+// longer one ends with a hash of the whole, the same on every run, and two
+// long names alike but for their end stay apart.
+func TestStatementNamesFitConfluentsRules(t *testing.T) {
+	valid := regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	long := "fct_" + strings.Repeat("customer_orders_", 5)
+	tables := []string{"p1_fct_order", "clone.dev.orders", "_odd_", long + "by_day", long + "by_week"}
+	seen := map[string]string{}
+	for _, table := range tables {
+		for _, name := range []string{naming.DDL(table, "sales_eu"), naming.DML(table, "sales_eu"), naming.Drop(table)} {
+			if len(name) > planner.MaxStatementName || !valid.MatchString(name) {
+				t.Errorf("%s: %q (%d characters) breaks Confluent's rules", table, name, len(name))
+			}
+			if other, ok := seen[name]; ok {
+				t.Errorf("%s and %s both get %q", other, table, name)
+			}
+			seen[name] = table
+		}
+		if a, b := naming.DML(table, "sales_eu"), naming.DML(table, "sales_eu"); a != b {
+			t.Errorf("%s: %q then %q", table, a, b)
+		}
+	}
+	if got := naming.DML("clone.dev.orders", "p"); got != "dev-usw2-p-dml-clone-dev-orders" {
+		t.Errorf("a dotted name: %q", got)
 	}
 }
 

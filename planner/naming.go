@@ -1,6 +1,10 @@
 package planner
 
-import "strings"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+)
 
 // Naming builds statement and compute pool names as shift_left does
 // (shared/reference/shift-left-behaviour.md §4.2), so that statements a
@@ -30,14 +34,34 @@ func (n Naming) DDL(table, product string) string { return n.statement("ddl", ta
 func (n Naming) DML(table, product string) string { return n.statement("dml", table, product) }
 
 // Drop names the helper statement that drops a table: drop-<table-kebab>.
-func (n Naming) Drop(table string) string { return "drop-" + kebab(table) }
+func (n Naming) Drop(table string) string { return fit("drop-" + kebab(table)) }
 
 func (n Naming) statement(kind, table, product string) string {
 	name := n.Prefix()
 	if product != "" && product != "None" {
 		name += "-" + kebab(product)
 	}
-	return name + "-" + kind + "-" + kebab(table)
+	return fit(name + "-" + kind + "-" + kebab(table))
+}
+
+// MaxStatementName is the longest name Confluent Cloud gives a new
+// statement, as its documentation says (the API's spec allows 100).
+const MaxStatementName = 72
+
+// nameHash is the length of the hash that ends a shortened name.
+const nameHash = 8
+
+// fit keeps a statement name within [MaxStatementName]: a longer one keeps
+// its beginning and ends with a hash of the whole name, the same on every
+// run, so a re-run finds the statements an earlier one made, and two long
+// names alike in their first 63 characters stay apart.
+func fit(name string) string {
+	name = strings.Trim(name, "-")
+	if len(name) <= MaxStatementName {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return strings.TrimRight(name[:MaxStatementName-nameHash-1], "-") + "-" + hex.EncodeToString(sum[:])[:nameHash]
 }
 
 // Pool names the compute pool of a table: <cluster type>-<table-kebab>, with
@@ -52,11 +76,12 @@ func (n Naming) Pool(table string) string {
 }
 
 // kebab turns a table name into a statement-name part: lower case, "_" and
-// any other character a statement name refuses become "-".
+// any other character a new statement's name refuses (the dot of a
+// backticked topic name among them) become "-".
 func kebab(s string) string {
 	b := []byte(strings.ToLower(s))
 	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 			b[i] = '-'
 		}
 	}
