@@ -53,8 +53,16 @@ type Config struct {
 		DatabaseName                  string  `yaml:"database_name"`
 		MaxCFU                        int     `yaml:"max_cfu"`
 		MaxCFUPercentBeforeAllocation float64 `yaml:"max_cfu_percent_before_allocation"`
-		APIKey                        string  `yaml:"api_key"`
-		APISecret                     string  `yaml:"api_secret"`
+		// PoolStrategy is how statements find compute pools: per-product
+		// (the default: a product's tables share its pools, made as they
+		// fill), per-table (shift_left's: a pool each) or fixed
+		// (compute_pool_id, always).
+		PoolStrategy string `yaml:"pool_strategy"`
+		// MaxComputePools is the environment's quota of pools (default 50,
+		// Confluent's).
+		MaxComputePools int    `yaml:"max_compute_pools"`
+		APIKey          string `yaml:"api_key"`
+		APISecret       string `yaml:"api_secret"`
 	} `yaml:"flink"`
 	App struct {
 		AcceptedCommonProducts []string `yaml:"accepted_common_products"`
@@ -128,7 +136,27 @@ func Load(path string, explicit bool, getenv func(string) string) (*Config, erro
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	c.applyDefaults()
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
 	return c, nil
+}
+
+// check refuses values that cannot work together, naming the key.
+func (c *Config) check() error {
+	switch c.Flink.PoolStrategy {
+	case "per-product", "per-table":
+	case "fixed":
+		if c.Flink.ComputePoolID == "" {
+			return &KeyError{Key: "flink.pool_strategy", Problem: "fixed needs flink.compute_pool_id (or SL_FLINK_COMPUTE_POOL_ID)"}
+		}
+	default:
+		return &KeyError{Key: "flink.pool_strategy", Problem: fmt.Sprintf("%q: want per-product, per-table or fixed", c.Flink.PoolStrategy)}
+	}
+	if c.Flink.MaxComputePools < 0 {
+		return &KeyError{Key: "flink.max_compute_pools", Problem: "must be positive"}
+	}
+	return nil
 }
 
 // applyEnv reads shift_left's SL_* variables, which override the file; a
@@ -179,6 +207,12 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Flink.MaxCFUPercentBeforeAllocation == 0 {
 		c.Flink.MaxCFUPercentBeforeAllocation = 0.8
+	}
+	if c.Flink.PoolStrategy == "" {
+		c.Flink.PoolStrategy = "per-product"
+	}
+	if c.Flink.MaxComputePools == 0 {
+		c.Flink.MaxComputePools = 50
 	}
 	if c.App.AcceptedCommonProducts == nil {
 		c.App.AcceptedCommonProducts = []string{"common", "seeds"}

@@ -105,3 +105,32 @@ func TestDefaultsAndSecretsStayOutOfTheDescription(t *testing.T) {
 		t.Errorf("description %q", s)
 	}
 }
+
+func TestPoolStrategy(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       string // the strategy, or a part of the error
+		wantErr    bool
+	}{
+		{"default", "", "per-product", false},
+		{"per-table", "flink:\n  pool_strategy: per-table\n", "per-table", false},
+		{"fixed with a pool", "flink:\n  pool_strategy: fixed\n  compute_pool_id: lfcp-1\n", "fixed", false},
+		{"fixed without one", "flink:\n  pool_strategy: fixed\n", "fixed needs flink.compute_pool_id", true},
+		{"a typo", "flink:\n  pool_strategy: per_product\n", `flink.pool_strategy: "per_product"`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(file, []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := config.Load(file, true, func(string) string { return "" })
+			switch {
+			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("err %v, want one saying %q", err, tt.want)
+			case !tt.wantErr && (err != nil || c.Flink.PoolStrategy != tt.want || c.Flink.MaxComputePools != 50):
+				t.Errorf("%v %+v, want strategy %s and 50 pools", err, c, tt.want)
+			}
+		})
+	}
+}

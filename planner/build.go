@@ -46,7 +46,7 @@ func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, erro
 	if err := b.walk(); err != nil {
 		return nil, err
 	}
-	return b.plan(), nil
+	return b.plan()
 }
 
 // decision is what the plan does to a table, before steps and pool.

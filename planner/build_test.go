@@ -354,6 +354,8 @@ func TestProductsLimitDescendants(t *testing.T) {
 // TestComputePoolChoice: --compute-pool-id; else the running statement's
 // pool; else flink.compute_pool_id; else a pool named by convention; else a
 // new one — each pool but the given one only when usable.
+// TestComputePoolChoice is shift_left's choice of a pool (§4.6), with pools
+// per table.
 func TestComputePoolChoice(t *testing.T) {
 	g := chain(t, "src:", "mid: src")
 	pool := func(id, name, phase string, current int) planner.ComputePool {
@@ -386,12 +388,15 @@ func TestComputePoolChoice(t *testing.T) {
 		{"a higher CFU ratio makes a fuller pool usable", midNew, []planner.ComputePool{cfgFull, conv},
 			planner.Options{DefaultComputePoolID: "lfcp-cfg", MaxCFURatio: 0.9}, "lfcp-cfg", "", 0, "flink.compute_pool_id"},
 		{"found by naming convention", midNew, []planner.ComputePool{run, conv}, planner.Options{}, "lfcp-conv", "", 0, "pool named dev-mid"},
-		{"created when no pool is usable", midRuns, []planner.ComputePool{runFull, cfgFull, convFull}, withCfg, "", "dev-mid", 10, "create dev-mid"},
+		{"the pool named by convention, however full: shift_left checks no capacity there", midRuns, []planner.ComputePool{runFull, cfgFull, convFull}, withCfg, "lfcp-conv", "", 0, "pool named dev-mid"},
+		{"created when none is named by convention", midRuns, []planner.ComputePool{runFull, cfgFull}, withCfg, "", "dev-mid", 10, "create dev-mid"},
 		{"created with flink.max_cfu", midNew, nil, planner.Options{PoolMaxCFU: 20}, "", "dev-mid", 20, "create dev-mid"},
 		{"flink.max_cfu outside shift_left's sizes gives 10", midNew, nil, planner.Options{PoolMaxCFU: 7}, "", "dev-mid", 10, "create dev-mid"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// shift_left's order, which pools per table follow to the letter.
+			tt.opts.PoolStrategy = planner.PoolsPerTable
 			p, err := planner.Build(g, withPools(tt.live, tt.pools), planner.Request{Tables: []string{"mid"}}, tt.opts)
 			if err != nil {
 				t.Fatal(err)

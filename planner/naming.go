@@ -3,6 +3,7 @@ package planner
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"strings"
 )
 
@@ -73,6 +74,24 @@ func (n Naming) Pool(table string) string {
 		name = name[:64]
 	}
 	return strings.TrimRight(name, "-")
+}
+
+// ProductPool names the k-th compute pool (from 1) of a product's shared
+// pools: <cluster type>-<product-kebab>, then -2, -3..., at most 64
+// characters; tables without a product share <cluster type>-default.
+func (n Naming) ProductPool(product string, k int) string {
+	if product == "" || product == "None" {
+		product = "default"
+	}
+	suffix := ""
+	if k > 1 {
+		suffix = "-" + strconv.Itoa(k)
+	}
+	name := n.ClusterType + "-" + kebab(product)
+	if len(name)+len(suffix) > 64 {
+		name = name[:64-len(suffix)]
+	}
+	return strings.TrimRight(name, "-") + suffix
 }
 
 // kebab turns a table name into a statement-name part: lower case, "_" and

@@ -36,6 +36,12 @@ type Options struct {
 	// PoolMaxCFU is the max_cfu of a pool the plan creates (flink.max_cfu,
 	// default 10).
 	PoolMaxCFU int
+	// PoolStrategy is how statements find pools (flink.pool_strategy,
+	// default per-product).
+	PoolStrategy PoolStrategy
+	// MaxPools is the environment's quota of compute pools
+	// (flink.max_compute_pools, default [DefaultMaxPools]).
+	MaxPools int
 }
 
 func (o Options) withDefaults() Options {
@@ -52,6 +58,12 @@ func (o Options) withDefaults() Options {
 	case 5, 10, 20, 30, 40, 50:
 	default:
 		o.PoolMaxCFU = 10
+	}
+	if o.PoolStrategy == "" {
+		o.PoolStrategy = PoolsPerProduct
+	}
+	if o.MaxPools <= 0 {
+		o.MaxPools = DefaultMaxPools
 	}
 	return o
 }

@@ -5,10 +5,12 @@ import (
 )
 
 // plan lays the decisions out in graph order with their steps, pools,
-// dependencies and what each leaves the table like.
-func (b *builder) plan() *Plan {
+// dependencies and what each leaves the table like. It fails with
+// ErrNoCapacity when the statements do not fit in the environment's pools.
+func (b *builder) plan() (*Plan, error) {
 	p := &Plan{}
 	wave := map[string]int{}
+	pools := newAllocator(b)
 	for _, n := range b.g.Order() {
 		d, ok := b.decided[n]
 		if !ok {
@@ -23,7 +25,7 @@ func (b *builder) plan() *Plan {
 		if d.kind != Skip {
 			s := b.state(t)
 			a.Steps = b.steps(t, s, d.kind)
-			a.Pool = b.pool(t, s)
+			a.Pool = pools.pool(t, s)
 			for _, parent := range t.Parents {
 				if pd, ok := b.decided[parent]; ok && pd.kind != Skip {
 					a.After = append(a.After, parent)
@@ -34,7 +36,7 @@ func (b *builder) plan() *Plan {
 		}
 		p.Actions = append(p.Actions, a)
 	}
-	return p
+	return p, pools.err()
 }
 
 // steps are the statement operations of an action. Deploying a DDL drops
@@ -78,47 +80,4 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 		return append(steps, recreate...)
 	}
 	return append(append(steps, createDDL), createDML...)
-}
-
-// pool is shift_left's choice of compute pool (§4.6), in the order:
-// the pool given on the command line; else the pool of the table's running
-// statement; else the configured pool; else a pool named by convention;
-// else a new one. A pool is usable when provisioned and under the
-// configured share of its CFU; only the one given on the command line is
-// taken on trust.
-func (b *builder) pool(t *inventory.Table, s state) *Pool {
-	if b.opts.ComputePoolID != "" {
-		return &Pool{ID: b.opts.ComputePoolID, Reason: "--compute-pool-id"}
-	}
-	byID := func(id string) func(ComputePool) bool {
-		return func(p ComputePool) bool { return p.ID == id && b.usable(&p) }
-	}
-	if s.runs && s.dml != nil && s.dml.ComputePoolID != "" {
-		if p := b.livePool(byID(s.dml.ComputePoolID)); p != nil {
-			return &Pool{ID: p.ID, Reason: "pool of its running statement"}
-		}
-	}
-	if id := b.opts.DefaultComputePoolID; id != "" {
-		if p := b.livePool(byID(id)); p != nil {
-			return &Pool{ID: p.ID, Reason: "flink.compute_pool_id"}
-		}
-	}
-	name := b.opts.Naming.Pool(t.Name)
-	if p := b.livePool(func(p ComputePool) bool { return p.Name == name && b.usable(&p) }); p != nil {
-		return &Pool{ID: p.ID, Reason: "pool named " + name}
-	}
-	return &Pool{Create: &NewPool{Name: name, MaxCFU: b.opts.PoolMaxCFU}, Reason: "no usable pool: create " + name}
-}
-
-func (b *builder) livePool(match func(ComputePool) bool) *ComputePool {
-	for _, p := range b.live.Pools {
-		if match(p) {
-			return &p
-		}
-	}
-	return nil
-}
-
-func (b *builder) usable(p *ComputePool) bool {
-	return p.Phase == PoolReady && p.MaxCFU > 0 && float64(p.CurrentCFU) < b.opts.MaxCFURatio*float64(p.MaxCFU)
 }

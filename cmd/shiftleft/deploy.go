@@ -292,7 +292,8 @@ func clientOf(t config.Target, log *zap.Logger, opts ...confluent.Option) (*conf
 // its statement runs in (shift_left §4.6).
 func planOptions(cfg *config.Config) planner.Options {
 	return planner.Options{DefaultComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
-		Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU}
+		Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
+		PoolStrategy: planner.PoolStrategy(cfg.Flink.PoolStrategy), MaxPools: cfg.Flink.MaxComputePools}
 }
 
 // runnerOptions are the deployment options the configuration sets: the

@@ -216,8 +216,9 @@ func TestDeployComputePoolFromConfig(t *testing.T) {
 	}{
 		{"a new table runs in the configured pool", "", "mid", "configured", 0},
 		{"a running table keeps its pool", "", "src", "running", 0},
-		{"a configured pool over the CFU ratio is not used", "  max_cfu_percent_before_allocation: 0.4\n", "mid", "dev-mid", 10},
-		{"a new pool has flink.max_cfu", "  max_cfu_percent_before_allocation: 0.4\n  max_cfu: 20\n", "mid", "dev-mid", 20},
+		{"a configured pool over the CFU ratio is not used", "  max_cfu_percent_before_allocation: 0.4\n", "mid", "dev-p", 10},
+		{"a new pool has flink.max_cfu", "  max_cfu_percent_before_allocation: 0.4\n  max_cfu: 20\n", "mid", "dev-p", 20},
+		{"pools per table", "  max_cfu_percent_before_allocation: 0.4\n  pool_strategy: per-table\n", "mid", "dev-mid", 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -87,21 +87,27 @@ func TestDeployComputePool(t *testing.T) {
 			t.Errorf("redeployed mid runs in %s, want its running statement's pool %s", got, pool.ID)
 		}
 	})
-	t.Run("created by naming convention", func(t *testing.T) {
-		tg, dir := newTarget(t), pipelineTree(t)
-		r := tg.mustDeploy(t, dir, "--table-name", "mid")
-		pools, err := tg.client.ListComputePools(context.Background())
-		must(t, err)
-		var id string
-		for _, p := range pools {
-			if p.Spec.DisplayName == "dev-mid" {
-				id = p.ID
+	for _, tt := range []struct{ strategy, pool string }{{"", "dev-p"}, {"per-table", "dev-mid"}} {
+		t.Run("created by naming convention, strategy "+tt.strategy, func(t *testing.T) {
+			tg, dir := newTarget(t), pipelineTree(t)
+			flags := []string{"--table-name", "mid"}
+			if tt.strategy != "" {
+				flags = append(flags, "--config", writeFile(t, "config.yaml", "flink:\n  pool_strategy: "+tt.strategy+"\n"))
 			}
-		}
-		if id == "" || tg.statement(t, dml("mid", "p")).Spec.ComputePoolID != id {
-			t.Errorf("no pool dev-mid used by mid (pools %+v)\n%s", pools, r.stdout)
-		}
-	})
+			r := tg.mustDeploy(t, dir, flags...)
+			pools, err := tg.client.ListComputePools(context.Background())
+			must(t, err)
+			var id string
+			for _, p := range pools {
+				if p.Spec.DisplayName == tt.pool {
+					id = p.ID
+				}
+			}
+			if id == "" || tg.statement(t, dml("mid", "p")).Spec.ComputePoolID != id {
+				t.Errorf("no pool %s used by mid (pools %+v)\n%s", tt.pool, pools, r.stdout)
+			}
+		})
+	}
 }
 
 func TestDeployDMLOnly(t *testing.T) {
