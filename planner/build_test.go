@@ -363,7 +363,9 @@ func TestComputePoolChoice(t *testing.T) {
 	}
 	ready := planner.PoolReady
 	run, cfg, conv := pool("lfcp-run", "shared", ready, 1), pool("lfcp-cfg", "configured", ready, 1), pool("lfcp-conv", "dev-mid", ready, 2)
-	runFull, cfgFull, convFull := pool("lfcp-run", "shared", ready, 8), pool("lfcp-cfg", "configured", ready, 8), pool("lfcp-conv", "dev-mid", ready, 9)
+	// The running statement's pool is full without its own CFU, which its
+	// replacement takes.
+	runFull, cfgFull, convFull := pool("lfcp-run", "shared", ready, 9), pool("lfcp-cfg", "configured", ready, 8), pool("lfcp-conv", "dev-mid", ready, 9)
 	cfgProvisioning := pool("lfcp-cfg", "configured", "PROVISIONING", 0)
 	midRuns, midNew := deployed(g, false, "src", "mid"), deployed(g, false, "src")
 	withCfg := planner.Options{DefaultComputePoolID: "lfcp-cfg"}

@@ -67,13 +67,14 @@ func (al *allocator) pool(t *inventory.Table, s state) *Pool {
 		need = 1 // its DML, running, takes a CFU
 	}
 	if s.runs && s.dml != nil && s.dml.ComputePoolID != "" {
-		// The new DML takes the place, and the CFU, of the one running there.
-		if p := al.live(s.dml.ComputePoolID); p != nil && al.room(p) {
+		// The new DML takes the place, and the CFU, of the one running there:
+		// the pool has room when it does without it.
+		if p := al.live(s.dml.ComputePoolID); p != nil && al.room(p, 1) {
 			return &Pool{ID: p.ID, Reason: "pool of its running statement"}
 		}
 	}
 	if id := o.DefaultComputePoolID; id != "" {
-		if p := al.live(id); p != nil && al.room(p) {
+		if p := al.live(id); p != nil && al.room(p, 0) {
 			al.planned[p.ID] += need
 			return &Pool{ID: p.ID, Reason: "flink.compute_pool_id"}
 		}
@@ -93,7 +94,7 @@ func (al *allocator) pool(t *inventory.Table, s state) *Pool {
 	for k := 1; ; k++ {
 		name := o.Naming.ProductPool(t.Product, k)
 		switch p := al.named(name); {
-		case p != nil && al.room(p):
+		case p != nil && al.room(p, 0):
 			al.planned[p.ID] += need
 			return &Pool{ID: p.ID, Reason: "pool named " + name}
 		case p == nil && al.created[name] && al.planned[name] < al.newCapacity():
@@ -145,9 +146,9 @@ func (al *allocator) named(name string) *ComputePool {
 }
 
 // room reports whether p is provisioned and under the configured share of
-// its CFU, the CFU the plan puts in it counted.
-func (al *allocator) room(p *ComputePool) bool {
-	used := p.CurrentCFU + al.planned[p.ID]
+// its CFU, the CFU the plan puts in it counted and freed not.
+func (al *allocator) room(p *ComputePool, freed int) bool {
+	used := p.CurrentCFU + al.planned[p.ID] - freed
 	return p.Phase == PoolReady && p.MaxCFU > 0 && float64(used) < al.b.opts.MaxCFURatio*float64(p.MaxCFU)
 }
 

@@ -118,3 +118,24 @@ func TestFixedPool(t *testing.T) {
 		t.Errorf("err %v, want ErrNoCapacity with 3 CFU missing", err)
 	}
 }
+
+// TestARedeployKeepsItsFullPool: a table whose DML runs in a pool at its
+// CFU share is redeployed there: its new DML takes the old one's CFU.
+func TestARedeployKeepsItsFullPool(t *testing.T) {
+	g := flat(t, 8, "sales")
+	full := planner.ComputePool{ID: "lfcp-1", Name: "dev-sales", Phase: planner.PoolReady, CurrentCFU: 8, MaxCFU: 10}
+	live := planner.Live{Statements: map[string]planner.Statement{}, Pools: []planner.ComputePool{full}}
+	var all []string
+	for _, n := range g.Order() {
+		dml := naming.DML(n, "sales")
+		live.Statements[dml] = planner.Statement{Name: dml, Phase: planner.PhaseRunning, Fingerprint: "old", ComputePoolID: "lfcp-1"}
+		all = append(all, n)
+	}
+	p, err := planner.Build(g, live, planner.Request{Tables: all}, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pools(p); !reflect.DeepEqual(got, map[string]int{"lfcp-1": 8}) {
+		t.Errorf("pools %v, want all 8 kept in lfcp-1", got)
+	}
+}
