@@ -73,7 +73,17 @@ type Config struct {
 	// that read them are redeployed); off, they are reported and keep
 	// running, as Argo CD leaves what it would prune.
 	Prune bool
+	// Inventories keeps what the worker's inventory builds found, by
+	// content, for its later jobs: the deployed commit's inventory, the
+	// folders and files a push did not change. Nil: a cache of
+	// DefaultInventoryCacheBytes in memory.
+	Inventories *inventory.Cache
 }
+
+// DefaultInventoryCacheBytes bounds the worker's inventory cache when
+// Config gives none: enough for the deployed and the pushed commit of a
+// repository of 100,000 tables.
+const DefaultInventoryCacheBytes = 1 << 30
 
 func (c Config) withDefaults() Config {
 	if c.PipelinesPath == "" {
@@ -87,6 +97,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxParallel <= 0 {
 		c.MaxParallel = 8
+	}
+	if c.Inventories == nil {
+		c.Inventories = inventory.NewCache(DefaultInventoryCacheBytes, nil)
 	}
 	return c
 }
@@ -146,7 +159,10 @@ type snapshot struct {
 }
 
 // snapshotAt builds the inventory of the pipelines folder at sha; a commit
-// without the folder has an empty inventory.
+// without the folder has an empty inventory. The build goes through the
+// worker's cache: a commit built before (the deployed one, by the job that
+// deployed it) is a lookup, and a pushed commit reads only the folders it
+// changed.
 func (w *Worker) snapshotAt(ctx context.Context, repo *gitrepo.Repo, sha string) (*snapshot, error) {
 	root := path.Base(w.cfg.PipelinesPath)
 	empty := &snapshot{inv: &inventory.Inventory{Root: root, Tables: map[string]*inventory.Table{}}}
@@ -224,6 +240,18 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 		}
 	}
 	return c, nil
+}
+
+// PlanCommits is what a deploy job of a push from base to head does once it
+// has the commits, and deploys nothing: the inventories of both, their
+// diff, the graph, what runs, and the plan. Tools that preview a push, and
+// the benchmarks, call it.
+func (w *Worker) PlanCommits(ctx context.Context, repo *gitrepo.Repo, base, head string) (*planner.Plan, error) {
+	c, err := w.planChange(ctx, repo, base, head, jobs.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return c.plan, nil
 }
 
 // declareTopics tells an in-process emulator about the Kafka topics the
