@@ -190,12 +190,24 @@ type change struct {
 	graph *pipeline.Graph
 	diff  planner.Diff
 	plan  *planner.Plan
+	took  PlanTimes
+}
+
+// PlanTimes is how long the stages of a job's plan took.
+type PlanTimes struct {
+	// Inventories: both commits' inventories, their diff and the graph.
+	Inventories time.Duration
+	// Live: reading what runs (deployments.ReadLive).
+	Live time.Duration
+	// Plan: planner.Build, and planner.Prune when pruning.
+	Plan time.Duration
 }
 
 // planChange diffs base and head and plans the changed tables and the
 // descendants they impact, against what runs now.
 func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head string, opts jobs.Options) (_ *change, err error) {
 	defer w.recoverPlan(&err)
+	start := time.Now()
 	baseSnap, err := w.snapshotAt(ctx, repo, base)
 	if err != nil {
 		// The deployed commit's SQL no longer builds: compare with nothing,
@@ -212,13 +224,17 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 		return nil, permanent(err)
 	}
 	c := &change{head: headSnap, graph: g, diff: planner.Compare(baseSnap.inv, headSnap.inv)}
+	c.took.Inventories = time.Since(start)
 	if err := w.declareTopics(ctx, headSnap.inv); err != nil {
 		return nil, err
 	}
+	start = time.Now()
 	live, err := deployments.ReadLive(ctx, w.target.Client)
 	if err != nil {
 		return nil, fmt.Errorf("read what runs: %w", err)
 	}
+	c.took.Live = time.Since(start)
+	start = time.Now()
 	o := w.target.Plan
 	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
 	req := planner.Request{Changes: c.diff.Changes}
@@ -239,19 +255,22 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 			return nil, permanent(err)
 		}
 	}
+	c.took.Plan = time.Since(start)
+	w.log.Debug("planned", zap.String("base", base), zap.String("head", head), zap.Duration("inventories", c.took.Inventories),
+		zap.Duration("live", c.took.Live), zap.Duration("plan", c.took.Plan))
 	return c, nil
 }
 
 // PlanCommits is what a deploy job of a push from base to head does once it
 // has the commits, and deploys nothing: the inventories of both, their
-// diff, the graph, what runs, and the plan. Tools that preview a push, and
-// the benchmarks, call it.
-func (w *Worker) PlanCommits(ctx context.Context, repo *gitrepo.Repo, base, head string) (*planner.Plan, error) {
+// diff, the graph, what runs, and the plan, with how long each took. Tools
+// that preview a push, and the benchmarks, call it.
+func (w *Worker) PlanCommits(ctx context.Context, repo *gitrepo.Repo, base, head string) (*planner.Plan, PlanTimes, error) {
 	c, err := w.planChange(ctx, repo, base, head, jobs.Options{})
 	if err != nil {
-		return nil, err
+		return nil, PlanTimes{}, err
 	}
-	return c.plan, nil
+	return c.plan, c.took, nil
 }
 
 // declareTopics tells an in-process emulator about the Kafka topics the

@@ -58,6 +58,7 @@ func newHistory(t *testing.T, tables, commits int) *history {
 	}
 	commit(nil)
 	gen := pipelinegen.NewHistory(pipelines, tree, 7)
+	gen.Break = true
 	for range commits {
 		steps, err := gen.Step()
 		if err != nil {

@@ -35,7 +35,7 @@ var magic = []byte("SLIC1\n")
 const header = 6 + 8 + sha256.Size
 
 // queued bounds the writes waiting: past it, Put drops.
-const queued = 4096
+const queued = 1 << 16
 
 // Dir is a store of entries under a folder. Its methods may be called
 // from any number of goroutines.

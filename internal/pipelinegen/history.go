@@ -14,10 +14,15 @@ import (
 // step a commit, each step touching one to ten files: DML edits (a
 // comment, or SELECT becoming SELECT DISTINCT and back, which flips the
 // table's statefulness), new tables, deleted tables, folders moved to
-// another product, .properties files written, and now and then a DML
-// broken for a few steps before it is fixed. The caller commits after each
-// step. Like Generate, it is a pure function of the tree and the seed.
+// another product, .properties files written, and, with Break, now and
+// then a DML broken for a few steps before it is fixed. The caller commits
+// after each step. Like Generate, it is a pure function of the tree, the
+// seed and Break.
 type History struct {
+	// Break lets steps break a DML (an unclosed parenthesis), which a
+	// later step fixes.
+	Break bool
+
 	dir    string
 	rng    *rand.Rand
 	tables []histTable
@@ -141,7 +146,7 @@ func (h *History) change() (string, error) {
 		props := "sql.state-ttl = " + strconv.Itoa(1+r) + " h\n# step " + n + "\n"
 		return "wrote the DML properties of " + t.name, os.WriteFile(h.file(t, "dml."+t.name+".properties"), []byte(props), 0o644)
 	default:
-		if h.broken >= 0 {
+		if h.broken >= 0 || !h.Break {
 			return h.change()
 		}
 		i := h.pick()
