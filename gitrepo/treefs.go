@@ -283,7 +283,7 @@ func (r *Repo) entries(e entry) ([]entry, error) {
 	if e.mode == filemode.Submodule {
 		return nil, nil // its commit is in another repository
 	}
-	if es, ok := r.trees[e.hash]; ok {
+	if es, ok := r.trees.get(e.hash); ok {
 		return es, nil
 	}
 	t, err := r.git.TreeObject(e.hash)
@@ -295,7 +295,7 @@ func (r *Repo) entries(e entry) ([]entry, error) {
 		es[i] = entry{name: te.Name, mode: te.Mode, hash: te.Hash}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	r.trees[e.hash] = es
+	r.trees.put(e.hash, es)
 	return es, nil
 }
 
