@@ -695,24 +695,27 @@ func resolveParents(inv *Inventory, folders []*folder, tables []Table, opts Opti
 	var warnings []Warning
 	for i, f := range folders {
 		t := &tables[i]
-		seen := map[string]bool{t.Name: true}
+		// A table reads a few others: slices beat a set per table.
+		var dropped []string
 		// shift_left lists the other tables a DML writes among its parents
 		// too (its pattern matches INSERT INTO): their DDL comes first.
-		for _, n := range slices.Concat(f.reads, f.writes) {
-			name := lookup(inv, n)
-			if seen[name] {
-				continue
-			}
-			seen[name] = true
-			if _, ok := inv.Tables[name]; !ok {
-				if opts.DropUnknownRefs {
-					warnings = append(warnings, Warning{File: t.DMLRef, Table: t.Name,
-						Message: "reference to " + name + " dropped: no folder defines it"})
+		for _, names := range [2][]flinksql.Name{f.reads, f.writes} {
+			for _, n := range names {
+				name := lookup(inv, n)
+				if name == t.Name || slices.Contains(t.Parents, name) || slices.Contains(dropped, name) {
 					continue
 				}
-				inv.Tables[name] = synthesizedExternal(name, inv.Root)
+				if _, ok := inv.Tables[name]; !ok {
+					if opts.DropUnknownRefs {
+						warnings = append(warnings, Warning{File: t.DMLRef, Table: t.Name,
+							Message: "reference to " + name + " dropped: no folder defines it"})
+						dropped = append(dropped, name)
+						continue
+					}
+					inv.Tables[name] = synthesizedExternal(name, inv.Root)
+				}
+				t.Parents = append(t.Parents, name)
 			}
-			t.Parents = append(t.Parents, name)
 		}
 		sort.Strings(t.Parents)
 	}

@@ -180,6 +180,13 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		if got := buildAt(t, h, sha, inventory.Options{Cache: tight, Workers: 1 + i%3}); got != full {
 			t.Fatalf("commit %d (%v): the build through a tight cache differs from the full one at %s", i, h.steps[i], firstDiff(full, got))
 		}
+		// The same tree with unknown references dropped: another inventory.
+		if i%4 == 0 {
+			dropFull := buildAt(t, h, sha, inventory.Options{DropUnknownRefs: true})
+			if got := buildAt(t, h, sha, inventory.Options{Cache: warm, DropUnknownRefs: true}); got != dropFull {
+				t.Fatalf("commit %d (%v), unknown references dropped: the warm build differs from the full one at %s", i, h.steps[i], firstDiff(dropFull, got))
+			}
+		}
 		if i == 0 {
 			continue
 		}
