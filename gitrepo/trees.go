@@ -19,10 +19,10 @@ const defaultTreeEntries = 1 << 20
 type trees struct {
 	max int
 
-	mu      sync.Mutex
-	held    int
-	lru     list.List // of *decodedTree, most recent first
-	byHash  map[plumbing.Hash]*list.Element
+	mu     sync.Mutex
+	held   int
+	lru    list.List // of *decodedTree, most recent first
+	byHash map[plumbing.Hash]*list.Element
 }
 
 type decodedTree struct {

@@ -225,11 +225,12 @@ func (c *Cache) putFolder(k folderKey, tf *tableFolder) {
 	c.put(cacheKey{kind: kindFolder, hash: k.hash, path: k.path}, tf, size)
 }
 
-// contentKey is the key of entry e's content, false when e has no hash or
+// contentKey is the key of entry e's content, false when e has no hash,
+// is not a regular file (a symbolic link's hash is its target's name), or
 // there is no cache.
 func (c *Cache) contentKey(kind entryKind, e fs.DirEntry) (cacheKey, bool) {
 	h, ok := e.(Hashed)
-	if c == nil || !ok {
+	if c == nil || !ok || !e.Type().IsRegular() {
 		return cacheKey{}, false
 	}
 	return cacheKey{kind: kind, hash: h.ContentHash()}, true
