@@ -256,13 +256,13 @@ func (s *scan) walk() error {
 	if s.cache != nil {
 		h = s.fsys.(Hashed).ContentHash()
 	}
-	return s.folder(".", h, entries)
+	return s.folder(".", h, s.cache != nil, entries)
 }
 
-// folder goes through the entries of folder p: a sql-scripts folder goes to
-// the workers, a manifest is kept, another folder is walked, unless the
-// cache knows it.
-func (s *scan) folder(p string, hash [20]byte, entries []fs.DirEntry) error {
+// folder goes through the entries of folder p, whose hash is known (or
+// not): a sql-scripts folder goes to the workers, a manifest is kept,
+// another folder is walked, unless the cache knows it.
+func (s *scan) folder(p string, hash [20]byte, known bool, entries []fs.DirEntry) error {
 	hasDef := false
 	for _, e := range entries {
 		if !e.IsDir() && e.Name() == DefinitionFile {
@@ -285,14 +285,16 @@ func (s *scan) folder(p string, hash [20]byte, entries []fs.DirEntry) error {
 		case strings.HasPrefix(name, "."):
 			continue
 		case name == ScriptsDir:
-			if s.cache != nil && p != "." {
+			if known && p != "." {
 				s.missed = append(s.missed, s.folderKey(p, hash))
 			}
 			s.next <- found{dir: child, hasDef: hasDef}
 			continue
 		}
 		var h [20]byte
-		if he, ok := e.(Hashed); ok && s.cache != nil {
+		he, hashed := e.(Hashed)
+		hashed = hashed && s.cache != nil
+		if hashed {
 			h = he.ContentHash()
 			if hit, ok := s.cache.folder(s.folderKey(child, h)); ok {
 				s.add(hit.folders...)
@@ -304,12 +306,15 @@ func (s *scan) folder(p string, hash [20]byte, entries []fs.DirEntry) error {
 		if err != nil {
 			return &FileError{Path: child, Err: err}
 		}
-		if err := s.folder(child, h, sub); err != nil {
+		if err := s.folder(child, h, hashed, sub); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// folderKey is table folder p's key: its path after the pipelines folder
+// name, which every path of its tables starts with, and its hash.
 func (s *scan) folderKey(p string, h [20]byte) folderKey {
 	return folderKey{path: s.opts.Root + "/" + p, hash: h}
 }

@@ -162,29 +162,30 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 		}
 		shas = append(shas, sha)
 	}
-	mirrors, err := gitrepo.NewCache(filepath.Join(work, fmt.Sprintf("mirrors-%d", n)))
+	mirrorDir := filepath.Join(work, fmt.Sprintf("mirrors-%d", n))
+	mirrors, err := gitrepo.NewCache(mirrorDir)
 	if err != nil {
 		return m, err
 	}
 	if _, err := mirrors.Fetch(ctx, dir, shas...); err != nil {
 		return m, err
 	}
-	// Each job has a Repo of its own from Fetch (which finds the commits
-	// present), so that no job reads git trees another decoded.
-	plan := func(w *worker.Worker, base, head string) (pushTimes, error) {
-		repo, err := mirrors.Fetch(ctx, dir, base, head)
+	// Each job has a Repo of its own from Fetch, which finds the commits
+	// present and fetches nothing.
+	plan := func(p *process, base, head string) (pushTimes, error) {
+		repo, err := p.mirrors.Fetch(ctx, dir, base, head)
 		if err != nil {
 			return pushTimes{}, err
 		}
-		return planPush(ctx, w, repo, base, head)
+		return planPush(ctx, p.w, repo, base, head)
 	}
 
-	newWorker, stop, err := workers(work, mirrors, client)
+	newProcess, stop, err := processes(work, mirrorDir, client)
 	if err != nil {
 		return m, err
 	}
 	defer stop()
-	warm, cache, err := newWorker()
+	warm, err := newProcess()
 	if err != nil {
 		return m, err
 	}
@@ -203,7 +204,7 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 		best(&m.build, took.stages.Plan, first)
 		// Cold: a worker that never built this repository; the Go heap is
 		// emptied first, as in a new process.
-		cold, _, err := newWorker()
+		cold, err := newProcess()
 		if err != nil {
 			return m, err
 		}
@@ -224,8 +225,7 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m.heapMB = float64(ms.HeapInuse) / (1 << 20)
-	m.peak = cache.Stats().PeakBytes
-	runtime.KeepAlive(cache)
+	m.peak = warm.cache.Stats().PeakBytes
 	if t, ok := planTargets[n]; ok && m.warmOwn > t {
 		m.missed = append(m.missed, fmt.Sprintf("warm %.2fs > %.1fs", m.warmOwn.Seconds(), t.Seconds()))
 	}
@@ -267,9 +267,18 @@ type pushTimes struct {
 // withoutLive is the plan's time but for reading what runs.
 func (p pushTimes) withoutLive() time.Duration { return p.total - p.stages.Live }
 
-// workers returns a maker of workers on an embedded queue, each with an
-// inventory cache of its own, as a new process has.
-func workers(work string, mirrors *gitrepo.Cache, client *confluent.Client) (func() (*worker.Worker, *inventory.Cache, error), func(), error) {
+// process is what a worker process has: a worker, its git mirrors (whose
+// decoded folders it keeps) and its inventory cache.
+type process struct {
+	w       *worker.Worker
+	mirrors *gitrepo.Cache
+	cache   *inventory.Cache
+}
+
+// processes returns a maker of worker processes on an embedded queue, each
+// with caches of its own. They share the mirrors' directory, one at a time,
+// and fetch nothing.
+func processes(work, mirrorDir string, client *confluent.Client) (func() (*process, error), func(), error) {
 	srv, err := jobs.StartEmbedded(filepath.Join(work, "plan-nats"))
 	if err != nil {
 		return nil, nil, err
@@ -293,11 +302,15 @@ func workers(work string, mirrors *gitrepo.Cache, client *confluent.Client) (fun
 		stop()
 		return nil, nil, err
 	}
-	return func() (*worker.Worker, *inventory.Cache, error) {
-		cache := inventory.NewCache(worker.DefaultInventoryCacheBytes, nil)
-		w, err := worker.New(q, mirrors, gh, worker.Target{Client: client, Environment: config.EmulatorEnvironment},
-			worker.Config{Inventories: cache}, nil)
-		return w, cache, err
+	return func() (*process, error) {
+		mirrors, err := gitrepo.NewCache(mirrorDir)
+		if err != nil {
+			return nil, err
+		}
+		p := &process{mirrors: mirrors, cache: inventory.NewCache(worker.DefaultInventoryCacheBytes, nil)}
+		p.w, err = worker.New(q, mirrors, gh, worker.Target{Client: client, Environment: config.EmulatorEnvironment},
+			worker.Config{Inventories: p.cache}, nil)
+		return p, err
 	}, stop, nil
 }
 
