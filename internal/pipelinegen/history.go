@@ -27,6 +27,7 @@ type History struct {
 	rng    *rand.Rand
 	tables []histTable
 	steps  int
+	added  int // tables added, which numbers their names
 	// broken is the table whose DML is broken (-1: none), its content
 	// before, and how many more steps it stays broken.
 	broken   int
@@ -108,7 +109,9 @@ func (h *History) change() (string, error) {
 		return "edited the DML of " + t.name, os.WriteFile(h.dml(t), data, 0o644)
 	case r < 55:
 		parent := h.tables[h.pick()]
-		t := histTable{name: "new_" + n + "_" + strconv.Itoa(r), folder: "intermediates/added/new_" + n + "_" + strconv.Itoa(r)}
+		h.added++
+		name := "new_" + strconv.Itoa(h.added)
+		t := histTable{name: name, folder: "intermediates/added/" + name}
 		if err := os.MkdirAll(filepath.Dir(h.dml(t)), 0o755); err != nil {
 			return "", err
 		}
