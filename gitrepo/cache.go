@@ -44,6 +44,8 @@ type Cache struct {
 	// locks holds one lock per mirror directory, a channel so that waiting
 	// for it honours ctx.
 	locks map[string]chan struct{}
+	// trees are the folders decoded by any Repo, by hash.
+	trees *trees
 }
 
 // NewCache returns a cache of mirrors in dir, created if needed. A bad
@@ -67,7 +69,7 @@ func NewCache(dir string, opts ...Option) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create cache directory: %w", err)
 	}
-	c := &Cache{dir: dir, opts: o, log: o.logger.Named("gitrepo"), locks: map[string]chan struct{}{}}
+	c := &Cache{dir: dir, opts: o, log: o.logger.Named("gitrepo"), locks: map[string]chan struct{}{}, trees: newTrees(defaultTreeEntries)}
 	if err := c.clean(); err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func (c *Cache) Fetch(ctx context.Context, repoURL string, shas ...string) (*Rep
 	if err != nil {
 		return nil, fmt.Errorf("open mirror of %s: %w", repoURL, err)
 	}
-	r := &Repo{url: repoURL, git: g, trees: map[plumbing.Hash][]entry{}}
+	r := &Repo{url: repoURL, git: g, trees: c.trees}
 	if len(want) > 0 && r.check(want) == nil {
 		log.Debug("git fetch skipped: commits present", zap.Strings("shas", shas))
 		return r, nil

@@ -2,7 +2,8 @@
 // a cache of bare mirrors ([Cache]), one per repository URL, fetched only
 // when a wanted commit is missing; a commit's tree as an [io/fs.FS] read
 // straight from git objects ([Repo.Tree]), so that package inventory scans
-// a commit with the code that scans a directory; the paths changed between
+// a commit with the code that scans a directory, its folders and files
+// carrying their git hashes for inventory's cache; the paths changed between
 // two commits ([Repo.ChangedPaths]) and commit ancestry ([Repo.IsAncestor]).
 //
 // Local paths and file:// URLs are fetched by go-git through the git-upload-pack

@@ -12,19 +12,19 @@ import (
 )
 
 // Repo is a mirror as [Cache.Fetch] returned it. Its methods, and the trees
-// it returns, may be used from any number of goroutines. It caches the
-// folders it reads: take a new one from Fetch for each job.
+// it returns, may be used from any number of goroutines. Take a new one
+// from Fetch for each job.
 type Repo struct {
 	url string // credentials removed
 
 	// mu serialises every use of git, whose storage reads packfiles
-	// through shared state and is not safe for concurrent use; it also
-	// guards trees.
+	// through shared state and is not safe for concurrent use.
 	mu  sync.Mutex
 	git *git.Repository
 	// trees caches decoded folders by tree hash, shared by every commit's
-	// FS: a folder unchanged between two commits is read once.
-	trees map[plumbing.Hash][]entry
+	// FS and every Repo of the Cache: a folder unchanged between two
+	// commits, or two jobs, is read once.
+	trees *trees
 }
 
 // check returns an error for each commit of want not in the mirror.

@@ -16,7 +16,10 @@ import (
 // Tree returns the files of commit sha, or of its folder subdir ("" or "."
 // for all of them), as an FS read from git objects, without a checkout. It
 // implements [fs.ReadDirFS], [fs.ReadFileFS] and [fs.StatFS] and may be read
-// from any number of goroutines. Files have the commit's time as ModTime;
+// from any number of goroutines. It is addressed by content, as
+// package inventory's Hashed says: the FS and each entry ReadDir returns have a
+// ContentHash method giving the git tree or blob hash, which git computed
+// when the commit was made, so reading one costs nothing. Files have the commit's time as ModTime;
 // symbolic links are listed by ReadDir but not followed ([ErrSymlink]); a
 // submodule is an empty folder, as in a checkout without submodules.
 //
@@ -95,6 +98,9 @@ func (f *treeFS) lookup(op, name string) (entry, error) {
 	}
 	return e, nil
 }
+
+// ContentHash is the hash of the tree's root folder.
+func (f *treeFS) ContentHash() [20]byte { return f.root.hash }
 
 func (f *treeFS) Open(name string) (fs.File, error) {
 	f.repo.mu.Lock()
@@ -225,6 +231,10 @@ func (d dirEntry) Type() fs.FileMode          { return d.fs.info(d.e, 0).mode.Ty
 func (d dirEntry) String() string             { return fs.FormatDirEntry(d) }
 func (d dirEntry) Info() (fs.FileInfo, error) { return d.fs.lockedStat(d.path, d.e) }
 
+// ContentHash is the entry's git object hash: a blob's for a file, a
+// tree's for a folder.
+func (d dirEntry) ContentHash() [20]byte { return d.e.hash }
+
 func (f *treeFS) lockedStat(name string, e entry) (fs.FileInfo, error) {
 	f.repo.mu.Lock()
 	defer f.repo.mu.Unlock()
@@ -273,7 +283,7 @@ func (r *Repo) entries(e entry) ([]entry, error) {
 	if e.mode == filemode.Submodule {
 		return nil, nil // its commit is in another repository
 	}
-	if es, ok := r.trees[e.hash]; ok {
+	if es, ok := r.trees.get(e.hash); ok {
 		return es, nil
 	}
 	t, err := r.git.TreeObject(e.hash)
@@ -285,7 +295,7 @@ func (r *Repo) entries(e entry) ([]entry, error) {
 		es[i] = entry{name: te.Name, mode: te.Mode, hash: te.Hash}
 	}
 	slices.SortFunc(es, func(a, b entry) int { return strings.Compare(a.name, b.name) })
-	r.trees[e.hash] = es
+	r.trees.put(e.hash, es)
 	return es, nil
 }
 

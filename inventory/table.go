@@ -3,6 +3,7 @@ package inventory
 import (
 	"maps"
 	"slices"
+	"sync/atomic"
 
 	"github.com/shiftleft/shiftleft/flinksql"
 )
@@ -99,11 +100,34 @@ type Inventory struct {
 	// Root is the pipelines folder name that prefixes every stored path.
 	Root   string
 	Tables map[string]*Table
+
+	// sorted is the names as Names last sorted them: a job asks an
+	// inventory of 100,000 tables for them several times, and a check
+	// that they are still the map's costs a fraction of a sort.
+	sorted atomic.Pointer[[]string]
 }
 
 // Names returns the table names, sorted.
 func (inv *Inventory) Names() []string {
-	return slices.Sorted(maps.Keys(inv.Tables))
+	if p := inv.sorted.Load(); p != nil && inv.holds(*p) {
+		return slices.Clone(*p)
+	}
+	names := slices.Sorted(maps.Keys(inv.Tables))
+	inv.sorted.Store(&names)
+	return slices.Clone(names)
+}
+
+// holds reports whether names, distinct, are exactly the tables' names.
+func (inv *Inventory) holds(names []string) bool {
+	if len(names) != len(inv.Tables) {
+		return false
+	}
+	for _, n := range names {
+		if _, ok := inv.Tables[n]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Warning is something odd in the tree that does not stop the build.

@@ -46,7 +46,10 @@ func withDelivery(ctx context.Context, d *jobs.Delivery) context.Context {
 // name a file that kills its workers: a failure to write it is logged and
 // ends the recording, not the build.
 func (w *Worker) build(ctx context.Context, tree fs.FS, root, sha string) (*inventory.Inventory, []inventory.Warning, error) {
-	opts := inventory.Options{Root: root}
+	// The cache holds only what was read whole before, by this process or
+	// one whose store it shares: a file that kills its reader is never in
+	// it, and read one at a time it is still named.
+	opts := inventory.Options{Root: root, Cache: w.cfg.Inventories}
 	r, _ := ctx.Value(deliveryKey{}).(*reading)
 	if r == nil {
 		return inventory.Build(tree, opts)

@@ -14,6 +14,7 @@ import (
 	"github.com/shiftleft/shiftleft/githubstatus"
 	"github.com/shiftleft/shiftleft/gitrepo"
 	"github.com/shiftleft/shiftleft/internal/emulatortest"
+	"github.com/shiftleft/shiftleft/inventory"
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/worker"
 )
@@ -85,6 +86,9 @@ type dyingQueue struct {
 	nc     *nats.Conn
 	poison string
 	died   chan<- struct{}
+	// buried closes when the test ends: until then a dead process does
+	// nothing more (its build must not go on into a shared cache).
+	buried <-chan struct{}
 }
 
 func (q dyingQueue) Update(ctx context.Context, j *jobs.Job) error {
@@ -95,6 +99,7 @@ func (q dyingQueue) Update(ctx context.Context, j *jobs.Job) error {
 		q.nc.Close()
 		q.died <- struct{}{}
 		<-ctx.Done() // the consumer cancels it once the connection is closed
+		<-q.buried
 		return ctx.Err()
 	}
 	return nil
@@ -103,8 +108,19 @@ func (q dyingQueue) Update(ctx context.Context, j *jobs.Job) error {
 // TestJobKillingItsWorkersDiesNamingTheFile: a job whose file kills each
 // worker that reads it is redelivered, read one file at a time (the base
 // commit's files, then the pushed commit's), and marked dead after its
-// deliveries naming that file.
+// deliveries naming that file: whether each restarted worker has a cache
+// of its own, or they all share one (as a disk store shares what the dead
+// ones parsed), which the poisoned file never enters.
 func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		shared *inventory.Cache
+	}{{"a cache each", nil}, {"a shared cache", inventory.NewCache(64<<20, nil)}} {
+		t.Run(tc.name, func(t *testing.T) { testJobKillingItsWorkers(t, tc.shared) })
+	}
+}
+
+func testJobKillingItsWorkers(t *testing.T, shared *inventory.Cache) {
 	srv, err := jobs.StartEmbedded(t.TempDir())
 	must(t, err)
 	t.Cleanup(srv.Shutdown)
@@ -131,12 +147,13 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 		cache, err := gitrepo.NewCache(t.TempDir())
 		must(t, err)
 		q := queue(nc)
-		w, err := worker.New(dyingQueue{Queue: q, nc: nc, poison: poison, died: died}, cache, reporter, worker.Target{
+		buried := make(chan struct{})
+		w, err := worker.New(dyingQueue{Queue: q, nc: nc, poison: poison, died: died, buried: buried}, cache, reporter, worker.Target{
 			Client: rig.Client, Environment: config.EmulatorEnvironment,
 			DeclareTables: func(_ context.Context, tables []string) error {
 				return rig.Emulator.AddTables(config.EmulatorEnvironment, tables...)
 			},
-		}, worker.Config{LockTTL: 5 * time.Second}, nil)
+		}, worker.Config{LockTTL: 5 * time.Second, Inventories: shared}, nil)
 		must(t, err)
 		consumer, err := q.Consume(ctx, w.Handle, 1)
 		must(t, err)
@@ -145,6 +162,7 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 			defer cancel()
 			consumer.Stop(stop)
 		})
+		t.Cleanup(func() { close(buried) })
 	}
 
 	r := newRepo(t, twoTables(t, "p"))
@@ -174,6 +192,9 @@ func TestJobKillingItsWorkersDiesNamingTheFile(t *testing.T) {
 			want := "no outcome after 3 runs: its worker stopped each time, the last time while reading " + poison
 			if got.Status != jobs.StatusDead || got.Error != want {
 				t.Errorf("job %s: %q, want dead: %q", got.Status, got.Error, want)
+			}
+			if shared != nil && shared.Stats().Hits == 0 {
+				t.Error("the later deliveries found nothing in the shared cache")
 			}
 			return
 		}

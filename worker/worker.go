@@ -74,7 +74,17 @@ type Config struct {
 	// that read them are redeployed); off, they are reported and keep
 	// running, as Argo CD leaves what it would prune.
 	Prune bool
+	// Inventories keeps what the worker's inventory builds found, by
+	// content, for its later jobs: the deployed commit's inventory, the
+	// folders and files a push did not change. Nil: a cache of
+	// DefaultInventoryCacheBytes in memory.
+	Inventories *inventory.Cache
 }
+
+// DefaultInventoryCacheBytes bounds the worker's inventory cache when
+// Config gives none: enough for the deployed and the pushed commit of a
+// repository of 100,000 tables.
+const DefaultInventoryCacheBytes = 1 << 30
 
 func (c Config) withDefaults() Config {
 	if c.PipelinesPath == "" {
@@ -88,6 +98,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxParallel <= 0 {
 		c.MaxParallel = 8
+	}
+	if c.Inventories == nil {
+		c.Inventories = inventory.NewCache(DefaultInventoryCacheBytes, nil)
 	}
 	return c
 }
@@ -147,7 +160,10 @@ type snapshot struct {
 }
 
 // snapshotAt builds the inventory of the pipelines folder at sha; a commit
-// without the folder has an empty inventory.
+// without the folder has an empty inventory. The build goes through the
+// worker's cache: a commit built before (the deployed one, by the job that
+// deployed it) is a lookup, and a pushed commit reads only the folders it
+// changed.
 func (w *Worker) snapshotAt(ctx context.Context, repo *gitrepo.Repo, sha string) (*snapshot, error) {
 	root := path.Base(w.cfg.PipelinesPath)
 	empty := &snapshot{inv: &inventory.Inventory{Root: root, Tables: map[string]*inventory.Table{}}}
@@ -175,12 +191,24 @@ type change struct {
 	graph *pipeline.Graph
 	diff  planner.Diff
 	plan  *planner.Plan
+	took  PlanTimes
+}
+
+// PlanTimes is how long the stages of a job's plan took.
+type PlanTimes struct {
+	// Inventories: both commits' inventories, their diff and the graph.
+	Inventories time.Duration
+	// Live: reading what runs (deployments.ReadLive).
+	Live time.Duration
+	// Plan: planner.Build, and planner.Prune when pruning.
+	Plan time.Duration
 }
 
 // planChange diffs base and head and plans the changed tables and the
 // descendants they impact, against what runs now.
 func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head string, opts jobs.Options) (_ *change, err error) {
 	defer w.recoverPlan(&err)
+	start := time.Now()
 	baseSnap, err := w.snapshotAt(ctx, repo, base)
 	if err != nil {
 		// The deployed commit's SQL no longer builds: compare with nothing,
@@ -197,13 +225,17 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 		return nil, permanent(err)
 	}
 	c := &change{head: headSnap, graph: g, diff: planner.Compare(baseSnap.inv, headSnap.inv)}
+	c.took.Inventories = time.Since(start)
 	if err := w.declareTopics(ctx, headSnap.inv); err != nil {
 		return nil, err
 	}
+	start = time.Now()
 	live, err := deployments.ReadLive(ctx, w.target.Client)
 	if err != nil {
 		return nil, fmt.Errorf("read what runs: %w", err)
 	}
+	c.took.Live = time.Since(start)
+	start = time.Now()
 	o := w.target.Plan
 	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
 	req := planner.Request{Changes: c.diff.Changes}
@@ -224,7 +256,22 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 			return nil, permanent(err)
 		}
 	}
+	c.took.Plan = time.Since(start)
+	w.log.Debug("planned", zap.String("base", base), zap.String("head", head), zap.Duration("inventories", c.took.Inventories),
+		zap.Duration("live", c.took.Live), zap.Duration("plan", c.took.Plan))
 	return c, nil
+}
+
+// PlanCommits is what a deploy job of a push from base to head does once it
+// has the commits, and deploys nothing: the inventories of both, their
+// diff, the graph, what runs, and the plan, with how long each took. Tools
+// that preview a push, and the benchmarks, call it.
+func (w *Worker) PlanCommits(ctx context.Context, repo *gitrepo.Repo, base, head string) (*planner.Plan, PlanTimes, error) {
+	c, err := w.planChange(ctx, repo, base, head, jobs.Options{})
+	if err != nil {
+		return nil, PlanTimes{}, err
+	}
+	return c.plan, c.took, nil
 }
 
 // declareTopics tells an in-process emulator about the Kafka topics the

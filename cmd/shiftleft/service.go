@@ -187,6 +187,8 @@ type service struct {
 	consumer *jobs.Consumer
 	emulator *emulator.Emulator
 	servers  []*webhook.Server
+	// closeInventories writes the inventory cache's pending entries.
+	closeInventories func() error
 	// URL is where the webhook and ops API answer; EmulatorURL the
 	// in-process emulator's.
 	URL, EmulatorURL string
@@ -494,9 +496,11 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	if err != nil {
 		return err
 	}
+	invs, closeInvs := inventories(sc.DataDir, a.log)
+	s.closeInventories = closeInvs
 	// A crashed worker's lock expires as its job goes back to the queue.
 	w, err := worker.New(s.queue, cache, gh, target, worker.Config{PipelinesPath: sc.PipelinesPath,
-		MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait, Prune: sc.Prune}, a.log)
+		MaxParallel: sc.MaxParallel, LockTTL: sc.AckWait, Prune: sc.Prune, Inventories: invs}, a.log)
 	if err != nil {
 		return err
 	}
@@ -606,6 +610,9 @@ func (s *service) stop(ctx context.Context) {
 	// still answers; webhooks meanwhile still queue new jobs.
 	if s.consumer != nil {
 		s.consumer.Stop(ctx)
+	}
+	if s.closeInventories != nil {
+		_ = s.closeInventories()
 	}
 	down, cancel := context.WithTimeout(context.Background(), serverShutdown)
 	defer cancel()

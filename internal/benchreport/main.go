@@ -44,12 +44,14 @@ func main() {
 	serial := flag.Bool("serial", true, "also deploy one statement at a time, for comparison")
 	ingest := flag.Duration("ingest", 5*time.Second, "how long to post webhooks in the ingest benchmark (0: none)")
 	clients := flag.Int("clients", 32, "concurrent webhook clients in the ingest benchmark")
+	planSizes := flag.String("plan-sizes", "10000,100000", "comma-separated repository sizes in tables of the worker's plan benchmark (empty: none)")
+	planRuns := flag.Int("plan-runs", 3, "pushes planned per size in the plan benchmark (the best is kept)")
 	flag.Parse()
 	parallels := []int{*parallel}
 	if *serial {
 		parallels = append(parallels, 1)
 	}
-	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels, *ingest, *clients); err != nil {
+	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels, *ingest, *clients, *planSizes, *planRuns); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
@@ -66,19 +68,33 @@ type measure struct {
 	missed []string
 }
 
-func run(sizesFlag string, runs, deployTables int, latency time.Duration, parallels []int, ingest time.Duration, clients int) error {
+// parseSizes reads a comma-separated list of tree sizes, sorted.
+func parseSizes(list string) ([]int, error) {
 	var sizes []int
-	for _, s := range strings.Split(sizesFlag, ",") {
+	for _, s := range strings.Split(list, ",") {
 		if strings.TrimSpace(s) == "" {
 			continue
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
-			return fmt.Errorf("bad size %q", s)
+			return nil, fmt.Errorf("bad size %q", s)
 		}
 		sizes = append(sizes, n)
 	}
 	sort.Ints(sizes)
+	return sizes, nil
+}
+
+func run(sizesFlag string, runs, deployTables int, latency time.Duration, parallels []int, ingest time.Duration, clients int,
+	planSizesFlag string, planRuns int) error {
+	sizes, err := parseSizes(sizesFlag)
+	if err != nil {
+		return err
+	}
+	planSizes, err := parseSizes(planSizesFlag)
+	if err != nil {
+		return err
+	}
 	// What ran before (a build, another benchmark deleting its trees) is
 	// written back now, not while the first run is timed.
 	syscall.Sync()
@@ -157,6 +173,9 @@ func run(sizesFlag string, runs, deployTables int, latency time.Duration, parall
 	var errs []error
 	if len(results) > 0 {
 		errs = append(errs, report(results))
+	}
+	if len(planSizes) > 0 {
+		errs = append(errs, benchPlan(work, planSizes, planRuns))
 	}
 	if ingest > 0 {
 		errs = append(errs, benchIngest(bin, work, ingest, clients))
