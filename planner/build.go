@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/shiftleft/shiftleft/inventory"
 	"github.com/shiftleft/shiftleft/pipeline"
@@ -204,7 +203,8 @@ func (b *builder) redeploy(table string, v verdict, cascade bool) {
 // state is what runs of one table now.
 type state struct {
 	tableLive
-	sync TableStatus
+	desired Desired
+	sync    TableStatus
 	// runs: the DML is deployed (a DDL-only table: its DDL completed).
 	runs bool
 	// exists: the table is there — its DDL completed or its DML runs, and
@@ -234,15 +234,11 @@ func (b *builder) state(t *inventory.Table) state {
 // what runs does not change while a plan is built.
 func (b *builder) readState(t *inventory.Table) state {
 	d := desiredOf(t, b.opts.Naming)
-	s := state{tableLive: liveOf(d, b.live)}
+	s := state{tableLive: liveOf(d, b.live), desired: d}
 	s.sync = compare(d, s.tableLive)
 	ddlDone := s.ddl != nil && s.ddl.Phase == PhaseCompleted && !s.dropped
 	s.ddlCurrent = ddlDone && s.ddl.Fingerprint == t.Fingerprint
-	if t.DMLRef == "" {
-		s.runs = ddlDone
-	} else {
-		s.runs = running(s.dml) && !s.dropped
-	}
+	s.runs = s.deployed(d)
 	s.exists = ddlDone || s.runs
 	s.current = s.sync.State == InSync || s.sync.State == Degraded
 	s.underway = s.sync.State == Pending
@@ -444,7 +440,7 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 	switch {
 	case drops:
 		cause = "parent " + name + " recreated (DROP TABLE fails its readers)"
-	case d.scope && b.tableRecreatedAfter(parent, child):
+	case d.scope && startedBefore(b.state(child), b.state(parent).ddl):
 		// What a deploy that stopped half way left: it recreated the
 		// parent, not yet its readers.
 		cause = "parent " + name + "'s table was recreated after it started (a deploy that did not finish)"
@@ -498,7 +494,7 @@ func (b *builder) compareChild(parent, child *inventory.Table) {
 	switch {
 	case !s.current:
 		b.redeploy(child.Name, b.restart(child, string(s.sync.State)+" ("+s.sync.Detail+")"), true)
-	case b.restartedAfter(parent, child, s):
+	case startedBefore(s, b.state(parent).dml, b.state(parent).ddl):
 		b.redeploy(child.Name, b.restart(child, "parent "+parent.Name+" was redeployed after it started (a deploy that did not finish)"), true)
 	default:
 		b.widen(child.Name, inSync(b.restart(child, "")))
@@ -522,38 +518,18 @@ func (b *builder) widen(table string, v verdict) {
 	}
 }
 
-// tableRecreatedAfter reports whether parent's table was created again
-// (its DDL ran) after child's statement started: the statement read the
-// table that was dropped, and must be redeployed whatever the rules say.
-func (b *builder) tableRecreatedAfter(parent, child *inventory.Table) bool {
-	started := startedAt(child, b.state(child))
-	p := b.state(parent)
-	return !started.IsZero() && p.ddl != nil && p.ddl.CreatedAt.After(started)
-}
-
-// startedAt is when the statement that runs t started: its DML's creation,
-// or its DDL's for a table without DML; zero when there is none.
-func startedAt(t *inventory.Table, s state) time.Time {
-	st := s.ddl
-	if t.DMLRef != "" {
-		st = s.dml
-	}
-	if st == nil {
-		return time.Time{}
-	}
-	return st.CreatedAt
-}
-
-// restartedAfter reports whether parent's statements are newer than the
-// one child runs.
-func (b *builder) restartedAfter(parent, child *inventory.Table, s state) bool {
-	started := startedAt(child, s)
-	if started.IsZero() {
+// startedBefore reports whether the statement s runs (its DML, else its
+// DDL) was created before one of sts: a parent's, redeployed after it
+// started. Given the parent's DDL alone, it says the parent's table was
+// created again under a running reader, which must be redeployed whatever
+// the rules say.
+func startedBefore(s state, sts ...*Statement) bool {
+	mine := s.main(s.desired)
+	if mine == nil || mine.CreatedAt.IsZero() {
 		return false
 	}
-	p := b.state(parent)
-	for _, st := range []*Statement{p.dml, p.ddl} {
-		if st != nil && st.CreatedAt.After(started) {
+	for _, st := range sts {
+		if st != nil && st.CreatedAt.After(mine.CreatedAt) {
 			return true
 		}
 	}

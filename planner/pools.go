@@ -127,22 +127,22 @@ func (al *allocator) create(name string, need int) *Pool {
 	return p
 }
 
-func (al *allocator) live(id string) *ComputePool {
+// find is the first live pool match takes, nil when there is none.
+func (al *allocator) find(match func(*ComputePool) bool) *ComputePool {
 	for i := range al.b.live.Pools {
-		if p := &al.b.live.Pools[i]; p.ID == id {
+		if p := &al.b.live.Pools[i]; match(p) {
 			return p
 		}
 	}
 	return nil
 }
 
+func (al *allocator) live(id string) *ComputePool {
+	return al.find(func(p *ComputePool) bool { return p.ID == id })
+}
+
 func (al *allocator) named(name string) *ComputePool {
-	for i := range al.b.live.Pools {
-		if p := &al.b.live.Pools[i]; p.Name == name {
-			return p
-		}
-	}
-	return nil
+	return al.find(func(p *ComputePool) bool { return p.Name == name })
 }
 
 // room reports whether p is provisioned and under the configured share of

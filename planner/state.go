@@ -131,6 +131,19 @@ func (tl tableLive) main(d Desired) *Statement {
 	return tl.ddl
 }
 
+// deployed is shift_left's is_running for the table: its DML RUNNING,
+// PENDING, COMPLETED or DEGRADED, or, for a table without DML, its DDL
+// COMPLETED; never once a drop of its table ran since.
+func (tl tableLive) deployed(d Desired) bool {
+	if tl.dropped {
+		return false
+	}
+	if d.DML != "" {
+		return running(tl.dml)
+	}
+	return tl.ddl != nil && tl.ddl.Phase == PhaseCompleted
+}
+
 // CompareLive compares one table's live statements with its desired state.
 func CompareLive(d Desired, live Live) TableStatus {
 	return compare(d, liveOf(d, live))
@@ -244,11 +257,8 @@ func Verify(p *Plan, live Live) []TableStatus {
 				out = append(out, s)
 			}
 		case ExpectRunning:
-			tl := liveOf(d, live)
-			st := tl.main(d)
-			ok := st != nil && !tl.dropped && (running(st) && d.DML != "" || st.Phase == PhaseCompleted)
-			if !ok {
-				s := compare(d, tl)
+			if tl := liveOf(d, live); !tl.deployed(d) {
+				st, s := tl.main(d), compare(d, tl)
 				if s.State == InSync || s.State == Changed {
 					s.State, s.Detail = Pending, st.Phase
 				}

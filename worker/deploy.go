@@ -65,7 +65,7 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 		// from the push's own before, against what runs. Without options
 		// the planner finds them running this SQL and leaves them; with
 		// --force it recreates them.
-		if base, err = w.replayBase(ctx, &repo, j, log); err != nil {
+		if repo, base, err = w.replayBase(ctx, repo, j, log); err != nil {
 			return err
 		}
 	case hasDeployed:
@@ -156,21 +156,20 @@ func (w *Worker) optional(ctx context.Context, repo *gitrepo.Repo, j *jobs.Job, 
 // before, whose diff says which tables --force or --dml-only redo. When it
 // is gone, a plain replay compares the whole tree with what runs; the
 // others cannot tell which tables the push changed, and are refused.
-func (w *Worker) replayBase(ctx context.Context, repo **gitrepo.Repo, j *jobs.Job, log *zap.Logger) (string, error) {
+func (w *Worker) replayBase(ctx context.Context, repo *gitrepo.Repo, j *jobs.Job, log *zap.Logger) (*gitrepo.Repo, string, error) {
 	if isZero(j.Before) {
-		return "", nil
+		return repo, "", nil
 	}
-	r, ok, err := w.optional(ctx, *repo, j, j.Before, log)
+	r, ok, err := w.optional(ctx, repo, j, j.Before, log)
 	switch {
 	case err != nil:
-		return "", err
+		return nil, "", err
 	case ok:
-		*repo = r
-		return j.Before, nil
+		return r, j.Before, nil
 	case j.Options.Force || j.Options.DMLOnly:
-		return "", permanent(fmt.Errorf("the push's before commit %s is gone (force push): which tables it changed is unknown, so --force and --dml-only cannot redo them; deploy the tables by name", short(j.Before)))
+		return nil, "", permanent(fmt.Errorf("the push's before commit %s is gone (force push): which tables it changed is unknown, so --force and --dml-only cannot redo them; deploy the tables by name", short(j.Before)))
 	}
-	return "", nil
+	return repo, "", nil
 }
 
 // hold takes the lock named key and keeps it while the job runs: the
@@ -206,12 +205,17 @@ func (w *Worker) lock(ctx context.Context, key string) (*jobs.Lock, error) {
 	}
 }
 
-// status posts the job's summary as the commit status.
+// status posts the job's summary as the commit status of the deploy.
 func (w *Worker) status(ctx context.Context, j *jobs.Job, state githubstatus.State) error {
-	err := w.gh.SetStatus(ctx, githubstatus.Status{Repo: j.Repo, SHA: j.After, State: state, Description: j.Summary})
+	return w.post(ctx, j, state, githubstatus.DefaultContext)
+}
+
+// post sets a commit status in statusContext with the job's summary.
+func (w *Worker) post(ctx context.Context, j *jobs.Job, state githubstatus.State, statusContext string) error {
+	err := w.gh.SetStatus(ctx, githubstatus.Status{Repo: j.Repo, SHA: j.After, State: state, Context: statusContext, Description: j.Summary})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		// A status GitHub did not take is no reason to deploy again.
-		w.log.Warn("commit status not posted", zap.String("job_id", j.ID), zap.Error(err))
+		// A status GitHub did not take is no reason to run the job again.
+		w.log.Warn("commit status not posted", zap.String("job_id", j.ID), zap.String("context", statusContext), zap.Error(err))
 	}
 	return nil
 }

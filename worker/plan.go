@@ -103,11 +103,7 @@ const PlanContext = "shiftleft/plan"
 
 // planStatus posts the plan job's summary as its head's plan status.
 func (w *Worker) planStatus(ctx context.Context, j *jobs.Job, state githubstatus.State) error {
-	err := w.gh.SetStatus(ctx, githubstatus.Status{Repo: j.Repo, SHA: j.After, State: state, Context: PlanContext, Description: j.Summary})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		w.log.Warn("plan status not posted", zap.String("job_id", j.ID), zap.Error(err))
-	}
-	return nil
+	return w.post(ctx, j, state, PlanContext)
 }
 
 // buildErrors splits why a tree does not build into one line per broken
