@@ -1,6 +1,7 @@
 package deployments_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -63,5 +64,67 @@ func TestReadLive(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("live (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadLiveOf(t *testing.T) {
+	r := newRig(t, nil)
+	ctx := ctxFor(t)
+	pool, err := r.Client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: "dev-live", Cloud: "AWS", Region: "us-west-2", MaxCFU: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t's DDL and DML by shiftleft, u's DML by another tool under the name
+	// shiftleft would give it, v's DDL: a read of t and u sees their
+	// statements, whoever made them, and none of v's.
+	for _, st := range []confluent.StatementRequest{
+		{Name: "ddl-t", SQL: "CREATE TABLE t (id STRING)", Labels: map[string]string{deployments.LabelTable: "t"}},
+		{Name: "dml-t", SQL: "INSERT INTO t SELECT id FROM raw", Labels: map[string]string{deployments.LabelTable: "t"}},
+		{Name: "dml-u", SQL: "INSERT INTO raw SELECT id FROM t"},
+		{Name: "ddl-v", SQL: "CREATE TABLE v (id STRING)"},
+	} {
+		st.ComputePoolID = pool.ID
+		if _, err := r.Client.CreateStatement(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	desired := []planner.Desired{
+		{Table: "t", DDL: "ddl-t", DML: "dml-t", Drop: "drop-t"},
+		{Table: "u", DDL: "ddl-u", DML: "dml-u", Drop: "drop-u"},
+	}
+	got, err := deployments.ReadLiveOf(ctx, r.Client, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := deployments.ReadLive(ctx, r.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := planner.Live{Statements: map[string]planner.Statement{}, Pools: all.Pools, Tables: map[string]bool{"t": true, "u": true}}
+	for _, n := range []string{"ddl-t", "dml-t", "dml-u"} {
+		want.Statements[n] = all.Statements[n]
+	}
+	// Phases move on between the two reads; what is compared is which
+	// statements, of what table, in which pool.
+	for _, l := range []*planner.Live{&got, &want} {
+		for n, st := range l.Statements {
+			st.Phase, st.Detail = "", ""
+			l.Statements[n] = st
+		}
+		for i := range l.Pools {
+			l.Pools[i].Phase, l.Pools[i].CurrentCFU = "", 0
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReadLiveOf (-want +got):\n%s", diff)
+	}
+}
+
+func TestReadLiveOfFailsOnAnError(t *testing.T) {
+	r := newRig(t, nil)
+	ctx, cancel := context.WithCancel(ctxFor(t))
+	cancel()
+	if _, err := deployments.ReadLiveOf(ctx, r.Client, []planner.Desired{{Table: "t", DDL: "ddl-t", Drop: "drop-t"}}); err == nil {
+		t.Fatal("ReadLiveOf with a cancelled context: no error")
 	}
 }

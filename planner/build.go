@@ -45,7 +45,11 @@ func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, erro
 	if err := b.walk(); err != nil {
 		return nil, err
 	}
-	return b.plan()
+	p, err := b.plan()
+	if err := unread(b.unread); err != nil {
+		return nil, err
+	}
+	return p, err
 }
 
 // decision is what the plan does to a table, before steps and pool.
@@ -97,6 +101,8 @@ type builder struct {
 	states   map[string]state
 	excluded map[string]bool
 	products map[string]bool // products of the requested tables
+	// unread lists the tables a scoped Live did not read (ErrUnread).
+	unread []string
 	// queue lists the tables whose children are still to be looked at, in
 	// decision order; a table comes again when its decision changes from a
 	// skip to work.
@@ -233,6 +239,9 @@ func (b *builder) state(t *inventory.Table) state {
 // readState compares a table with what runs; state keeps the answer, as
 // what runs does not change while a plan is built.
 func (b *builder) readState(t *inventory.Table) state {
+	if b.live.Tables != nil && deployable(t) && !b.live.Tables[t.Name] {
+		b.unread = append(b.unread, t.Name)
+	}
 	d := desiredOf(t, b.opts.Naming)
 	s := state{tableLive: liveOf(d, b.live), desired: d}
 	s.sync = compare(d, s.tableLive)
@@ -440,9 +449,10 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 	switch {
 	case drops:
 		cause = "parent " + name + " recreated (DROP TABLE fails its readers)"
-	case d.scope && startedBefore(b.state(child), b.state(parent).ddl):
+	case d.scope && b.state(parent).ddl != nil && startedBefore(b.state(child), b.state(parent).ddl):
 		// What a deploy that stopped half way left: it recreated the
-		// parent, not yet its readers.
+		// parent, not yet its readers. (A parent without a table recreated
+		// nothing: its readers are not read for it.)
 		cause = "parent " + name + "'s table was recreated after it started (a deploy that did not finish)"
 	case d.kind == Skip && d.scope && d.intent == Recreate && (!decided || !cd.scope) && !b.excluded[c]:
 		// Recreated already, by an earlier run of this deploy: its readers

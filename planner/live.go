@@ -8,6 +8,10 @@ type Live struct {
 	// Statements by name.
 	Statements map[string]Statement
 	Pools      []ComputePool
+	// Tables, when not nil, says the statements were read for these tables
+	// only (the pools always all): a plan that needs another table's fails
+	// with ErrUnread rather than take it for not deployed.
+	Tables map[string]bool
 }
 
 // Statement is a statement as the plan needs it.

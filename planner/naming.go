@@ -106,3 +106,12 @@ func kebab(s string) string {
 	}
 	return string(b)
 }
+
+// orDefault is n, or DefaultNaming when n is zero: every name a plan and
+// the reads it rests on use comes from the same naming.
+func (n Naming) orDefault() Naming {
+	if n == (Naming{}) {
+		return DefaultNaming
+	}
+	return n
+}

@@ -48,9 +48,7 @@ func (o Options) withDefaults() Options {
 	if o.AcceptedCommonProducts == nil {
 		o.AcceptedCommonProducts = []string{"common", "seeds"}
 	}
-	if o.Naming == (Naming{}) {
-		o.Naming = DefaultNaming
-	}
+	o.Naming = o.Naming.orDefault()
 	if o.MaxCFURatio <= 0 {
 		o.MaxCFURatio = 0.8
 	}

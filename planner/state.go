@@ -49,8 +49,9 @@ type Desired struct {
 
 // DesiredState is what a tree wants deployed: every table that can be
 // deployed (external topics and folders whose DDL creates no table aside),
-// by name.
+// by name. A zero Naming is DefaultNaming, as for Build.
 func DesiredState(inv *inventory.Inventory, n Naming) []Desired {
+	n = n.orDefault()
 	var out []Desired
 	for _, name := range inv.Names() {
 		if t := inv.Tables[name]; deployable(t) {

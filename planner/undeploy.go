@@ -32,6 +32,9 @@ func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, 
 		}
 		p.Actions = append(p.Actions, b.drop(t, role, "undeploy "+table, g.Children(n), dropped))
 	}
+	if err := unread(b.unread); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -41,7 +44,8 @@ func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, 
 // table and its DDL statement, once the tables that read it at base are
 // redeployed by p (their new SQL no longer reads it) and before its own
 // deleted parents: no running statement reads a table being dropped, and
-// when a reader's redeploy fails the table stays.
+// when a reader's redeploy fails the table stays. On an error p is to be
+// planned again.
 func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts Options) error {
 	b := newBuilder(nil, live, opts)
 	gone := map[string]bool{}
@@ -88,7 +92,7 @@ func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts
 	for _, n := range order {
 		p.Actions = append(p.Actions, b.drop(base.Tables[n], RoleStart, "deleted from the repository (pruning is on)", readers[n], waves))
 	}
-	return nil
+	return unread(b.unread)
 }
 
 // drop removes t when any of it is deployed, after the actions of its

@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -229,13 +231,6 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 	if err := w.declareTopics(ctx, headSnap.inv); err != nil {
 		return nil, err
 	}
-	start = time.Now()
-	live, err := deployments.ReadLive(ctx, w.target.Client)
-	if err != nil {
-		return nil, fmt.Errorf("read what runs: %w", err)
-	}
-	c.took.Live = time.Since(start)
-	start = time.Now()
 	o := w.target.Plan
 	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
 	req := planner.Request{Changes: c.diff.Changes}
@@ -247,19 +242,70 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 			req.Tables = append(req.Tables, ch.Table)
 		}
 	}
-	c.plan, err = planner.Build(g, live, req, o)
-	if err != nil {
-		return nil, permanent(err)
-	}
-	if w.cfg.Prune && len(c.diff.Deleted) > 0 {
-		if err := planner.Prune(c.plan, baseSnap.inv, live, c.diff.Deleted, o); err != nil {
-			return nil, permanent(err)
+	prune := w.cfg.Prune && len(c.diff.Deleted) > 0
+	build := func(live planner.Live) (*planner.Plan, error) {
+		start := time.Now()
+		defer func() { c.took.Plan += time.Since(start) }()
+		p, err := planner.Build(g, live, req, o)
+		if err == nil && prune {
+			err = planner.Prune(p, baseSnap.inv, live, c.diff.Deleted, o)
 		}
+		return p, err
 	}
-	c.took.Plan = time.Since(start)
+	scope := planner.Scope(g, req)
+	if prune {
+		scope = append(scope, c.diff.Deleted...)
+	}
+	desired := func(names []string) []planner.Desired {
+		gone := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return headSnap.inv.Tables[n] != nil })
+		return append(planner.DesiredOf(headSnap.inv, o.Naming, names), planner.DesiredOf(baseSnap.inv, o.Naming, gone)...)
+	}
+	if err := w.readAndPlan(ctx, c, scope, desired, build); err != nil {
+		return nil, err
+	}
 	w.log.Debug("planned", zap.String("base", base), zap.String("head", head), zap.Duration("inventories", c.took.Inventories),
 		zap.Duration("live", c.took.Live), zap.Duration("plan", c.took.Plan))
 	return c, nil
+}
+
+// readAndPlan plans c on what runs, read for the tables the plan is
+// expected to need (tables, whose statements desired names) while that is
+// cheaper than reading every statement: when the plan needs other tables
+// (planner.ErrUnread), they are read too and the plan is made again, and
+// once reading by table no longer pays, everything is read.
+func (w *Worker) readAndPlan(ctx context.Context, c *change, tables []string, desired func([]string) []planner.Desired,
+	build func(planner.Live) (*planner.Plan, error)) error {
+	environment := len(c.head.inv.Tables)
+	live := planner.Live{Statements: map[string]planner.Statement{}, Tables: map[string]bool{}}
+	for todo, first := tables, true; ; first = false {
+		start := time.Now()
+		var err error
+		if !first && len(todo) == 0 || !deployments.ScopedReadPays(len(live.Tables)+len(todo), environment) {
+			live, err = deployments.ReadLive(ctx, w.target.Client)
+		} else {
+			var more planner.Live
+			more, err = deployments.ReadLiveOf(ctx, w.target.Client, desired(todo))
+			maps.Copy(live.Statements, more.Statements)
+			maps.Copy(live.Tables, more.Tables)
+			live.Pools = more.Pools
+		}
+		c.took.Live += time.Since(start)
+		if err != nil {
+			return fmt.Errorf("read what runs: %w", err)
+		}
+		c.plan, err = build(live)
+		var unread *planner.UnreadError
+		if !errors.As(err, &unread) || live.Tables == nil {
+			if err != nil {
+				return permanent(err)
+			}
+			return nil
+		}
+		todo = slices.DeleteFunc(planner.Scope(c.graph, planner.Request{Tables: unread.Tables}), func(n string) bool { return live.Tables[n] })
+		if len(todo) == 0 {
+			todo = slices.DeleteFunc(unread.Tables, func(n string) bool { return live.Tables[n] })
+		}
+	}
 }
 
 // PlanCommits is what a deploy job of a push from base to head does once it

@@ -266,6 +266,7 @@ func TestOptions(t *testing.T) {
 		{"nil logger", Logger(nil)},
 		{"nil clock", Clock(nil)},
 		{"no statements", MaxStatements(0)},
+		{"no compute pools", MaxComputePools(0)},
 		{"negative rate limit", RateLimit(-1)},
 		{"negative process interval", ProcessInterval(-time.Second)},
 		{"negative save interval", SaveInterval(-time.Second)},

@@ -67,10 +67,10 @@ func (e *Emulator) poolQuota(env string) error {
 			n++
 		}
 	}
-	if n >= MaxPoolsPerEnvironment {
+	if n >= e.opt.maxPools {
 		return quota(codeComputePoolQuota, "/spec/environment/id",
 			"environment '%s' has %d compute pools, the most it may have (quota: compute pools per environment, %d).",
-			env, n, MaxPoolsPerEnvironment)
+			env, n, e.opt.maxPools)
 	}
 	return nil
 }

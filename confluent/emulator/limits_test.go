@@ -33,6 +33,8 @@ func TestQuotas(t *testing.T) {
 			codeComputePoolQuota, "/spec/environment/id", "compute pools per environment, 50"},
 		{"the default pool beyond 50", nil, func(h *harness) { fill(h, MaxPoolsPerEnvironment) }, "POST", stmts, createBody("s", "SELECT 1"),
 			codeComputePoolQuota, "/spec/environment/id", "compute pools per environment"},
+		{"a pool quota of 2", []Option{MaxComputePools(2)}, func(h *harness) { fill(h, 2) }, "POST", pools, poolBody("one-more", 5),
+			codeComputePoolQuota, "/spec/environment/id", "compute pools per environment, 2"},
 		{"max_cfu over 50", nil, func(*harness) {}, "POST", pools, poolBody("big", 60),
 			codeCFUQuota, "/spec/max_cfu", "CFU per compute pool"},
 		{"statements per environment", []Option{MaxStatements(3)}, func(h *harness) {

@@ -22,6 +22,7 @@ type options struct {
 	seed      uint64
 
 	maxStatements   int           // live statements per environment
+	maxPools        int           // compute pools per environment
 	rateLimit       int           // requests per second per organization; 0: no limit
 	processInterval time.Duration // 0: records move only on POST /_emulator/tick
 	saveInterval    time.Duration // 0: the state file is written on every change
@@ -34,7 +35,8 @@ const (
 )
 
 func defaultOptions() options {
-	return options{log: zap.NewNop(), seed: 1, maxStatements: DefaultMaxStatements, saveInterval: DefaultSaveInterval}
+	return options{log: zap.NewNop(), seed: 1, maxStatements: DefaultMaxStatements, maxPools: MaxPoolsPerEnvironment,
+		saveInterval: DefaultSaveInterval}
 }
 
 // Latency is how long each phase lasts before the next change (PENDING before
@@ -140,6 +142,20 @@ func MaxStatements(n int) Option {
 			return fmt.Errorf("%w: max statements %d, want at least 1", ErrInvalidOption, n)
 		}
 		o.maxStatements = n
+		return nil
+	}
+}
+
+// MaxComputePools is how many compute pools an environment may hold; a
+// create beyond it is refused with a quota error. Default
+// MaxPoolsPerEnvironment, Confluent's quota; more models an environment
+// whose quota Confluent raised on request.
+func MaxComputePools(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return fmt.Errorf("%w: max compute pools %d, want at least 1", ErrInvalidOption, n)
+		}
+		o.maxPools = n
 		return nil
 	}
 }

@@ -45,7 +45,7 @@ func main() {
 	ingest := flag.Duration("ingest", 5*time.Second, "how long to post webhooks in the ingest benchmark (0: none)")
 	clients := flag.Int("clients", 32, "concurrent webhook clients in the ingest benchmark")
 	planSizes := flag.String("plan-sizes", "10000,100000", "comma-separated repository sizes in tables of the worker's plan benchmark (empty: none)")
-	planRuns := flag.Int("plan-runs", 3, "pushes planned per size in the plan benchmark (the best is kept)")
+	planRuns := flag.Int("plan-runs", 3, "pushes planned per size in the plan benchmark (the slowest counts)")
 	flag.Parse()
 	parallels := []int{*parallel}
 	if *serial {

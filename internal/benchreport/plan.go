@@ -37,12 +37,13 @@ const tablesPerPool = 40
 type planMeasure struct {
 	tables, runs int
 	// warm: the worker planned the previous push of the repository
-	// before; cold: a worker that never built it. Each is the best wall
-	// time, and the best without reading what runs.
+	// before; cold: a worker that never built it. Each is the slowest
+	// push's wall time, and the slowest without reading what runs.
 	warm, cold         time.Duration
 	warmOwn, coldOwn   time.Duration
 	inventories, build time.Duration // warm stages
-	// readLive is deployments.ReadLive alone, part of both.
+	// readLive is deployments.ReadLive alone: every statement, which the
+	// worker reads only when its plan needs more than its tables'.
 	readLive   time.Duration
 	statements int
 	// The cache's charge at its peak and its bound, and the Go heap in use
@@ -55,8 +56,8 @@ type planMeasure struct {
 // benchPlan measures, for each size, the worker's plan of a push that
 // changes one to ten files, from having the commits (the fetch is not
 // timed) to having the plan: both inventories, their diff, the graph, what
-// runs (deployments.ReadLive against an emulator running the first
-// commit's tables) and planner.Build. Best of runs pushes each.
+// runs (against an emulator running the first
+// commit's tables) and planner.Build. The slowest of runs pushes counts.
 func benchPlan(work string, sizes []int, runs int) error {
 	var results []planMeasure
 	for _, n := range sizes {
@@ -67,8 +68,8 @@ func benchPlan(work string, sizes []int, runs int) error {
 		results = append(results, m)
 	}
 	fmt.Println()
-	fmt.Printf("The worker's plan of a push of one to ten files (best of N pushes; the machine is shared)\n\n")
-	fmt.Println("| tables | best of | warm | warm without ReadLive | of which inventories and graph / planner | cold | cold without ReadLive | ReadLive alone | statements running | cache peak / bound | heap after | target (warm, without ReadLive) |")
+	fmt.Printf("The worker's plan of a push of one to ten files (the slowest of N pushes; the machine is shared)\n\n")
+	fmt.Println("| tables | slowest of | warm | warm without reading what runs | of which inventories and graph / planner | cold | cold without reading what runs | a full ReadLive, for comparison | statements running | cache peak / bound | heap after | target (warm) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 	missed := false
 	for _, m := range results {
@@ -129,7 +130,11 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 	}
 	fmt.Printf("plan benchmark: %d tables generated and committed in %.1fs\n", n, time.Since(start).Seconds())
 
-	emu, err := emulator.New()
+	// One environment of Confluent Cloud holds 10,000 statements and 50
+	// pools of 50 CFU: an estate this size spans several, or has quotas
+	// raised. The emulator's are raised to hold all of it in one, so that
+	// reading what runs faces every statement.
+	emu, err := emulator.New(emulator.MaxStatements(3*n), emulator.MaxComputePools(n/tablesPerPool+1))
 	if err != nil {
 		return m, err
 	}
@@ -198,10 +203,10 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 			return m, err
 		}
 		first := m.runs == 0
-		best(&m.warm, took.total, first)
-		best(&m.warmOwn, took.withoutLive(), first)
-		best(&m.inventories, took.stages.Inventories, first)
-		best(&m.build, took.stages.Plan, first)
+		slowest(&m.warm, took.total, first)
+		slowest(&m.warmOwn, took.withoutLive(), first)
+		slowest(&m.inventories, took.stages.Inventories, first)
+		slowest(&m.build, took.stages.Plan, first)
 		// Cold: a worker that never built this repository; the Go heap is
 		// emptied first, as in a new process.
 		cold, err := newProcess()
@@ -212,13 +217,13 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 		if took, err = plan(cold, shas[i-1], shas[i]); err != nil {
 			return m, err
 		}
-		best(&m.cold, took.total, first)
-		best(&m.coldOwn, took.withoutLive(), first)
+		slowest(&m.cold, took.total, first)
+		slowest(&m.coldOwn, took.withoutLive(), first)
 		start := time.Now()
 		if _, err := deployments.ReadLive(ctx, client); err != nil {
 			return m, err
 		}
-		best(&m.readLive, time.Since(start), first)
+		slowest(&m.readLive, time.Since(start), first)
 		m.runs++
 	}
 	runtime.GC()
@@ -226,8 +231,8 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 	runtime.ReadMemStats(&ms)
 	m.heapMB = float64(ms.HeapInuse) / (1 << 20)
 	m.peak = warm.cache.Stats().PeakBytes
-	if t, ok := planTargets[n]; ok && m.warmOwn > t {
-		m.missed = append(m.missed, fmt.Sprintf("warm %.2fs > %.1fs", m.warmOwn.Seconds(), t.Seconds()))
+	if t, ok := planTargets[n]; ok && m.warm > t {
+		m.missed = append(m.missed, fmt.Sprintf("warm %.2fs > %.1fs", m.warm.Seconds(), t.Seconds()))
 	}
 	if m.peak > m.bound {
 		m.missed = append(m.missed, "the cache went over its bound")
@@ -238,9 +243,10 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 	return m, nil
 }
 
-// best keeps the shortest of the durations it is given.
-func best(kept *time.Duration, d time.Duration, first bool) {
-	if first || d < *kept {
+// slowest keeps the longest of the durations it is given: a target holds
+// for every push, not for the luckiest.
+func slowest(kept *time.Duration, d time.Duration, first bool) {
+	if first || d > *kept {
 		*kept = d
 	}
 }
@@ -253,7 +259,7 @@ func planPush(ctx context.Context, w *worker.Worker, repo *gitrepo.Repo, base, h
 	if err != nil {
 		return took, err
 	}
-	fmt.Printf("  planned %s..%s in %.3fs (inventories and graph %.3fs, ReadLive %.3fs, planner %.3fs): %d actions\n",
+	fmt.Printf("  planned %s..%s in %.3fs (inventories and graph %.3fs, reading what runs %.3fs, planner %.3fs): %d actions\n",
 		base[:7], head[:7], took.total.Seconds(), stages.Inventories.Seconds(), stages.Live.Seconds(), stages.Plan.Seconds(), len(p.Actions))
 	return took, nil
 }

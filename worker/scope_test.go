@@ -1,0 +1,61 @@
+package worker_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/worker"
+)
+
+// listCounter counts the listings of every statement.
+type listCounter struct {
+	deployments.Client
+	lists *atomic.Int64
+}
+
+func (c listCounter) ListStatements(ctx context.Context, o confluent.ListOptions) ([]confluent.Statement, error) {
+	c.lists.Add(1)
+	return c.Client.ListStatements(ctx, o)
+}
+
+// TestAPushReadsWhatItsTablesRun: in an environment of 40 tables, a push
+// changing one is planned on that table's statements, read by name: the
+// only listing of every statement is the verification after the run. The
+// first deploy, the whole tree, reads everything.
+func TestAPushReadsWhatItsTablesRun(t *testing.T) {
+	const n = 40
+	var lists atomic.Int64
+	s := newServiceWith(t, 1, 1, func(c deployments.Client) deployments.Client { return listCounter{c, &lists} }, worker.Config{})
+	r := newRepo(t, manyTables(t, n))
+	first := r.commit("main", "first")
+	if j := s.run(t, deployJob(r, "", first, "push-1")); j.Status != jobs.StatusSucceeded {
+		t.Fatalf("first deploy: %s %s", j.Status, j.Error)
+	}
+	if got := lists.Load(); got != 2 {
+		t.Errorf("the first deploy listed every statement %d times, want 2 (its plan, its verification)", got)
+	}
+	lists.Store(0)
+	writeTable(r, 7, " WHERE id <> ''")
+	second := r.commit("main", "change p_t7")
+	j := s.run(t, deployJob(r, first, second, "push-2"))
+	if j.Status != jobs.StatusSucceeded {
+		t.Fatalf("second deploy: %s %s", j.Status, j.Error)
+	}
+	if got := planOf(j); got != "p_t7:restart-dml" {
+		t.Errorf("plan %q, want p_t7 restarted only", got)
+	}
+	if got := lists.Load(); got != 1 {
+		t.Errorf("a push of one table listed every statement %d times, want 1 (the verification)", got)
+	}
+	runsTree(t, s, n)
+	for i := range n {
+		if _, err := s.client.GetStatement(context.Background(), fmt.Sprintf("dev-usw2-p-ddl-p-t%d", i)); err != nil {
+			t.Errorf("p_t%d's DDL: %v", i, err)
+		}
+	}
+}
