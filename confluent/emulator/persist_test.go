@@ -123,8 +123,12 @@ func TestBackgroundTimer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The file may not hold the statement yet (writes are batched).
+		var phase confluent.Phase
 		reloaded.mu.Lock()
-		phase := reloaded.m.Environments[testEnv].Statements["ddl"].Phase
+		if env := reloaded.m.Environments[testEnv]; env != nil && env.Statements["ddl"] != nil {
+			phase = env.Statements["ddl"].Phase
+		}
 		reloaded.mu.Unlock()
 		if phase == confluent.PhaseCompleted {
 			return
