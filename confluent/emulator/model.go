@@ -77,6 +77,11 @@ type environment struct {
 	Topics map[string]*topic `json:"topics,omitempty"`
 	// names lists Statements' keys in order, for key-set paging.
 	names []string
+	// labelled lists, by label "key=value", the names of the statements
+	// carrying it, in order: a list by label selector reads those only, as
+	// Confluent's answers in no time whatever the environment holds. Labels
+	// never change after a create.
+	labelled map[string][]string
 	// deleting counts the statements in DELETING, which no longer count
 	// against MaxStatements.
 	deleting int
@@ -87,8 +92,30 @@ func (env *environment) live() int { return len(env.Statements) - env.deleting }
 
 func (env *environment) add(st *statement) {
 	env.Statements[st.Name] = st
-	i, _ := slices.BinarySearch(env.names, st.Name)
-	env.names = slices.Insert(env.names, i, st.Name)
+	env.names = insertSorted(env.names, st.Name)
+	env.index(st)
+}
+
+// index files st under each of its labels.
+func (env *environment) index(st *statement) {
+	if env.labelled == nil {
+		env.labelled = map[string][]string{}
+	}
+	for k, v := range st.Labels {
+		env.labelled[k+"="+v] = insertSorted(env.labelled[k+"="+v], st.Name)
+	}
+}
+
+func insertSorted(names []string, name string) []string {
+	i, _ := slices.BinarySearch(names, name)
+	return slices.Insert(names, i, name)
+}
+
+func deleteSorted(names []string, name string) []string {
+	if i, ok := slices.BinarySearch(names, name); ok {
+		return slices.Delete(names, i, i+1)
+	}
+	return names
 }
 
 func (env *environment) remove(st *statement) {
@@ -96,8 +123,13 @@ func (env *environment) remove(st *statement) {
 		env.deleting--
 	}
 	delete(env.Statements, st.Name)
-	if i, ok := slices.BinarySearch(env.names, st.Name); ok {
-		env.names = slices.Delete(env.names, i, i+1)
+	env.names = deleteSorted(env.names, st.Name)
+	for k, v := range st.Labels {
+		if names := deleteSorted(env.labelled[k+"="+v], st.Name); len(names) > 0 {
+			env.labelled[k+"="+v] = names
+		} else {
+			delete(env.labelled, k+"="+v)
+		}
 	}
 }
 

@@ -75,10 +75,11 @@ func (e *Emulator) reindex() {
 		if env.Topics == nil {
 			env.Topics = map[string]*topic{}
 		}
-		env.names, env.deleting = env.names[:0], 0
+		env.names, env.deleting, env.labelled = env.names[:0], 0, nil
 		for name, st := range env.Statements {
 			st.Name, st.Env = name, id
 			env.names = append(env.names, name)
+			env.index(st)
 			if st.Phase == confluent.PhaseDeleting {
 				env.deleting++
 			}

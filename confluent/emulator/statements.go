@@ -131,7 +131,14 @@ func (e *Emulator) listStatements(c *call) (response, error) {
 	if env == nil {
 		return response{status: http.StatusOK, body: list}, nil
 	}
-	names, more := page(env.names, after, size, func(name string) bool {
+	keys := env.names
+	for _, t := range labels {
+		if !t.not {
+			keys = env.labelled[t.key+"="+t.value]
+			break
+		}
+	}
+	names, more := page(keys, after, size, func(name string) bool {
 		st := env.Statements[name]
 		if poolID != "" && st.PoolID != poolID {
 			return false

@@ -441,3 +441,34 @@ func TestPaging(t *testing.T) {
 		t.Errorf("page sizes %v, want 100, 100 and the rest", sizes)
 	}
 }
+
+// TestListByLabelFollowsDeletesAndPages: a list by label sees a create and
+// a delete at once, and pages through the statements carrying the label.
+func TestListByLabelFollowsDeletesAndPages(t *testing.T) {
+	h := start(t)
+	for name, team := range map[string]string{"a": "sales", "b": "sales", "c": "ops", "d": "sales"} {
+		in := createBody(name, "SELECT 1")
+		in.Metadata = &confluent.StatementMetadata{Labels: map[string]string{"team": team}}
+		h.do("POST", stmts, in).want(t, http.StatusCreated, nil)
+	}
+	h.deleteNow("b")
+	var got []string
+	for query := stmts + "?page_size=1&label_selector=team%3Dsales"; query != ""; {
+		var list confluent.StatementList
+		h.do("GET", query, nil).want(t, http.StatusOK, &list)
+		for _, st := range list.Data {
+			got = append(got, st.Name)
+		}
+		query = ""
+		if next := list.Metadata.Next; next != "" {
+			u, err := url.Parse(next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			query = u.RequestURI()
+		}
+	}
+	if strings.Join(got, ",") != "a,d" {
+		t.Errorf("team=sales, a page at a time, after deleting b: %v, want a,d", got)
+	}
+}
