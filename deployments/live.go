@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/shiftleft/shiftleft/confluent"
@@ -26,53 +27,66 @@ func ReadLive(ctx context.Context, c Client) (planner.Live, error) {
 	return live, err
 }
 
-// readParallel bounds the reads ReadLiveOf has in flight.
+// readParallel bounds the tables ReadLiveOf reads at a time.
 const readParallel = 16
 
 // ReadLiveOf reads what runs of the desired tables only: the statements
-// they name (whoever made them), each read by name, and every compute pool.
-// The answer says which tables it covers (Live.Tables), so a plan that
-// needs another table fails with planner.ErrUnread instead of taking it for
-// not deployed. A plan of a few tables in a large environment costs those
-// tables' reads, not a listing of every statement.
+// shiftleft made for each (one list by its table label, whatever their
+// names: a DML's versions too), the statements they name that another tool
+// made (each read by name), and every compute pool. The answer says which
+// tables it covers (Live.Tables), so a plan that needs another table fails
+// with planner.ErrUnread instead of taking it for not deployed. A plan of a
+// few tables in a large environment costs those tables' reads, not a
+// listing of every statement.
 func ReadLiveOf(ctx context.Context, c Client, desired []planner.Desired) (planner.Live, error) {
 	live := planner.Live{Statements: map[string]planner.Statement{}, Tables: map[string]bool{}}
-	var names []string
-	for _, d := range desired {
-		live.Tables[d.Table] = true
-		for _, n := range []string{d.DDL, d.DML, d.Drop} {
-			if n != "" {
-				names = append(names, n)
-			}
-		}
-	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
-		next = make(chan string)
+		next = make(chan planner.Desired)
 	)
-	for range min(readParallel, len(names)) {
+	read := func(d planner.Desired) error {
+		labelled, err := c.ListStatements(ctx, confluent.ListOptions{LabelSelector: LabelTable + "=" + labelValue(d.Table, maxLabelValue)})
+		if err != nil {
+			return fmt.Errorf("list the statements of %s: %w", d.Table, err)
+		}
+		found := map[string]planner.Statement{}
+		for i := range labelled {
+			found[labelled[i].Name] = liveStatement(&labelled[i])
+		}
+		for _, name := range []string{d.DDL, d.DML, d.Drop} {
+			if _, ok := found[name]; ok || name == "" {
+				continue
+			}
+			switch st, err := c.GetStatement(ctx, name); {
+			case errors.Is(err, confluent.ErrStatementNotFound):
+			case err != nil:
+				return fmt.Errorf("read statement %s: %w", name, err)
+			default:
+				found[name] = liveStatement(st)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		maps.Copy(live.Statements, found)
+		live.Tables[d.Table] = true
+		return nil
+	}
+	for range min(readParallel, len(desired)) {
 		wg.Go(func() {
-			for name := range next {
-				st, err := c.GetStatement(ctx, name)
-				switch {
-				case errors.Is(err, confluent.ErrStatementNotFound):
-				case err != nil:
-					cancel(fmt.Errorf("read statement %s: %w", name, err))
-				default:
-					mu.Lock()
-					live.Statements[name] = liveStatement(st)
-					mu.Unlock()
+			for d := range next {
+				if err := read(d); err != nil {
+					cancel(err)
 				}
 			}
 		})
 	}
 feed:
-	for _, n := range names {
+	for _, d := range desired {
 		select {
-		case next <- n:
+		case next <- d:
 		case <-ctx.Done():
 			break feed
 		}
@@ -89,9 +103,10 @@ feed:
 
 // ScopedReadPays reports whether ReadLiveOf of tables costs less time than
 // ReadLive of an environment deploying about environment tables: the first
-// makes up to three reads per table, readParallel at a time; the second
-// lists about two statements per table, a page of 100 (Confluent's
-// largest) per call, one call after the other.
+// makes about three calls per table (a list, and a read of each name the
+// list did not return: a drop helper, a deleted DDL), readParallel tables
+// at a time; the second lists about two statements per table, a page of
+// 100 (Confluent's largest) per call, one call after the other.
 func ScopedReadPays(tables, environment int) bool {
 	return 3*tables*100 <= 2*environment*readParallel
 }

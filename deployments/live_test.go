@@ -74,12 +74,14 @@ func TestReadLiveOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// t's DDL and DML by shiftleft, u's DML by another tool under the name
-	// shiftleft would give it, v's DDL: a read of t and u sees their
-	// statements, whoever made them, and none of v's.
+	// t's DDL and DML by shiftleft, and a statement of t under a name its
+	// Desired does not give (another version of its DML), u's DML by
+	// another tool under the name shiftleft would give it, v's DDL: a read
+	// of t and u sees their statements, whoever made them, and none of v's.
 	for _, st := range []confluent.StatementRequest{
 		{Name: "ddl-t", SQL: "CREATE TABLE t (id STRING)", Labels: map[string]string{deployments.LabelTable: "t"}},
 		{Name: "dml-t", SQL: "INSERT INTO t SELECT id FROM raw", Labels: map[string]string{deployments.LabelTable: "t"}},
+		{Name: "dml-t-v2", SQL: "INSERT INTO t SELECT id FROM raw WHERE id <> ''", Labels: map[string]string{deployments.LabelTable: "t"}},
 		{Name: "dml-u", SQL: "INSERT INTO raw SELECT id FROM t"},
 		{Name: "ddl-v", SQL: "CREATE TABLE v (id STRING)"},
 	} {
@@ -101,7 +103,7 @@ func TestReadLiveOf(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := planner.Live{Statements: map[string]planner.Statement{}, Pools: all.Pools, Tables: map[string]bool{"t": true, "u": true}}
-	for _, n := range []string{"ddl-t", "dml-t", "dml-u"} {
+	for _, n := range []string{"ddl-t", "dml-t", "dml-t-v2", "dml-u"} {
 		want.Statements[n] = all.Statements[n]
 	}
 	// Phases move on between the two reads; what is compared is which
