@@ -247,10 +247,12 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 			req.Tables = append(req.Tables, ch.Table)
 		}
 	}
+	healRequest(&req, opts.Heal, func(n string) bool { return headSnap.inv.Tables[n] != nil })
 	c.plan, err = planner.Build(g, live, req, o)
 	if err != nil {
 		return nil, permanent(err)
 	}
+	healReasons(c.plan, opts.Heal)
 	if w.cfg.Prune && len(c.diff.Deleted) > 0 {
 		if err := planner.Prune(c.plan, baseSnap.inv, live, c.diff.Deleted, o); err != nil {
 			return nil, permanent(err)

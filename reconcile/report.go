@@ -1,0 +1,105 @@
+package reconcile
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+// Report is the drift of one repository in one environment: every table
+// of the deployed commit compared with what runs, and the statements that
+// are no table's (orphaned, unmanaged).
+type Report struct {
+	Repo        string `json:"repo"`
+	Environment string `json:"environment"`
+	Branch      string `json:"branch,omitempty"`
+	// Commit is the commit compared with (the deployed one); Tip where the
+	// branch was.
+	Commit    string    `json:"commit,omitempty"`
+	Tip       string    `json:"tip,omitempty"`
+	CheckedAt time.Time `json:"checked_at"`
+	// Counts are the tables by state, every state present.
+	Counts map[planner.SyncState]int `json:"counts"`
+	Tables []Table                   `json:"tables"`
+	// Error says why the drift could not be read ("" when it was).
+	Error string `json:"error,omitempty"`
+}
+
+// Table is one table's state, and what self-heal does about it.
+type Table struct {
+	planner.TableStatus
+	// Heal is what self-heal did: "" (off, or nothing to do), "queued in
+	// job <id>", or why it leaves the table alone.
+	Heal string `json:"heal,omitempty"`
+}
+
+// NewReport classifies statuses (from [planner.Status]).
+func NewReport(repo, env string, statuses []planner.TableStatus, at time.Time) *Report {
+	r := &Report{Repo: repo, Environment: env, CheckedAt: at.UTC(), Counts: map[planner.SyncState]int{}, Tables: []Table{}}
+	for _, s := range planner.SyncStates {
+		r.Counts[s] = 0
+	}
+	for _, s := range statuses {
+		r.Counts[s.State]++
+		r.Tables = append(r.Tables, Table{TableStatus: s})
+	}
+	return r
+}
+
+// Drifted are the tables not in sync.
+func (r *Report) Drifted() []Table {
+	var out []Table
+	for _, t := range r.Tables {
+		if t.State != planner.InSync {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Write prints the report for a terminal: a line of counts, then each table
+// not in sync (all of them with all).
+func (r *Report) Write(w io.Writer, all bool) error {
+	head := r.Repo
+	if r.Commit != "" {
+		head += "@" + short(r.Commit)
+	}
+	fmt.Fprintf(w, "%s in %s, checked %s:", head, r.Environment, r.CheckedAt.Local().Format(time.DateTime))
+	if r.Error != "" {
+		_, err := fmt.Fprintf(w, " not read: %s\n", r.Error)
+		return err
+	}
+	for _, s := range planner.SyncStates {
+		if n := r.Counts[s]; n > 0 || s == planner.InSync {
+			fmt.Fprintf(w, " %d %s", n, s)
+		}
+	}
+	fmt.Fprintln(w)
+	tables := r.Drifted()
+	if all {
+		tables = r.Tables
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  TABLE\tSTATE\tSTATEMENT\tDETAIL")
+	for _, t := range tables {
+		detail := t.Detail
+		if t.Heal != "" {
+			detail += " [self-heal: " + t.Heal + "]"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.Table, t.State, t.Statement, detail)
+	}
+	return tw.Flush()
+}
+
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
