@@ -3,11 +3,13 @@ package reconcile
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -220,5 +222,52 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// erringTarget cannot read the deployed commit.
+type erringTarget struct{ fakeTarget }
+
+func (*erringTarget) Desired(context.Context, string, string) ([]planner.Desired, error) {
+	return nil, errors.New("commit gone")
+}
+
+// TestDriftGauge: the gauge holds every state of the last pass, and no
+// series of a repository whose drift cannot be read.
+func TestDriftGauge(t *testing.T) {
+	q := newQueue(t)
+	ctx := context.Background()
+	must(t, q.SetDeployedCommit(ctx, testRepo.Name, "main", deployedSHA))
+	desired, live := failedTable()
+	reg := prometheus.NewRegistry()
+	r, err := New(q, &fakeTips{tip: deployedSHA}, &fakeTarget{desired: desired, live: live}, []Repo{testRepo}, WithRegistry(reg))
+	must(t, err)
+	// series are shiftleft_drift_tables' values by state.
+	series := func() map[string]float64 {
+		families, err := reg.Gather()
+		must(t, err)
+		out := map[string]float64{}
+		for _, f := range families {
+			if f.GetName() != "shiftleft_drift_tables" {
+				continue
+			}
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == "state" {
+						out[l.GetValue()] = m.GetGauge().GetValue()
+					}
+				}
+			}
+		}
+		return out
+	}
+	r.Pass(ctx)
+	if got := series(); len(got) != len(planner.SyncStates) || got["failed"] != 1 || got["in-sync"] != 0 {
+		t.Errorf("series %v, want every state, 1 failed", got)
+	}
+	r.target = &erringTarget{}
+	r.Pass(ctx)
+	if got := series(); len(got) != 0 {
+		t.Errorf("series %v left once the drift cannot be read, want none", got)
 	}
 }

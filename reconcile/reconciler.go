@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/jobs"
@@ -324,6 +325,8 @@ func deliveryID(what, sha string) string {
 func (r *Reconciler) record(ctx context.Context, report *Report) {
 	if report.Error != "" {
 		r.note(report.Repo, "drift", "drift not read: "+report.Error)
+		// Counts of an older pass would read as current.
+		r.m.drift.DeletePartialMatch(prometheus.Labels{"repo": report.Repo, "environment": report.Environment})
 	} else {
 		r.note(report.Repo, "drift", "")
 		for _, s := range planner.SyncStates {
