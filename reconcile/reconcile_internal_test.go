@@ -271,3 +271,30 @@ func TestDriftGauge(t *testing.T) {
 		t.Errorf("series %v left once the drift cannot be read, want none", got)
 	}
 }
+
+// erringTips cannot read the tip (GitHub down).
+type erringTips struct{}
+
+func (erringTips) Tip(context.Context, Repo) (string, error) { return "", errors.New("GitHub: 502") }
+
+// TestTheDriftIsReportedWhenTheTipCannotBeRead: the deployed commit's drift
+// does not depend on GitHub answering.
+func TestTheDriftIsReportedWhenTheTipCannotBeRead(t *testing.T) {
+	q := newQueue(t)
+	ctx := context.Background()
+	must(t, q.SetDeployedCommit(ctx, testRepo.Name, "main", deployedSHA))
+	desired, live := failedTable()
+	r, err := New(q, erringTips{}, &fakeTarget{desired: desired, live: live}, []Repo{testRepo}, WithSelfHeal(true, false))
+	must(t, err)
+	r.Pass(ctx)
+	reports, err := q.DriftReports(ctx, testRepo.Name)
+	must(t, err)
+	var rep Report
+	must(t, json.Unmarshal(reports[0], &rep))
+	if rep.Error != "" || rep.Counts[planner.Failed] != 1 || !strings.Contains(rep.TipError, "502") {
+		t.Errorf("report %+v, want the drift and the tip's error", rep)
+	}
+	if _, err := q.HealJob(ctx, testRepo.Name, "main"); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("a heal was queued while the tip is unknown: %v", err)
+	}
+}

@@ -195,7 +195,10 @@ func (r *Reconciler) Pass(ctx context.Context) {
 	for i, repo := range r.repos {
 		s := &repoState{repo: repo}
 		states[i] = s
-		s.tip, s.deployed, s.deploying, s.err = r.syncTip(ctx, repo)
+		s.deployed, s.err = r.deployedCommit(ctx, repo)
+		if s.err == nil {
+			s.tip, s.tipErr = r.syncTip(ctx, repo, s.deployed)
+		}
 		switch {
 		case s.err != nil:
 		case s.deployed == "":
@@ -220,6 +223,9 @@ func (r *Reconciler) Pass(ctx context.Context) {
 			report.Error = s.err.Error()
 		}
 		report.Branch, report.Commit, report.Tip = s.repo.Branch, s.deployed, s.tip
+		if s.tipErr != nil {
+			report.TipError = s.tipErr.Error()
+		}
 		r.record(ctx, report)
 	}
 }
@@ -229,9 +235,9 @@ type repoState struct {
 	repo          Repo
 	tip, deployed string
 	desired       []planner.Desired
-	err           error
-	// deploying: a deploy of the tip is queued or running.
-	deploying bool
+	// err keeps the drift from being read; tipErr the tip (the drift of
+	// the deployed commit is still reported).
+	err, tipErr error
 }
 
 // without is live less the statements the other repositories' desired
@@ -261,35 +267,41 @@ func without(live planner.Live, states []*repoState, self int) planner.Live {
 	return out
 }
 
-// syncTip reads the tip and the deployed commit and queues the tip's
-// deploy when it is not deployed and has no job yet. deploying says a
-// deploy of the tip is queued or running (or was just queued).
-func (r *Reconciler) syncTip(ctx context.Context, repo Repo) (tip, deployed string, deploying bool, err error) {
-	tip, err = r.tips.Tip(ctx, repo)
+// deployedCommit is the last commit deployed from repo's branch, "" when
+// none is.
+func (r *Reconciler) deployedCommit(ctx context.Context, repo Repo) (string, error) {
+	deployed, _, err := r.q.DeployedCommit(ctx, repo.Name, repo.Branch)
+	return deployed, err
+}
+
+// syncTip reads the tip and queues its deploy when it is not the deployed
+// commit and has no job yet.
+func (r *Reconciler) syncTip(ctx context.Context, repo Repo, deployed string) (string, error) {
+	tip, err := r.tips.Tip(ctx, repo)
 	if err != nil {
-		return "", "", false, fmt.Errorf("read the tip of %s: %w", repo.Branch, err)
-	}
-	deployed, _, err = r.q.DeployedCommit(ctx, repo.Name, repo.Branch)
-	if err != nil {
-		return tip, "", false, err
+		err = fmt.Errorf("read the tip of %s: %w", repo.Branch, err)
+		r.note(repo.Name, "tip", err.Error())
+		return "", err
 	}
 	if tip == deployed {
 		r.note(repo.Name, "tip", "")
-		return tip, deployed, false, nil
+		return tip, nil
 	}
 	j, err := r.q.CommitJob(ctx, repo.Name, repo.Branch, tip)
 	switch {
 	case errors.Is(err, jobs.ErrNotFound):
 	case err != nil:
-		return tip, deployed, false, err
+		err = fmt.Errorf("read the job of %s: %w", short(tip), err)
+		r.note(repo.Name, "tip", err.Error())
+		return tip, err
 	case !j.Status.Finished():
-		return tip, deployed, true, nil
+		return tip, nil
 	case j.Status == jobs.StatusFailed || j.Status == jobs.StatusDead:
 		// Deploying it again every interval would fail again, and post a
 		// failure status each time: it waits for a push or a replay.
 		r.note(repo.Name, "tip", fmt.Sprintf("the deploy of %s's tip %s %s (job %s); not retried: push a fix or replay the job",
 			repo.Branch, short(tip), j.Status, j.ID))
-		return tip, deployed, false, nil
+		return tip, nil
 	}
 	before := deployed
 	if before == "" {
@@ -300,15 +312,17 @@ func (r *Reconciler) syncTip(ctx context.Context, repo Repo) (tip, deployed stri
 	err = r.q.Publish(ctx, job)
 	switch {
 	case errors.Is(err, jobs.ErrDuplicate):
-		return tip, deployed, true, nil // the webhook got there first
+		return tip, nil // the webhook got there first
 	case err != nil:
-		return tip, deployed, false, fmt.Errorf("queue the deploy of %s: %w", short(tip), err)
+		err = fmt.Errorf("queue the deploy of %s: %w", short(tip), err)
+		r.note(repo.Name, "tip", err.Error())
+		return tip, err
 	}
 	r.m.queued.WithLabelValues(string(jobs.SourceReconciler)).Inc()
 	r.log.Info("tip not deployed and no job for it: deploy queued", zap.String("repo", repo.Name), zap.String("branch", repo.Branch),
 		zap.String("tip", tip), zap.String("deployed", deployed), zap.String("job_id", job.ID))
 	r.note(repo.Name, "tip", "")
-	return tip, deployed, true, nil
+	return tip, nil
 }
 
 const zeroSHA = "0000000000000000000000000000000000000000"

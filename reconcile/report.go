@@ -24,8 +24,10 @@ type Report struct {
 	// Counts are the tables by state, every state present.
 	Counts map[planner.SyncState]int `json:"counts"`
 	Tables []Table                   `json:"tables"`
-	// Error says why the drift could not be read ("" when it was).
-	Error string `json:"error,omitempty"`
+	// Error says why the drift could not be read ("" when it was);
+	// TipError why the branch's tip could not be read or deployed.
+	Error    string `json:"error,omitempty"`
+	TipError string `json:"tip_error,omitempty"`
 }
 
 // Table is one table's state, and what self-heal does about it.
@@ -78,6 +80,9 @@ func (r *Report) Write(w io.Writer, all bool) error {
 		}
 	}
 	fmt.Fprintln(w)
+	if r.TipError != "" {
+		fmt.Fprintf(w, "  tip: %s\n", r.TipError)
+	}
 	tables := r.Drifted()
 	if all {
 		tables = r.Tables
