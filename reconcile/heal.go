@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -11,6 +12,10 @@ import (
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/planner"
 )
+
+// maxHealTables bounds the tables of one heal job, whose record and message
+// must stay well within a NATS message; the others wait for the next pass.
+const maxHealTables = 200
 
 // healable says whether self-heal redeploys a table in state s. A degraded
 // table runs the tree's SQL (a redeploy would not make Flink healthier), a
@@ -50,6 +55,10 @@ func (r *Reconciler) heal(ctx context.Context, repo Repo, deployed string, repor
 	for i := range report.Tables {
 		t := &report.Tables[i]
 		if !r.healable(t.State) {
+			continue
+		}
+		if len(heal) == maxHealTables {
+			t.Heal = "waits for the next pass: a heal job takes " + strconv.Itoa(maxHealTables) + " tables at most"
 			continue
 		}
 		key := t.key(repo.Name)

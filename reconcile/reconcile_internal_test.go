@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -296,5 +298,31 @@ func TestTheDriftIsReportedWhenTheTipCannotBeRead(t *testing.T) {
 	}
 	if _, err := q.HealJob(ctx, testRepo.Name, "main"); !errors.Is(err, jobs.ErrNotFound) {
 		t.Errorf("a heal was queued while the tip is unknown: %v", err)
+	}
+}
+
+// TestStoredReports: a stored report lists the tables not in sync, at most
+// MaxStoredTables, with their details cut; the counts keep every table.
+func TestStoredReports(t *testing.T) {
+	var statuses []planner.TableStatus
+	for i := range MaxStoredTables + 10 {
+		statuses = append(statuses, planner.TableStatus{Table: fmt.Sprint("t", i), State: planner.Missing, Detail: strings.Repeat("é", maxDetail)})
+	}
+	statuses = append(statuses, planner.TableStatus{Table: "fine", State: planner.InSync})
+	r := NewReport("acme/flink", "env-1", statuses, time.Now())
+	s := r.Stored()
+	if len(s.Tables) != MaxStoredTables || s.Omitted != 10 || s.Counts[planner.Missing] != MaxStoredTables+10 || s.Counts[planner.InSync] != 1 {
+		t.Errorf("stored %d tables, %d omitted, counts %v", len(s.Tables), s.Omitted, s.Counts)
+	}
+	if d := s.Tables[0].Detail; len(d) > maxDetail+len("…") || !utf8.ValidString(d) {
+		t.Errorf("detail of %d bytes, valid UTF-8 %v", len(d), utf8.ValidString(d))
+	}
+	if len(r.Tables) != len(statuses) {
+		t.Error("Stored changed the report")
+	}
+	var b strings.Builder
+	must(t, s.Write(&b, false))
+	if !strings.Contains(b.String(), "… and 10 more tables not in sync") || !strings.Contains(b.String(), "1 in-sync") {
+		t.Errorf("written:\n%.300s", b.String())
 	}
 }

@@ -348,7 +348,7 @@ func (r *Reconciler) record(ctx context.Context, report *Report) {
 		}
 		r.logChanges(report)
 	}
-	data, err := json.Marshal(report)
+	data, err := json.Marshal(report.Stored())
 	if err == nil {
 		err = r.q.PutDrift(ctx, report.Repo, report.Environment, data)
 	}

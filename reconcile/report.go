@@ -3,6 +3,7 @@ package reconcile
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,6 +25,9 @@ type Report struct {
 	// Counts are the tables by state, every state present.
 	Counts map[planner.SyncState]int `json:"counts"`
 	Tables []Table                   `json:"tables"`
+	// Omitted counts the tables a stored report leaves out (see
+	// [Report.Stored]); the counts have them.
+	Omitted int `json:"omitted,omitempty"`
 	// Error says why the drift could not be read ("" when it was);
 	// TipError why the branch's tip could not be read or deployed.
 	Error    string `json:"error,omitempty"`
@@ -49,6 +53,33 @@ func NewReport(repo, env string, statuses []planner.TableStatus, at time.Time) *
 		r.Tables = append(r.Tables, Table{TableStatus: s})
 	}
 	return r
+}
+
+// MaxStoredTables bounds the tables a stored report lists: a NATS message
+// holds 1 MB by default, and an environment emptied by hand makes every
+// table of a large repository missing.
+const MaxStoredTables = 500
+
+// maxDetail bounds a stored table's detail (Flink's errors can be long).
+const maxDetail = 500
+
+// Stored is the report as the reconciler stores it: the tables not in sync
+// only, at most [MaxStoredTables] of them, details cut to maxDetail bytes.
+func (r *Report) Stored() *Report {
+	out := *r
+	out.Tables = []Table{}
+	for _, t := range r.Drifted() {
+		if len(out.Tables) == MaxStoredTables {
+			out.Omitted++
+			continue
+		}
+		if len(t.Detail) > maxDetail {
+			t.Detail = strings.ToValidUTF8(t.Detail[:maxDetail], "") + "…"
+		}
+		out.Tables = append(out.Tables, t)
+	}
+	out.Omitted += r.Omitted
+	return &out
 }
 
 // Drifted are the tables not in sync.
@@ -98,6 +129,9 @@ func (r *Report) Write(w io.Writer, all bool) error {
 			detail += " [self-heal: " + t.Heal + "]"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", t.Table, t.State, t.Statement, detail)
+	}
+	if r.Omitted > 0 {
+		fmt.Fprintf(tw, "  … and %d more tables not in sync (the counts have them)\n", r.Omitted)
 	}
 	return tw.Flush()
 }

@@ -21,7 +21,7 @@ import (
 func (a *app) driftCmd() *cobra.Command {
 	var (
 		serviceURL, repo string
-		all, asJSON      bool
+		asJSON           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "drift",
@@ -29,7 +29,8 @@ func (a *app) driftCmd() *cobra.Command {
 		Long: `Ask the service's ops API for the reconciler's latest drift report of each
 repository and environment: every table of the deployed commit classified
 in-sync, pending, degraded, changed, stopped, missing, failed, orphaned or
-unmanaged. The ops token is read from $SL_OPS_TOKEN. Without a service, see
+unmanaged: the counts of each state, and the tables not in sync (the first
+500). The ops token is read from $SL_OPS_TOKEN. Without a service, see
 ` + "`shiftleft pipeline drift`" + `.`,
 		Args: args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,7 +51,7 @@ unmanaged. The ops token is read from $SL_OPS_TOKEN. Without a service, see
 				return nil
 			}
 			for _, r := range reports {
-				if err := r.Write(a.stdout, all); err != nil {
+				if err := r.Write(a.stdout, false); err != nil {
 					return err
 				}
 			}
@@ -60,7 +61,6 @@ unmanaged. The ops token is read from $SL_OPS_TOKEN. Without a service, see
 	f := cmd.Flags()
 	f.StringVar(&serviceURL, "url", "http://127.0.0.1:8080", "the service's webhook and ops API address")
 	f.StringVar(&repo, "repo", "", "only this repository (owner/name)")
-	f.BoolVar(&all, "all", false, "list the tables in sync too")
 	f.BoolVar(&asJSON, "json", false, "print the reports as the API answers them")
 	return cmd
 }
