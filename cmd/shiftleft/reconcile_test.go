@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -483,9 +484,18 @@ func TestSelfHeal(t *testing.T) {
 		r := driftOf(t, svc)
 		return r != nil && sameStates(states(r), want) && r.Counts[planner.InSync] == 8, fmt.Sprint(states(r))
 	})
+	// One pass healed it all: its one job named every healable drift.
 	heals := healJobs(t, svc)
-	if len(heals) == 0 || heals[0].Status != jobs.StatusSucceeded || !strings.HasPrefix(heals[0].Summary, "self-heal of ") {
-		t.Fatalf("heal jobs %v", heals)
+	if len(heals) != 1 || heals[0].Status != jobs.StatusSucceeded || !strings.HasPrefix(heals[0].Summary, "self-heal of ") {
+		t.Fatalf("heal jobs %v, want one that succeeded", heals)
+	}
+	var healed []string
+	for _, d := range heals[0].Options.Heal {
+		healed = append(healed, d.Table+" "+d.State)
+	}
+	slices.Sort(healed)
+	if want := []string{"changed changed", "failed failed", "ghost orphaned", "missing missing", "stopped stopped"}; !slices.Equal(healed, want) {
+		t.Errorf("the heal job healed %v, want %v", healed, want)
 	}
 	reasons := map[string]string{}
 	for _, p := range heals[0].Plan {
