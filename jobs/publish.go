@@ -24,8 +24,9 @@ var _ Publisher = (*Queue)(nil)
 // it queued, takes the credentials out of its CloneURL, and returns once JetStream has stored the message and the
 // record: only then may the webhook answer 2xx. It returns an error wrapping
 // [ErrInvalidJob] for a job that cannot run, and a [*DuplicateError] when
-// the delivery id was seen before: then nothing new is queued and job holds
-// the existing record. Any other error means the job may not be queued; a
+// the delivery id was seen before, or a push's commit has a deploy job
+// queued or running already: then nothing new is queued and job holds the
+// existing record. Any other error means the job may not be queued; a
 // retry with the same delivery id is safe.
 //
 // Deduplication has three layers: the KV index delivery.<id> -> job id,
@@ -85,8 +86,9 @@ func (q *Queue) Publish(ctx context.Context, job *Job) error {
 			}
 		}
 		if holder != nil {
+			delivery := job.DeliveryID
 			*job = *holder
-			return &DuplicateError{DeliveryID: job.DeliveryID, JobID: job.ID}
+			return &DuplicateError{DeliveryID: delivery, JobID: job.ID}
 		}
 	}
 	data, err := json.Marshal(job)
