@@ -110,6 +110,14 @@ type Service struct {
 	// or half the connections).
 	MaxConnections int `yaml:"max_connections"`
 	MaxInFlight    int `yaml:"max_in_flight"`
+	// ReconcileInterval spaces the reconciler's passes (default 3m; 0
+	// turns it off): nil until the file or a flag sets it.
+	ReconcileInterval *time.Duration `yaml:"reconcile_interval"`
+	// SelfHeal redeploys the tables that drifted from the deployed commit;
+	// HealLimit is how many times in an hour a table is healed before it
+	// is left alone (default 3).
+	SelfHeal  bool `yaml:"self_heal"`
+	HealLimit int  `yaml:"heal_limit"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`
@@ -239,7 +247,17 @@ func (c *Config) applyDefaults() {
 	if s.JobRetention <= 0 {
 		s.JobRetention = 30 * 24 * time.Hour
 	}
+	if s.ReconcileInterval == nil {
+		d := DefaultReconcileInterval
+		s.ReconcileInterval = &d
+	}
+	if s.HealLimit <= 0 {
+		s.HealLimit = 3
+	}
 }
+
+// DefaultReconcileInterval is Argo CD's: git is read every 3 minutes.
+const DefaultReconcileInterval = 3 * time.Minute
 
 // Target is where statements go.
 type Target struct {

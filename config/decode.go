@@ -194,13 +194,17 @@ func decodeValue(n *yaml.Node, f reflect.Value) string {
 		return fmt.Sprintf("%s is not %s", describe(n), expected(f.Type()))
 	}
 	v := p.Elem()
-	switch v.Kind() {
+	num := v
+	if num.Kind() == reflect.Pointer && !num.IsNil() { // set, even to zero
+		num = num.Elem()
+	}
+	switch num.Kind() {
 	case reflect.Int, reflect.Int64:
-		if v.Int() < 0 {
+		if num.Int() < 0 {
 			return fmt.Sprintf("%s is negative", describe(n))
 		}
 	case reflect.Float64:
-		if v.Float() < 0 {
+		if num.Float() < 0 {
 			return fmt.Sprintf("%s is negative", describe(n))
 		}
 	}
@@ -213,6 +217,8 @@ var durationType = reflect.TypeFor[time.Duration]()
 // expected describes what a field of type t takes.
 func expected(t reflect.Type) string {
 	switch {
+	case t.Kind() == reflect.Pointer:
+		return expected(t.Elem())
 	case t == durationType:
 		return "a duration such as 90s, 2m or 720h"
 	case t.Kind() == reflect.Int:

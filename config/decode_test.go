@@ -134,6 +134,10 @@ func TestConfigMistakesAreErrorsNamingTheKey(t *testing.T) {
 			want: []string{"line 2", "flink.max_cfu", `"abc" is not a whole number`}},
 		{name: "a duration without a unit", file: "service:\n  ack_wait: 120\n",
 			want: []string{"line 2", "service.ack_wait", `"120" is not a duration such as 90s`}},
+		{name: "a reconcile interval without a unit", file: "service:\n  reconcile_interval: 3\n",
+			want: []string{"line 2", "service.reconcile_interval", `"3" is not a duration such as 90s`}},
+		{name: "a negative reconcile interval", file: "service:\n  reconcile_interval: -1m\n",
+			want: []string{"line 2", "service.reconcile_interval", `"-1m" is negative`}},
 		{name: "a negative count", file: "service:\n  workers: -2\n",
 			want: []string{"line 2", "service.workers", `"-2" is negative`}},
 		{name: "a string for a list", file: "service:\n  allow_repos: acme/flink\n",
@@ -207,5 +211,26 @@ func TestConfigShapesThatLoad(t *testing.T) {
 				t.Errorf("compute pool %q, want %q", c.Flink.ComputePoolID, tt.pool)
 			}
 		})
+	}
+}
+
+// TestReconcileInterval: absent is the default, 3m; 0 turns the reconciler
+// off, which is not the default.
+func TestReconcileInterval(t *testing.T) {
+	for _, tt := range []struct {
+		file string
+		want time.Duration
+	}{{"service:\n  workers: 2\n", config.DefaultReconcileInterval}, {"service:\n  reconcile_interval: 0s\n", 0},
+		{"service:\n  reconcile_interval: 30s\n  self_heal: true\n  heal_limit: 5\n", 30 * time.Second}} {
+		c, err := config.Load(write(t, tt.file), true, env(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := *c.Service.ReconcileInterval; got != tt.want {
+			t.Errorf("%q: interval %s, want %s", tt.file, got, tt.want)
+		}
+		if wantHeal := strings.Contains(tt.file, "self_heal"); c.Service.SelfHeal != wantHeal || (wantHeal && c.Service.HealLimit != 5) || (!wantHeal && c.Service.HealLimit != 3) {
+			t.Errorf("%q: self-heal %v, limit %d", tt.file, c.Service.SelfHeal, c.Service.HealLimit)
+		}
 	}
 }

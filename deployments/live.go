@@ -119,6 +119,7 @@ func liveStatement(st *confluent.Statement) planner.Statement {
 		ComputePoolID: st.Spec.ComputePoolID,
 		Fingerprint:   labelsOf(st)[LabelFingerprint],
 		Table:         labelsOf(st)[LabelTable],
+		SQL:           st.Spec.Statement,
 	}
 	if st.Status != nil {
 		s.Detail = st.Status.Detail

@@ -47,7 +47,7 @@ func TestReadLive(t *testing.T) {
 			t.Fatal(err)
 		}
 		want.Statements[tt.name] = planner.Statement{Name: tt.name, Phase: string(tt.phase), ComputePoolID: pool.ID,
-			Fingerprint: tt.fingerprint, Table: tt.labels[deployments.LabelTable], Detail: st.Status.Detail}
+			Fingerprint: tt.fingerprint, Table: tt.labels[deployments.LabelTable], Detail: st.Status.Detail, SQL: tt.sql}
 	}
 	// The pool is PROVISIONED once a statement ran in it; dml-t takes a CFU.
 	want.Pools = []planner.ComputePool{{ID: pool.ID, Name: "dev-live", Phase: confluent.PoolProvisioned, CurrentCFU: 1, MaxCFU: 5}}

@@ -24,6 +24,7 @@ const (
 	routeAddComment   = "POST /repos/{owner}/{repo}/issues/{number}/comments"
 	routeEditComment  = "PATCH /repos/{owner}/{repo}/issues/comments/{id}"
 	routePullRequest  = "GET /repos/{owner}/{repo}/pulls/{number}"
+	routeBranch       = "GET /repos/{owner}/{repo}/branches/{branch}"
 )
 
 // request is what the fake received.
@@ -71,6 +72,7 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	mux.HandleFunc(routeAddComment, f.handle(f.addComment))
 	mux.HandleFunc(routeEditComment, f.handle(f.editComment))
 	mux.HandleFunc(routePullRequest, f.handle(f.pullRequest))
+	mux.HandleFunc(routeBranch, f.handle(f.branch))
 	mux.HandleFunc("/", f.handle(func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		notFound(w)
 	}))
@@ -226,6 +228,19 @@ func (f *fakeGitHub) pullRequest(w http.ResponseWriter, r *http.Request, _ []byt
 	f.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"number": n, "state": "open",
 		"head": map[string]any{"ref": "feature", "sha": head}, "base": map[string]any{"ref": "main", "sha": "b" + head[1:]}})
+}
+
+// branch answers the branch main with f.head as its commit, in the shape
+// of GitHub's branch object; any other branch is not found.
+func (f *fakeGitHub) branch(w http.ResponseWriter, r *http.Request, _ []byte) {
+	if r.PathValue("branch") != "main" {
+		notFound(w)
+		return
+	}
+	f.mu.Lock()
+	head := f.head
+	f.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"name": "main", "protected": false, "commit": map[string]any{"sha": head}})
 }
 
 func queryInt(r *http.Request, key string, def int) int {

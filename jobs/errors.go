@@ -19,8 +19,9 @@ var (
 	ErrInvalidArgument = errors.New("jobs: invalid argument")
 	// ErrNotFound: no job record has that id.
 	ErrNotFound = errors.New("jobs: job not found")
-	// ErrDuplicate: Publish was given a delivery id already queued; the error
-	// is a [*DuplicateError] naming the existing job.
+	// ErrDuplicate: Publish was given a delivery id already queued, or the
+	// commit of a deploy job that is queued or running; the error is a
+	// [*DuplicateError] naming the existing job.
 	ErrDuplicate = errors.New("jobs: duplicate delivery")
 	// ErrConflict: Update lost a compare-and-set: the record changed since it
 	// was read (another worker took the job over), or the job was not read
@@ -35,8 +36,9 @@ var (
 	ErrLockLost = errors.New("jobs: lock lost")
 )
 
-// DuplicateError is Publish's answer to a delivery id it has seen: the
-// message is not queued twice and JobID names the job created the first time.
+// DuplicateError is Publish's answer to a delivery id it has seen, or to a
+// commit with an active deploy job: nothing is queued twice and JobID names
+// the job created the first time.
 type DuplicateError struct {
 	DeliveryID string
 	JobID      string

@@ -28,6 +28,23 @@ const (
 	KindPlan Kind = "plan"
 )
 
+// Source is what made a job.
+type Source string
+
+const (
+	// SourceWebhook: a GitHub webhook delivery.
+	SourceWebhook Source = "webhook"
+	// SourceReconciler: the reconcile loop, which found the deploy
+	// branch's tip not deployed and no job for it (a push GitHub did not
+	// deliver, or whose delivery failed).
+	SourceReconciler Source = "reconciler"
+	// SourceSelfHeal: the reconcile loop with self-heal on, redeploying the
+	// tables that drifted from the deployed commit.
+	SourceSelfHeal Source = "self-heal"
+	// SourceReplay: an operator's replay of a finished job.
+	SourceReplay Source = "replay"
+)
+
 // Status is where a job is in its life.
 type Status string
 
@@ -74,7 +91,10 @@ type Job struct {
 	DeliveryID string `json:"delivery_id"`
 	// ReplayOf is the id of the job a replay reruns, "" for a job of its
 	// own.
-	ReplayOf string  `json:"replay_of"`
+	ReplayOf string `json:"replay_of"`
+	// Source is what made the job; "" in records written before sources
+	// were recorded (webhooks and replays only then).
+	Source   Source  `json:"source"`
 	Options  Options `json:"options"`
 	Attempts int     `json:"attempts"`
 	// Reading is what the job's worker was reading when it last recorded
@@ -128,6 +148,18 @@ func (j *Job) Validate() error {
 	default:
 		add("unknown kind %q", j.Kind)
 	}
+	switch j.Source {
+	case "", SourceWebhook, SourceReconciler, SourceReplay:
+	case SourceSelfHeal:
+		if len(j.Options.Heal) == 0 {
+			add("a self-heal job names no drifted table")
+		}
+	default:
+		add("unknown source %q", j.Source)
+	}
+	if len(j.Options.Heal) > 0 && j.Kind != KindDeploy {
+		add("only a deploy job heals tables")
+	}
 	if owner, name, ok := strings.Cut(j.Repo, "/"); !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		add("repo %q is not owner/name", j.Repo)
 	}
@@ -165,6 +197,21 @@ func (j *Job) stripCredentials() {
 type Options struct {
 	Force   bool `json:"force,omitempty"`
 	DMLOnly bool `json:"dml_only,omitempty"`
+	// Heal are the tables a self-heal job redeploys at the deployed
+	// commit, with the drift that is the reason.
+	Heal []Drifted `json:"heal,omitempty"`
+}
+
+// Drifted is a table whose live statements differ from the deployed
+// commit's, as the reconciler saw it.
+type Drifted struct {
+	Table string `json:"table"`
+	// State is planner's class of it (failed, missing, orphaned...).
+	State string `json:"state"`
+	// Statement is the statement the state is about: for an orphaned
+	// table, the one a self-heal with pruning on deletes.
+	Statement string `json:"statement,omitempty"`
+	Detail    string `json:"detail,omitempty"`
 }
 
 // PlannedAction is one line of a job's plan.

@@ -1,14 +1,18 @@
 package jobs
 
 import (
+	"crypto/sha1"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 )
 
-// testJob is a valid deploy job but for the fields Publish fills.
+// testJob is a valid deploy job but for the fields Publish fills; each
+// delivery pushes a commit of its own, as pushes do (jobs of one commit are
+// one job).
 func testJob(delivery string) *Job {
 	return &Job{
 		Kind:       KindDeploy,
@@ -16,7 +20,7 @@ func testJob(delivery string) *Job {
 		CloneURL:   "https://github.com/acme/shop.git",
 		Ref:        "refs/heads/main",
 		Before:     "1111111111111111111111111111111111111111",
-		After:      "2222222222222222222222222222222222222222",
+		After:      fmt.Sprintf("%x", sha1.Sum([]byte(delivery))),
 		DeliveryID: delivery,
 	}
 }

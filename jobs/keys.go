@@ -16,8 +16,11 @@ var nameRe = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 //
 //	shiftleft-jobs      job.<id>                 the Job record (ids are ULIDs)
 //	                    delivery.<delivery id>   -> job id, for deduplication
+//	                    commit.<repo>.<branch>.<sha> -> a push's deploy job
+//	                    heal.<repo>.<branch>     -> the latest self-heal job
 //	shiftleft-locks     <lock key>               a lock with its own TTL
 //	shiftleft-deployed  <repo>.<branch>          the last deployed commit
+//	                    drift.<repo>.<env>       the reconciler's drift report
 const (
 	jobKeyPrefix      = "job."
 	deliveryKeyPrefix = "delivery."

@@ -34,9 +34,12 @@ const (
 	DefaultAckWait = 2 * time.Minute
 	// DefaultMaxDeliver: runs of a job before it is marked dead.
 	DefaultMaxDeliver = 5
-	// DefaultDuplicateWindow: how long JetStream remembers a delivery id.
-	// GitHub's automatic redeliveries come within minutes; the KV index
-	// catches later manual ones.
+	// DefaultDuplicateWindow: how long JetStream remembers a message id (a
+	// job id) against two publishes of one job racing, or a publish retried
+	// after its answer was lost. GitHub never redelivers a failed delivery
+	// by itself: redeliveries are an operator's, by hand or through its API
+	// (for 3 days), and the KV index of delivery ids catches them whenever
+	// they come.
 	DefaultDuplicateWindow = 10 * time.Minute
 	// DefaultMaxAckPending bounds the jobs in flight across every process
 	// sharing the consumer. It is not the per-process limit: every process

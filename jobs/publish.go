@@ -24,13 +24,17 @@ var _ Publisher = (*Queue)(nil)
 // it queued, takes the credentials out of its CloneURL, and returns once JetStream has stored the message and the
 // record: only then may the webhook answer 2xx. It returns an error wrapping
 // [ErrInvalidJob] for a job that cannot run, and a [*DuplicateError] when
-// the delivery id was seen before: then nothing new is queued and job holds
-// the existing record. Any other error means the job may not be queued; a
+// the delivery id was seen before, or a push's commit has a deploy job
+// queued or running already: then nothing new is queued and job holds the
+// existing record. Any other error means the job may not be queued; a
 // retry with the same delivery id is safe.
 //
-// Deduplication has two layers: the KV index delivery.<id> -> job id, kept
-// forever, and the stream's duplicate window on the Nats-Msg-Id header for
-// two publishes racing, or a retry after a publish whose outcome was lost.
+// Deduplication has three layers: the KV index delivery.<id> -> job id,
+// kept forever; for a push's deploy job, the index of its commit (see
+// [Queue.CommitJob]), so that the webhook and the reconciler make one job
+// of a commit while it is queued or running; and the stream's duplicate
+// window on the Nats-Msg-Id header (the job id) for two publishes racing,
+// or a retry after a publish whose outcome was lost.
 // The record is written after the message is stored, so a record exists
 // only for a queued job; a worker that sees the message first writes it.
 func (q *Queue) Publish(ctx context.Context, job *Job) error {
@@ -65,11 +69,37 @@ func (q *Queue) Publish(ctx context.Context, job *Job) error {
 		// Claimed but never recorded: the first publish failed, or is still
 		// on its way; the message id settles which one stores the message.
 	}
+	if key := job.activeKey(); key != "" {
+		claimed := job.ID
+		holder, err := q.claimActive(ctx, key, job)
+		if err != nil {
+			return err
+		}
+		if holder != nil {
+			job.ID = holder.ID
+		}
+		if job.ID != claimed {
+			// This delivery is the other job's from now on: a redelivery
+			// of it finds that job.
+			if _, err := q.records.Put(ctx, deliveryKey(job.DeliveryID), []byte(job.ID)); err != nil {
+				return fmt.Errorf("index delivery %s: %w", job.DeliveryID, err)
+			}
+		}
+		if holder != nil {
+			delivery := job.DeliveryID
+			*job = *holder
+			return &DuplicateError{DeliveryID: delivery, JobID: job.ID}
+		}
+	}
 	data, err := json.Marshal(job)
 	if err != nil {
 		return fmt.Errorf("encode job %s: %w", job.ID, err)
 	}
-	ack, err := q.js.Publish(ctx, q.subject(job.Kind), data, jetstream.WithMsgID(job.DeliveryID))
+	// The job id is the message id: the delivery index and the commit
+	// index settle it, so two publishes of one job (two deliveries of a
+	// webhook, or the webhook and the reconciler on one commit) send one
+	// message.
+	ack, err := q.js.Publish(ctx, q.subject(job.Kind), data, jetstream.WithMsgID(job.ID))
 	if err != nil {
 		return fmt.Errorf("publish job %s: %w", job.ID, err)
 	}

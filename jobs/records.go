@@ -17,6 +17,7 @@ type Filter struct {
 	Repo   string
 	Kind   Kind
 	Status Status
+	Source Source
 	// Limit caps the number of jobs returned; 0 returns them all.
 	Limit int
 }
@@ -24,7 +25,8 @@ type Filter struct {
 func (f Filter) match(j *Job) bool {
 	return (f.Repo == "" || f.Repo == j.Repo) &&
 		(f.Kind == "" || f.Kind == j.Kind) &&
-		(f.Status == "" || f.Status == j.Status)
+		(f.Status == "" || f.Status == j.Status) &&
+		(f.Source == "" || f.Source == j.Source)
 }
 
 // Get returns the record of job id, or an error wrapping [ErrNotFound].
@@ -154,6 +156,7 @@ func (q *Queue) Replay(ctx context.Context, id string, opts Options) (*Job, erro
 		PullRequest: orig.PullRequest,
 		DeliveryID:  "replay-" + orig.ID + "-" + replayID,
 		ReplayOf:    orig.ID,
+		Source:      SourceReplay,
 		Options:     opts,
 	}
 	if err := q.Publish(ctx, job); err != nil {

@@ -1,5 +1,5 @@
 // Package opsapi is the operators' HTTP API of the service: list jobs, show
-// one, replay one. Every call needs the bearer token given at start,
+// one, replay one; read the reconciler's drift reports. Every call needs the bearer token given at start,
 // compared in constant time; without a token the API is off.
 package opsapi
 
@@ -22,6 +22,9 @@ type Store interface {
 	List(ctx context.Context, f jobs.Filter) ([]*jobs.Job, error)
 	Get(ctx context.Context, id string) (*jobs.Job, error)
 	Replay(ctx context.Context, id string, opts jobs.Options) (*jobs.Job, error)
+	// DriftReports are the reconciler's latest reports (JSON), of repo or
+	// of every repository when repo is "".
+	DriftReports(ctx context.Context, repo string) ([][]byte, error)
 }
 
 // Handler serves /api/jobs.
@@ -42,6 +45,7 @@ func New(store Store, token string, log *zap.Logger) *Handler {
 	h.mux.HandleFunc("GET /api/jobs", h.list)
 	h.mux.HandleFunc("GET /api/jobs/{id}", h.get)
 	h.mux.HandleFunc("POST /api/jobs/{id}/replay", h.replay)
+	h.mux.HandleFunc("GET /api/drift", h.drift)
 	return h
 }
 
@@ -71,7 +75,8 @@ func bearer(r *http.Request) string {
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := jobs.Filter{Repo: q.Get("repo"), Kind: jobs.Kind(q.Get("kind")), Status: jobs.Status(q.Get("status")), Limit: 50}
+	f := jobs.Filter{Repo: q.Get("repo"), Kind: jobs.Kind(q.Get("kind")), Status: jobs.Status(q.Get("status")),
+		Source: jobs.Source(q.Get("source")), Limit: 50}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 1000 {
@@ -115,6 +120,23 @@ func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("job replayed", zap.String("job_id", j.ID), zap.String("replay_of", j.ReplayOf))
 	writeJSON(w, http.StatusAccepted, j)
+}
+
+// drift answers the reconciler's latest report of each repository and
+// environment, as it stored them: {"reports": [...]}, empty until a pass ran.
+func (h *Handler) drift(w http.ResponseWriter, r *http.Request) {
+	reports, err := h.store.DriftReports(r.Context(), r.URL.Query().Get("repo"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := make([]json.RawMessage, 0, len(reports))
+	for _, rep := range reports {
+		if json.Valid(rep) {
+			out = append(out, rep)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"reports": out})
 }
 
 func (h *Handler) fail(w http.ResponseWriter, err error) {

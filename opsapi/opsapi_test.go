@@ -48,6 +48,12 @@ func TestOpsAPI(t *testing.T) {
 	}
 	active := publish("d-2")
 
+	if err := q.PutDrift(ctx, "acme/flink", "env-1", []byte(`{"repo":"acme/flink","environment":"env-1","counts":{"failed":1}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.PutDrift(ctx, "acme/other", "env-1", []byte(`{"repo":"acme/other","environment":"env-1"}`)); err != nil {
+		t.Fatal(err)
+	}
 	api := httptest.NewServer(opsapi.New(q, "ops-token", nil))
 	t.Cleanup(api.Close)
 	off := httptest.NewServer(opsapi.New(q, "", nil))
@@ -73,6 +79,10 @@ func TestOpsAPI(t *testing.T) {
 		{"show unknown", "GET", api.URL + "/api/jobs/01J0000000000000000000000X", "Bearer ops-token", "", 404, "not found"},
 		{"replay", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "Bearer ops-token", `{"force": true}`, 202, `"replay_of":"` + done.ID},
 		{"replay of an active job", "POST", api.URL + "/api/jobs/" + active.ID + "/replay", "Bearer ops-token", "", 409, "still queued"},
+		{"drift of every repository", "GET", api.URL + "/api/drift", "Bearer ops-token", "", 200, `"repo":"acme/other"`},
+		{"drift of one", "GET", api.URL + "/api/drift?repo=acme/flink", "Bearer ops-token", "", 200, `{"reports":[{"repo":"acme/flink","environment":"env-1","counts":{"failed":1}}]}`},
+		{"drift of a repository without a report", "GET", api.URL + "/api/drift?repo=acme/none", "Bearer ops-token", "", 200, `{"reports":[]}`},
+		{"drift without the token", "GET", api.URL + "/api/drift", "", "", 401, "bearer token"},
 		{"replay with a bad body", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "Bearer ops-token", `{"force": "yes"}`, 400, "force"},
 	}
 	for _, tt := range tests {

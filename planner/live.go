@@ -27,6 +27,9 @@ type Statement struct {
 	Table string
 	// Detail is Flink's status.detail: why a statement failed or degraded.
 	Detail string
+	// SQL is the statement's SQL: which table a statement shiftleft did
+	// not make writes is read from it.
+	SQL string
 	// CreatedAt orders a table's statements against its parents' and its
 	// drop: what ran after what is how an interrupted deploy is told from a
 	// finished one.

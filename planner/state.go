@@ -32,7 +32,14 @@ const (
 	// Orphaned: a statement shiftleft made for a table the tree no longer
 	// has (or that a plan dropped).
 	Orphaned SyncState = "orphaned"
+	// Unmanaged: a statement shiftleft did not make (it carries none of
+	// its labels) that writes or creates a table of the tree: made in the
+	// console or by another tool.
+	Unmanaged SyncState = "unmanaged"
 )
+
+// SyncStates are the states, in the order above.
+var SyncStates = []SyncState{InSync, Pending, Degraded, Changed, Stopped, Missing, Failed, Orphaned, Unmanaged}
 
 // Desired is what one table must have on Confluent Cloud: its statements
 // and the fingerprint they carry.
@@ -203,19 +210,29 @@ func orNone(detail string) string {
 
 // Status compares every desired table with what runs, and reports the
 // statements shiftleft made (they carry its table label) that no desired
-// table has, as orphaned.
+// table has, as orphaned, and the statements it did not make that write a
+// desired table, as unmanaged.
 func Status(desired []Desired, live Live) []TableStatus {
 	var out []TableStatus
 	wanted := map[string]bool{}
+	tables := map[string]bool{}
 	for _, d := range desired {
 		out = append(out, CompareLive(d, live))
 		wanted[d.DDL], wanted[d.DML], wanted[d.Drop] = true, true, true
+		tables[d.Table] = true
 	}
 	var orphans []TableStatus
 	for name, st := range live.Statements {
-		if st.Table != "" && !wanted[name] {
+		switch {
+		case wanted[name]:
+		case st.Table != "":
 			orphans = append(orphans, TableStatus{Table: st.Table, State: Orphaned, Statement: name,
 				Detail: "statement " + name + " (" + st.Phase + ") of a table the tree does not have"})
+		case st.Fingerprint == "":
+			if t := writtenTable(st.SQL, tables); t != "" {
+				orphans = append(orphans, TableStatus{Table: t, State: Unmanaged, Statement: name,
+					Detail: "statement " + name + " (" + st.Phase + ") writes " + t + "; shiftleft did not make it"})
+			}
 		}
 	}
 	slices.SortFunc(orphans, func(a, b TableStatus) int {

@@ -36,7 +36,8 @@ type Publisher interface {
 	// already holds a job for j.DeliveryID, Publish queues nothing and
 	// returns that job's id with duplicate true. An error means the job may
 	// not be queued: the handler answers 503, which GitHub shows as a failed
-	// delivery to redeliver (GitHub itself does not retry).
+	// delivery to redeliver by hand (GitHub itself does not retry; the
+	// service's reconciler finds the push's commit on its next pass).
 	Publish(ctx context.Context, j *jobs.Job) (jobID string, duplicate bool, err error)
 }
 

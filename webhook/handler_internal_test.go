@@ -36,7 +36,7 @@ func checkJob(t *testing.T, pub *recorder, want *jobs.Job, deliveryID string, st
 		t.Errorf("CreatedAt %v, want a UTC time since %v", j.CreatedAt, start)
 	}
 	w := *want
-	w.Version, w.Status, w.DeliveryID, w.CreatedAt = jobs.Version, jobs.StatusQueued, deliveryID, j.CreatedAt
+	w.Version, w.Status, w.DeliveryID, w.CreatedAt, w.Source = jobs.Version, jobs.StatusQueued, deliveryID, j.CreatedAt, jobs.SourceWebhook
 	if diff := cmp.Diff(w, j, cmpopts.IgnoreUnexported(jobs.Job{})); diff != "" {
 		t.Errorf("job (-want +got):\n%s", diff)
 	}

@@ -37,6 +37,7 @@ func (d *decision) ignore(format string, args ...any) {
 }
 
 func (d *decision) queue(j *jobs.Job) {
+	j.Source = jobs.SourceWebhook
 	d.outcome, d.job = outcomeQueued, j
 }
 

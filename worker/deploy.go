@@ -54,6 +54,11 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 		}
 	}
 	switch {
+	case isHeal(j):
+		var superseded bool
+		if base, superseded = healBase(j, deployed, hasDeployed, log); superseded {
+			return nil
+		}
 	case hasDeployed && deployed == j.After:
 		if !rerun(j) {
 			// The same push delivered again: nothing to do.
@@ -134,6 +139,11 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 		j.Summary += fmt.Sprintf(", %d deleted (not dropped)", n)
 	}
 	j.Summary += "; verified"
+	if isHeal(j) {
+		if err := w.healed(ctx, j, c, log); err != nil {
+			return err
+		}
+	}
 	return w.status(ctx, j, githubstatus.StateSuccess)
 }
 

@@ -242,6 +242,7 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 			req.Tables = append(req.Tables, ch.Table)
 		}
 	}
+	healRequest(&req, opts.Heal, func(n string) bool { return headSnap.inv.Tables[n] != nil })
 	prune := w.cfg.Prune && len(c.diff.Deleted) > 0
 	build := func(live planner.Live) (*planner.Plan, error) {
 		start := time.Now()
@@ -263,6 +264,7 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 	if err := w.readAndPlan(ctx, c, scope, desired, build); err != nil {
 		return nil, err
 	}
+	healReasons(c.plan, opts.Heal)
 	w.log.Debug("planned", zap.String("base", base), zap.String("head", head), zap.Duration("inventories", c.took.Inventories),
 		zap.Duration("live", c.took.Live), zap.Duration("plan", c.took.Plan))
 	return c, nil

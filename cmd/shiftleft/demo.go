@@ -82,6 +82,10 @@ func (a *app) demo(ctx context.Context, src string, keep bool) error {
 	sc := &cfg.Service
 	sc.Addr, sc.EmulatorAddr, sc.NATSListen, sc.DataDir = "127.0.0.1:0", "127.0.0.1:0", "none", filepath.Join(tmp, "data")
 	sc.AllowRepos, sc.CloneURLs, sc.WebhookSecret = []string{demoRepo}, map[string]string{demoRepo: repo.bare}, secret
+	// The demo shows the webhook's path; the reconciler would deploy the
+	// first commit before its push is posted.
+	off := time.Duration(0)
+	sc.ReconcileInterval = &off
 	svc, err := a.start(ctx, cfg, startParts{http: true, work: true})
 	if err != nil {
 		return err

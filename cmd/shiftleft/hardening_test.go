@@ -78,7 +78,7 @@ func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
 func serveArgs(dataDir string, extra ...string) []string {
 	return append([]string{"serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0", "--emulator-addr", "127.0.0.1:0",
-		"--nats-listen", "none", "--allow-repo", "acme/flink", "--github-api-url", "http://127.0.0.1:1/"}, extra...)
+		"--nats-listen", "none", "--allow-repo", "acme/flink", "--github-api-url", "http://127.0.0.1:1/", "--reconcile-interval", "0"}, extra...)
 }
 
 // TestASecondServeOnTheSameDataDirFailsAtOnce: the parts of the data dir a

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 type jobsFlags struct {
 	natsURL        string
 	repo, status   string
+	source         string
 	limit          int
 	force, dmlOnly bool
 	json           bool
@@ -29,7 +31,7 @@ func (a *app) jobsCmd() *cobra.Command {
 		Args:  args(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withQueue(cmd.Context(), f, func(ctx context.Context, q *jobs.Queue) error {
-				list, err := q.List(ctx, jobs.Filter{Repo: f.repo, Status: jobs.Status(f.status), Limit: f.limit})
+				list, err := q.List(ctx, jobs.Filter{Repo: f.repo, Status: jobs.Status(f.status), Source: jobs.Source(f.source), Limit: f.limit})
 				if err != nil {
 					return err
 				}
@@ -37,9 +39,9 @@ func (a *app) jobsCmd() *cobra.Command {
 					return a.printJSON(list)
 				}
 				w := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "ID\tKIND\tSTATUS\tREPO\tCOMMIT\tCREATED\tSUMMARY")
+				fmt.Fprintln(w, "ID\tKIND\tSOURCE\tSTATUS\tREPO\tCOMMIT\tCREATED\tSUMMARY")
 				for _, j := range list {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%.7s\t%s\t%s\n", j.ID, j.Kind, j.Status, j.Repo, j.After,
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%.7s\t%s\t%s\n", j.ID, j.Kind, cmp.Or(string(j.Source), "-"), j.Status, j.Repo, j.After,
 						j.CreatedAt.Local().Format(time.DateTime), j.Summary+j.Error)
 				}
 				return w.Flush()
@@ -48,6 +50,7 @@ func (a *app) jobsCmd() *cobra.Command {
 	}
 	list.Flags().StringVar(&f.repo, "repo", "", "only this repository (owner/name)")
 	list.Flags().StringVar(&f.status, "status", "", "only jobs in this status (queued, running, succeeded, failed, superseded, dead)")
+	list.Flags().StringVar(&f.source, "source", "", "only jobs made by this source (webhook, reconciler, self-heal, replay)")
 	list.Flags().IntVar(&f.limit, "limit", 20, "at most this many jobs")
 	list.Flags().BoolVar(&f.json, "json", false, "print JSON")
 	show := &cobra.Command{

@@ -106,7 +106,7 @@ pipeline_definition.json in shift_left's format.`,
 	}
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.tableCmd(), a.pipelineCmd(), a.emulatorCmd(), a.jobsCmd(), a.devCmd(), a.versionCmd())
+	root.AddCommand(a.tableCmd(), a.pipelineCmd(), a.emulatorCmd(), a.jobsCmd(), a.driftCmd(), a.devCmd(), a.versionCmd())
 	root.AddCommand(a.serveCmds()...)
 	root.AddCommand(a.demoCmd())
 	return root

@@ -29,6 +29,7 @@ import (
 	"github.com/shiftleft/shiftleft/internal/dirlock"
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/opsapi"
+	"github.com/shiftleft/shiftleft/reconcile"
 	"github.com/shiftleft/shiftleft/webhook"
 	"github.com/shiftleft/shiftleft/worker"
 )
@@ -45,6 +46,10 @@ type serviceFlags struct {
 	cloneURLs                                                                                   map[string]string
 	grace, ackWait, jobRetention                                                                time.Duration
 	prune                                                                                       bool
+	// The reconciler's.
+	reconcileInterval time.Duration
+	selfHeal          bool
+	healLimit         int
 	// flags tells a boolean flag given as false from one not given.
 	flags *pflag.FlagSet
 }
@@ -63,9 +68,11 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 	fl.IntVar(&f.maxInFlight, "max-in-flight", 0, "requests each HTTP server receives and handles at once; beyond them, 503 at once (default 256, or half the connections)")
 	if http {
 		fl.StringVar(&f.addr, "addr", "", "address of the webhook and ops API (default 127.0.0.1:8080)")
-		fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
-		fl.StringSliceVar(&f.allowRepos, "allow-repo", nil, "repository OWNER/NAME whose webhooks are accepted (repeatable; nothing is allowed unless listed)")
 	}
+	// The reconciler, which runs beside the workers, watches the same
+	// repositories and branch as the webhook.
+	fl.StringVar(&f.deployBranch, "deploy-branch", "", "branch whose pushes deploy (default main)")
+	fl.StringSliceVar(&f.allowRepos, "allow-repo", nil, "repository OWNER/NAME whose webhooks are accepted and whose deploy branch the reconciler watches (repeatable; nothing is allowed unless listed)")
 	// Workers need the clone URLs too: credentials written in them are
 	// given to git there, never carried by a job.
 	fl.StringToStringVar(&f.cloneURLs, "clone-url", nil, "OWNER/NAME=URL: clone this repository from URL instead of the event's clone_url; "+
@@ -78,6 +85,9 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.StringVar(&f.emulatorAddr, "emulator-addr", "", "where the in-process emulator listens when no Confluent Cloud target is configured (default 127.0.0.1:8081)")
 		fl.BoolVar(&f.prune, "prune", false, "drop the tables a push deletes from the repository, once the tables reading them are redeployed (default off: reported, left running)")
 		fl.StringVar(&f.emulator, "emulator", "", "deploy to the shiftleft emulator at this URL (shared by several workers) instead of Confluent Cloud")
+		fl.DurationVar(&f.reconcileInterval, "reconcile-interval", config.DefaultReconcileInterval, "how often the reconciler reads each allowed repository's deploy branch, deploys a tip no webhook brought, and compares what runs with the deployed commit (drift); 0 turns it off")
+		fl.BoolVar(&f.selfHeal, "self-heal", false, "redeploy the tables that drifted from the deployed commit (failed, stopped, missing, changed; orphaned statements deleted with --prune) through a deploy job")
+		fl.IntVar(&f.healLimit, "heal-limit", 0, "times a table is healed in an hour before it is reported and left alone (default 3)")
 	}
 	if work && !http {
 		fl.StringVar(&f.metricsAddr, "metrics-addr", "", "address of this worker's /healthz, /readyz and /metrics (default 127.0.0.1:8082; \"none\" for no HTTP)")
@@ -136,6 +146,15 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 	if f.flags != nil && f.flags.Changed("replicas") {
 		s.Replicas = f.replicas
 	}
+	if f.flags != nil && f.flags.Changed("reconcile-interval") {
+		s.ReconcileInterval = &f.reconcileInterval
+	}
+	if f.flags != nil && f.flags.Changed("self-heal") {
+		s.SelfHeal = f.selfHeal
+	}
+	if f.healLimit > 0 {
+		s.HealLimit = f.healLimit
+	}
 	for k, v := range f.cloneURLs {
 		if s.CloneURLs == nil {
 			s.CloneURLs = map[string]string{}
@@ -153,7 +172,7 @@ func (f serviceFlags) validate() error {
 		n    int64
 	}{{"workers", int64(f.workers)}, {"max-parallel", int64(f.maxParallel)}, {"max-connections", int64(f.maxConns)},
 		{"max-in-flight", int64(f.maxInFlight)}, {"ack-wait", int64(f.ackWait)}, {"job-retention", int64(f.jobRetention)},
-		{"shutdown-grace", int64(f.grace)}} {
+		{"shutdown-grace", int64(f.grace)}, {"reconcile-interval", int64(f.reconcileInterval)}, {"heal-limit", int64(f.healLimit)}} {
 		if v.n < 0 {
 			return usagef("--%s: %s is negative", v.flag, f.flags.Lookup(v.flag).Value)
 		}
@@ -187,6 +206,9 @@ type service struct {
 	consumer *jobs.Consumer
 	emulator *emulator.Emulator
 	servers  []*webhook.Server
+	// stopReconciler stops the reconcile loop and lets its lease go.
+	stopReconciler func()
+	reconciler     *reconcile.Reconciler
 	// closeInventories writes the inventory cache's pending entries.
 	closeInventories func() error
 	// URL is where the webhook and ops API answer; EmulatorURL the
@@ -322,7 +344,7 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 			}
 			cfg.Emulator = s.EmulatorURL
 		}
-		if err := s.startWorkers(ctx, a, cfg, metrics); err != nil {
+		if err := s.startWorkers(ctx, a, cfg, metrics, reg); err != nil {
 			return nil, err
 		}
 	}
@@ -474,7 +496,7 @@ func (s *service) connect(ctx context.Context, sc config.Service, natsListen str
 }
 
 // startWorkers wires the worker to its target and starts consuming.
-func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, metrics *webhook.Metrics) error {
+func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, metrics *webhook.Metrics, reg prometheus.Registerer) error {
 	sc := cfg.Service
 	target, err := s.target(cfg, metrics)
 	if err != nil {
@@ -504,8 +526,10 @@ func (s *service) startWorkers(ctx context.Context, a *app, cfg *config.Config, 
 	if err != nil {
 		return err
 	}
-	s.consumer, err = s.queue.Consume(ctx, measured(w.Handle, metrics), sc.Workers)
-	return err
+	if s.consumer, err = s.queue.Consume(ctx, measured(w.Handle, metrics), sc.Workers); err != nil {
+		return err
+	}
+	return s.startReconciler(sc, w, tipReader{gh: gh, git: cache}, reg)
 }
 
 // measured times the runs of jobs by kind; the queue counts their outcomes.
@@ -605,6 +629,10 @@ func (s *service) serve(ln net.Listener, h http.Handler, opts []webhook.ServerOp
 // stop stops taking webhooks, lets jobs in flight finish until ctx ends
 // (then hands them back), and closes NATS.
 func (s *service) stop(ctx context.Context) {
+	// The reconciler first: it queues no job once the workers are gone.
+	if s.stopReconciler != nil {
+		s.stopReconciler()
+	}
 	// Workers first, within the grace period: the jobs in flight finish (or
 	// go back to the queue) while their target, the in-process emulator,
 	// still answers; webhooks meanwhile still queue new jobs.
@@ -671,7 +699,7 @@ func (a *app) runService(ctx context.Context, f serviceFlags, parts startParts) 
 	}
 	var lines []string
 	if s.URL != "" {
-		lines = append(lines, "webhook and ops API on "+s.URL+" (POST /webhooks/github, GET /api/jobs, /healthz, /readyz, /metrics)")
+		lines = append(lines, "webhook and ops API on "+s.URL+" (POST /webhooks/github, GET /api/jobs, GET /api/drift, /healthz, /readyz, /metrics)")
 	}
 	if s.nats != nil && s.nats.ClientURL() != "" {
 		lines = append(lines, "NATS on "+s.nats.ClientURL())
