@@ -33,6 +33,7 @@ func ReadLive(ctx context.Context, c Client) (planner.Live, error) {
 		if st.Status != nil {
 			s.Detail = st.Status.Detail
 		}
+		s.OffsetsFrom = st.Spec.Properties[PropertyOffsetsFrom]
 		if st.Metadata != nil && st.Metadata.CreatedAt != nil {
 			s.CreatedAt = *st.Metadata.CreatedAt
 		}

@@ -37,7 +37,13 @@ const (
 // after a crash at any point plans exactly what is left. A table whose
 // parent's table the plan drops is always redeployed (its DML would fail);
 // with MayStartDescendants the descendants a change impacts are too.
+//
+// A plan that would drop a topic nobody allowed to drop is returned with a
+// [DropError]: the caller shows it and runs nothing.
 func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, error) {
+	if err := checkSettings(g); err != nil {
+		return nil, err
+	}
 	b := newBuilder(g, live, opts)
 	if err := b.start(req); err != nil {
 		return nil, err
@@ -45,7 +51,11 @@ func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, erro
 	if err := b.walk(); err != nil {
 		return nil, err
 	}
-	return b.plan()
+	p, err := b.plan()
+	if err != nil {
+		return nil, err
+	}
+	return p, b.checkDrops(p)
 }
 
 // decision is what the plan does to a table, before steps and pool.
@@ -70,6 +80,9 @@ type verdict struct {
 	// by an earlier run of the same deploy, and the tables reading it are
 	// in scope as they would have been then.
 	intent ActionKind
+	// fromEarliest: the table's input is rebuilt (a parent's topic is
+	// dropped), so the offsets of its DML mean nothing: never carried over.
+	fromEarliest bool
 }
 
 // work is a verdict that deploys the table: afterwards it must be in sync.
@@ -104,7 +117,7 @@ type builder struct {
 }
 
 func newBuilder(g *pipeline.Graph, live Live, opts Options) *builder {
-	b := &builder{g: g, live: live, opts: opts.withDefaults(), decided: map[string]*decision{},
+	b := &builder{g: g, live: live.indexed(), opts: opts.withDefaults(), decided: map[string]*decision{},
 		states: map[string]state{}, excluded: map[string]bool{}, products: map[string]bool{}}
 	for _, n := range b.opts.Exclude {
 		b.excluded[n] = true
@@ -219,6 +232,10 @@ type state struct {
 	// underway: its statement carries the tree's SQL and is on its way to
 	// running: the plan waits for it rather than replacing it.
 	underway bool
+	// carry is how a new DML would carry over offsets; nil when it
+	// cannot, noCarry saying why.
+	carry   *carry
+	noCarry string
 }
 
 func (b *builder) state(t *inventory.Table) state {
@@ -242,6 +259,9 @@ func (b *builder) readState(t *inventory.Table) state {
 	s.exists = ddlDone || s.runs
 	s.current = s.sync.State == InSync || s.sync.State == Degraded
 	s.underway = s.sync.State == Pending
+	if t.DMLRef != "" && !s.dropped {
+		s.carry, s.noCarry = b.carryOf(t, s)
+	}
 	return s
 }
 
@@ -261,12 +281,21 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 		// The drop's helper is deleted only once the new DDL completed, so
 		// this is a recreate stopped between its DDL and its DML.
 		return work(Create, "resuming: its DDL already runs this SQL; create the DML")
+	case s.carry != nil && s.carry.resumed:
+		return work(CarryOver, "resuming: "+s.carry.into+" waits to carry over the offsets of "+s.carry.from+"; stop it")
 	case s.underway:
 		return work(Create, "resuming: "+s.sync.Statement+" is "+s.sync.Detail+" with this SQL; wait for it")
 	}
 	v := r(t, s)
-	if v.kind == RestartDML && t.DMLRef == "" {
+	switch {
+	case v.kind == RestartDML && t.DMLRef == "":
 		return ddlOnlyAction(b.opts)
+	case v.fromEarliest || s.carry == nil || b.strategy(t) == StrategyRecreate:
+	case v.kind == RestartDML, v.kind == Create && s.ddlCurrent:
+		// A new DML of a table that exists with this DDL: it starts where
+		// the one before stopped, rather than at the earliest offset.
+		v.kind, v.intent = CarryOver, CarryOver
+		v.reason += "; carry over the offsets of " + s.carry.from
 	}
 	return v
 }
@@ -407,7 +436,7 @@ func (b *builder) walk() error {
 				return err
 			}
 		}
-		if d.kind == Skip || !b.opts.MayStartDescendants {
+		if !reemits(d.kind) || !b.opts.MayStartDescendants {
 			continue
 		}
 		// A statement set writes other tables too: redeployed, it writes
@@ -455,14 +484,14 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 			return fmt.Errorf("%w: %s reads %s, whose table is (or was) dropped and created again (%s): exclude %s too, or stop excluding %s",
 				ErrExcludedReader, c, name, d.reason, name, c)
 		}
-		b.redeploy(c, b.restart(child, cause), true)
+		b.redeploy(c, b.restartFromEarliest(child, cause), true)
 		return nil
 	}
 	if !b.opts.MayStartDescendants {
 		return nil
 	}
 	impacted := childRestarts(parent, child) && b.productAllowed(child)
-	restarts := d.kind != Skip && (d.cascade || impacted)
+	restarts := reemits(d.kind) && (d.cascade || impacted)
 	compared := d.kind == Skip && d.scope && (!decided || !cd.scope) && (d.cascade || impacted)
 	switch {
 	case (restarts || compared) && b.excluded[c]:
@@ -494,7 +523,7 @@ func (b *builder) compareChild(parent, child *inventory.Table) {
 	switch {
 	case !s.current:
 		b.redeploy(child.Name, b.restart(child, string(s.sync.State)+" ("+s.sync.Detail+")"), true)
-	case startedBefore(s, b.state(parent).dml, b.state(parent).ddl):
+	case startedBefore(s, rebuilt(b.state(parent).dml), b.state(parent).ddl):
 		b.redeploy(child.Name, b.restart(child, "parent "+parent.Name+" was redeployed after it started (a deploy that did not finish)"), true)
 	default:
 		b.widen(child.Name, inSync(b.restart(child, "")))
@@ -541,6 +570,30 @@ func (b *builder) restart(t *inventory.Table, cause string) verdict {
 	return b.decide(t, b.state(t), func(t *inventory.Table, s state) verdict {
 		return b.restartAction(t, s, cause)
 	})
+}
+
+// restartFromEarliest is the verdict on a reader of a table whose topic is
+// dropped and filled again: its DML reads the new topic from the start.
+func (b *builder) restartFromEarliest(t *inventory.Table, cause string) verdict {
+	return b.decide(t, b.state(t), func(t *inventory.Table, s state) verdict {
+		v := b.restartAction(t, s, cause)
+		v.fromEarliest = true
+		return v
+	})
+}
+
+// reemits says whether an action writes again what its table held: a
+// carried-over DML reads on where the one before stopped, so its readers
+// have nothing to rebuild.
+func reemits(k ActionKind) bool { return k != Skip && k != CarryOver }
+
+// rebuilt is a parent's DML when it rebuilt the parent's output, nil when
+// it carried over the offsets of the one before.
+func rebuilt(dml *Statement) *Statement {
+	if dml != nil && dml.OffsetsFrom != "" {
+		return nil
+	}
+	return dml
 }
 
 // restartAction is the rule for a descendant: created when its table does

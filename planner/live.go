@@ -8,6 +8,9 @@ type Live struct {
 	// Statements by name.
 	Statements map[string]Statement
 	Pools      []ComputePool
+	// versions indexes the statements named like DML versions by stem
+	// (Live.indexed).
+	versions map[string][]version
 }
 
 // Statement is a statement as the plan needs it.
@@ -23,6 +26,9 @@ type Statement struct {
 	Table string
 	// Detail is Flink's status.detail: why a statement failed or degraded.
 	Detail string
+	// OffsetsFrom is its sql.tables.initial-offset-from property: the
+	// statement whose offsets it carries over.
+	OffsetsFrom string
 	// CreatedAt orders a table's statements against its parents' and its
 	// drop: what ran after what is how an interrupted deploy is told from a
 	// finished one.

@@ -20,6 +20,7 @@ import (
 	"github.com/shiftleft/shiftleft/internal/corpus"
 	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/planner"
 	"github.com/shiftleft/shiftleft/worker"
 )
 
@@ -133,7 +134,10 @@ func startWorker(t *testing.T, q *jobs.Queue, reporter githubstatus.Reporter, ta
 	w, err := worker.New(q, cache, reporter, worker.Target{
 		Client:      target,
 		Environment: config.EmulatorEnvironment,
-		Runner:      []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
+		// shift_left's behaviour, which these tests replay; the default
+		// strategy has tests of its own.
+		Plan:   planner.Options{Strategy: planner.StrategyRecreate, AllowDrop: true},
+		Runner: []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
 		DeclareTables: func(_ context.Context, tables []string) error {
 			return emu.AddTables(config.EmulatorEnvironment, tables...)
 		},

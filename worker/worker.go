@@ -191,7 +191,10 @@ type change struct {
 	graph *pipeline.Graph
 	diff  planner.Diff
 	plan  *planner.Plan
-	took  PlanTimes
+	// refused says the plan drops topics without permission: it is shown,
+	// never run.
+	refused *planner.DropError
+	took    PlanTimes
 }
 
 // PlanTimes is how long the stages of a job's plan took.
@@ -248,7 +251,7 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 		}
 	}
 	c.plan, err = planner.Build(g, live, req, o)
-	if err != nil {
+	if !errors.As(err, &c.refused) && err != nil {
 		return nil, permanent(err)
 	}
 	if w.cfg.Prune && len(c.diff.Deleted) > 0 {
@@ -298,7 +301,7 @@ func planned(c *change) []jobs.PlannedAction {
 	var out []jobs.PlannedAction
 	for _, a := range c.plan.Actions {
 		if a.Kind != planner.Skip {
-			out = append(out, jobs.PlannedAction{Table: a.Table, Action: string(a.Kind), Reason: a.Reason})
+			out = append(out, jobs.PlannedAction{Table: a.Table, Action: string(a.Kind), Reason: a.Reason, Consequence: a.Consequence})
 		}
 	}
 	for _, n := range c.kept() {

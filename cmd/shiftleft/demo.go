@@ -82,6 +82,9 @@ func (a *app) demo(ctx context.Context, src string, keep bool) error {
 	sc := &cfg.Service
 	sc.Addr, sc.EmulatorAddr, sc.NATSListen, sc.DataDir = "127.0.0.1:0", "127.0.0.1:0", "none", filepath.Join(tmp, "data")
 	sc.AllowRepos, sc.CloneURLs, sc.WebhookSecret = []string{demoRepo}, map[string]string{demoRepo: repo.bare}, secret
+	// The second push changes a stateful table, whose recreate drops
+	// topics: the demo allows it (a real deploy asks for deploy.allow_drop).
+	cfg.Deploy.AllowDrop = true
 	svc, err := a.start(ctx, cfg, startParts{http: true, work: true})
 	if err != nil {
 		return err
