@@ -83,11 +83,21 @@ type verdict struct {
 	// fromEarliest: the table's input is rebuilt (a parent's topic is
 	// dropped), so the offsets of its DML mean nothing: never carried over.
 	fromEarliest bool
+	// ddlChanged: the table's DDL changed, which an in-place upgrade would
+	// not apply; forced: the user asked for a recreate (--force,
+	// --force-ancestors).
+	ddlChanged, forced bool
 }
 
 // work is a verdict that deploys the table: afterwards it must be in sync.
 func work(kind ActionKind, reason string) verdict {
 	return verdict{kind: kind, reason: reason, expect: ExpectInSync, intent: kind}
+}
+
+// forced marks a recreate the user asked for: it stays one.
+func forced(v verdict) verdict {
+	v.forced = true
+	return v
 }
 
 func skip(reason string, expect Expectation) verdict {
@@ -290,6 +300,9 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 	switch {
 	case v.kind == RestartDML && t.DMLRef == "":
 		return ddlOnlyAction(b.opts)
+	case v.kind == Recreate && !v.fromEarliest && !v.ddlChanged && !v.forced && b.inPlace(t, s):
+		v.kind, v.intent = InPlace, InPlace
+		v.reason += "; it has a primary key: rebuilt in place"
 	case v.fromEarliest || s.carry == nil || b.strategy(t) == StrategyRecreate:
 	case v.kind == RestartDML, v.kind == Create && s.ddlCurrent:
 		// A new DML of a table that exists with this DDL: it starts where
@@ -319,7 +332,7 @@ func (b *builder) startAction(t *inventory.Table, s state) verdict {
 	case !s.exists:
 		return work(Create, "not deployed yet")
 	case b.opts.Force && !b.opts.DMLOnly:
-		return work(Recreate, "--force: drop and recreate")
+		return forced(work(Recreate, "--force: drop and recreate"))
 	}
 	return b.existingAction(t, "")
 }
@@ -332,7 +345,7 @@ func (b *builder) existingAction(t *inventory.Table, why string) verdict {
 	case b.opts.DMLOnly:
 		return work(RestartDML, why+"--dml-only: restart the DML")
 	case stateful(t):
-		return work(Recreate, why+"stateful DML: recreate to rebuild its state ("+t.StatefulReasons[0]+")")
+		return work(Recreate, why+"stateful DML: its state must be rebuilt ("+t.StatefulReasons[0]+")")
 	}
 	return work(RestartDML, why+"stateless DML: restart it")
 }
@@ -342,7 +355,7 @@ func (b *builder) existingAction(t *inventory.Table, why string) verdict {
 func (b *builder) ensureAction(t *inventory.Table, s state) verdict {
 	switch {
 	case s.runs && b.opts.ForceAncestors:
-		return work(Recreate, "--force-ancestors: redeploy although it runs")
+		return forced(work(Recreate, "--force-ancestors: redeploy although it runs"))
 	case s.runs:
 		return skip("already runs", ExpectRunning)
 	}
@@ -363,9 +376,11 @@ func (b *builder) changeAction(t *inventory.Table, s state, c Change) verdict {
 	case c.New:
 		return b.existingAction(t, "not deployed from this repository yet, "+string(s.sync.State)+": ")
 	case c.DDL && !b.opts.DMLOnly:
-		return work(Recreate, "DDL changed: drop and recreate")
+		v := work(Recreate, "DDL changed: drop and recreate")
+		v.ddlChanged = true
+		return v
 	case c.DML && stateful(t) && !b.opts.DMLOnly:
-		return work(Recreate, "DML changed, stateful: recreate to rebuild its state")
+		return work(Recreate, "DML changed, stateful: its state must be rebuilt")
 	}
 	return work(RestartDML, "DML changed, stateless: restart it")
 }
@@ -394,7 +409,7 @@ func (b *builder) ancestors(name string) {
 func (b *builder) ancestorAction(t *inventory.Table, s state) verdict {
 	switch {
 	case b.opts.ForceAncestors && s.exists:
-		return work(Recreate, "--force-ancestors: redeploy")
+		return forced(work(Recreate, "--force-ancestors: redeploy"))
 	case b.opts.ForceAncestors:
 		return work(Create, "--force-ancestors: deploy")
 	case s.runs:
@@ -585,7 +600,21 @@ func (b *builder) restartFromEarliest(t *inventory.Table, cause string) verdict 
 // reemits says whether an action writes again what its table held: a
 // carried-over DML reads on where the one before stopped, so its readers
 // have nothing to rebuild.
-func reemits(k ActionKind) bool { return k != Skip && k != CarryOver }
+//
+// An in-place DML writes again, but upserts of the keys the table holds,
+// which its readers take as updates: they have nothing to rebuild either.
+func reemits(k ActionKind) bool { return k != Skip && k != CarryOver && k != InPlace }
+
+// inPlace says whether a change that must rebuild t's state goes into the
+// same table: t has a primary key, its strategy is version (the default)
+// or in-place, and its DML runs or was stopped (a FAILED one is recreated:
+// there is nothing to stop). A table without DML has nothing to reprocess.
+func (b *builder) inPlace(t *inventory.Table, s state) bool {
+	if !t.PrimaryKey || t.DMLRef == "" || b.strategy(t) == StrategyRecreate || s.dropped {
+		return false
+	}
+	return s.dml != nil && carriable(*s.dml)
+}
 
 // rebuilt is a parent's DML when it rebuilt the parent's output, nil when
 // it carried over the offsets of the one before.
@@ -604,7 +633,7 @@ func (b *builder) restartAction(t *inventory.Table, s state, cause string) verdi
 	case !s.exists:
 		return work(Create, cause+"; not running")
 	case stateful(t) && !b.opts.DMLOnly:
-		return work(Recreate, cause+"; stateful: recreate")
+		return work(Recreate, cause+"; stateful: its state must be rebuilt")
 	case !s.runs:
 		return work(Create, cause+"; not running")
 	}

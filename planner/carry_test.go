@@ -108,3 +108,54 @@ func TestDMLVersionNamesFit(t *testing.T) {
 		seen[n] = true
 	}
 }
+
+// TestInPlaceRules: a stateful change of a table with a primary key goes
+// into the same table, unless its DDL changed, a recreate is asked for, or
+// it has no key.
+func TestInPlaceRules(t *testing.T) {
+	dmlChange := planner.Request{Changes: []planner.Change{{Table: "agg", DML: true}}}
+	tests := []struct {
+		name string
+		key  bool
+		req  planner.Request
+		opts planner.Options
+		want planner.ActionKind
+	}{
+		{"a keyed table, by default", true, dmlChange, planner.Options{}, planner.InPlace},
+		{"strategy in-place", true, dmlChange, planner.Options{Strategy: planner.StrategyInPlace}, planner.InPlace},
+		{"its DDL changed", true, planner.Request{Changes: []planner.Change{{Table: "agg", DDL: true, DML: true}}}, planner.Options{AllowDrop: true}, planner.Recreate},
+		{"--force", true, planner.Request{Tables: []string{"agg"}}, planner.Options{Force: true, AllowDrop: true}, planner.Recreate},
+		{"strategy recreate", true, dmlChange, planner.Options{Strategy: planner.StrategyRecreate, AllowDrop: true}, planner.Recreate},
+		{"no primary key", false, dmlChange, planner.Options{Strategy: planner.StrategyInPlace, AllowDrop: true}, planner.Recreate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := chain(t, "src:", "mid: src", "agg*: mid", "top*: agg*")
+			tb, _ := g.Table("agg")
+			tb.PrimaryKey = tt.key
+			live := deployed(g, true, "src", "mid", "top")
+			for k, v := range deployed(g, false, "agg").Statements {
+				live.Statements[k] = v
+			}
+			tt.opts.MayStartDescendants = true
+			p, err := planner.Build(g, live, tt.req, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := p.Action("agg")
+			if a.Kind != tt.want {
+				t.Fatalf("agg: %s (%s), want %s", a.Kind, a.Reason, tt.want)
+			}
+			if tt.want != planner.InPlace {
+				return
+			}
+			base := naming.DML("agg", "p")
+			if got := stepKinds(a); !reflect.DeepEqual(got, []string{"stop-statement", "create-dml"}) || a.Steps[1].Statement != planner.DMLVersion(base, 2) {
+				t.Errorf("steps %v %+v", got, a.Steps)
+			}
+			if top, _ := p.Action("top"); top.Kind != planner.Skip && top.Kind != "" {
+				t.Errorf("top %s: the readers of an upsert table take the rows as updates", top.Kind)
+			}
+		})
+	}
+}

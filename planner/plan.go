@@ -23,6 +23,11 @@ const (
 	// at the offsets of the running one; that one is stopped, kept as a
 	// rollback point. Nothing is read twice or skipped.
 	CarryOver ActionKind = "carry-over"
+	// InPlace replaces the DML of a table with a primary key by its next
+	// version, which reprocesses its inputs from the earliest offset into
+	// the same table: the rows it writes again are upserts of the same
+	// keys. The old DML is stopped first, kept as a rollback point.
+	InPlace ActionKind = "in-place"
 	// Recreate deletes the DML, drops the table, then runs DDL and DML.
 	Recreate ActionKind = "recreate"
 	// Drop deletes the DML and drops the table (undeploy).

@@ -78,6 +78,8 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	switch {
 	case kind == CarryOver:
 		return append(steps, b.carrySteps(t, s.carry)...)
+	case kind == InPlace:
+		return append(steps, b.inPlaceSteps(t, s)...)
 	case kind == Recreate:
 		return append(steps, recreate...)
 	case kind == RestartDML:
@@ -118,6 +120,31 @@ func (b *builder) carrySteps(t *inventory.Table, c *carry) []Step {
 	steps = append(steps, create, Step{Kind: StopStatement, Statement: c.from}, wait)
 	if b.opts.KeepStopped == 0 {
 		steps = append(steps, Step{Kind: DeleteStatement, Statement: c.from})
+	}
+	return steps
+}
+
+// inPlaceSteps replace the DML of a keyed table by its next version
+// reprocessing into the same table: the one that runs is stopped first (two
+// writers of different SQL must not interleave), kept as a rollback point
+// as a carry-over keeps it; the other versions not kept go first.
+func (b *builder) inPlaceSteps(t *inventory.Table, s state) []Step {
+	last := s.versions[len(s.versions)-1]
+	from := last.st.Name
+	into := DMLVersion(s.desired.DML, last.k+1)
+	var steps []Step
+	kept := 1
+	for i := len(s.versions) - 2; i >= 0; i-- {
+		if v := s.versions[i]; v.st.Phase == PhaseStopped && kept < b.opts.KeepStopped {
+			kept++
+		} else {
+			steps = append(steps, Step{Kind: DeleteStatement, Statement: v.st.Name})
+		}
+	}
+	steps = append(steps, Step{Kind: StopStatement, Statement: from},
+		Step{Kind: CreateDML, Statement: into, Ref: t.DMLRef, Fingerprint: t.Fingerprint})
+	if b.opts.KeepStopped == 0 {
+		steps = append(steps, Step{Kind: DeleteStatement, Statement: from})
 	}
 	return steps
 }

@@ -182,12 +182,11 @@ func (b *builder) consequence(t *inventory.Table, s state, kind ActionKind) stri
 	case RestartDML:
 		return "restarts its DML from the earliest offset (" + b.whyEarliest(t, s) + "): " + t.Name + " receives every input record again (duplicates)"
 	case CarryOver:
-		kept := "kept stopped as a rollback point"
-		if b.opts.KeepStopped == 0 {
-			kept = "then deleted (--keep-stopped 0)"
-		}
 		return "carries over offsets from " + s.carry.from + ": " + s.carry.into + " reads on where it stopped, nothing read twice or skipped; " +
-			s.carry.from + " is " + kept
+			s.carry.from + " is " + b.kept()
+	case InPlace:
+		return "in place: reprocesses from the earliest offset into the same keyed table " + t.Name +
+			" (its rows are upserted again, none deleted); " + s.dml.Name + " is stopped and " + b.kept()
 	}
 	switch {
 	case !s.dropped && slices.ContainsFunc(b.steps(t, s, kind), func(s Step) bool { return s.Kind == DropTable }):
@@ -203,6 +202,14 @@ func (b *builder) consequence(t *inventory.Table, s state, kind ActionKind) stri
 		return "none: waits for " + s.sync.Statement + ", already created with this SQL"
 	}
 	return "starts its DML from the earliest offset (" + b.whyEarliest(t, s) + ")"
+}
+
+// kept says what becomes of a replaced DML.
+func (b *builder) kept() string {
+	if b.opts.KeepStopped == 0 {
+		return "then deleted (--keep-stopped 0)"
+	}
+	return "kept stopped as a rollback point"
 }
 
 // whyEarliest says why a new DML of an existing table starts at the

@@ -82,9 +82,6 @@ func (a *app) demo(ctx context.Context, src string, keep bool) error {
 	sc := &cfg.Service
 	sc.Addr, sc.EmulatorAddr, sc.NATSListen, sc.DataDir = "127.0.0.1:0", "127.0.0.1:0", "none", filepath.Join(tmp, "data")
 	sc.AllowRepos, sc.CloneURLs, sc.WebhookSecret = []string{demoRepo}, map[string]string{demoRepo: repo.bare}, secret
-	// The second push changes a stateful table, whose recreate drops
-	// topics: the demo allows it (a real deploy asks for deploy.allow_drop).
-	cfg.Deploy.AllowDrop = true
 	svc, err := a.start(ctx, cfg, startParts{http: true, work: true})
 	if err != nil {
 		return err
@@ -159,6 +156,7 @@ func (a *app) demoPush(ctx context.Context, svc *service, secret, before, after 
 	fmt.Fprintf(a.stdout, "   job %s: %s\n", j.Status, j.Summary)
 	for _, p := range j.Plan {
 		fmt.Fprintf(a.stdout, "   - %-12s %-28s %s\n", p.Action, p.Table, p.Reason)
+		fmt.Fprintf(a.stdout, "     %-12s %-28s data: %s\n", "", "", p.Consequence)
 	}
 	if j.Status != jobs.StatusSucceeded {
 		return fmt.Errorf("job %s %s: %s", j.ID, j.Status, j.Error)

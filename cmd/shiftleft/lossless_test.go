@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,17 +125,7 @@ func TestCarryOverKilledAtEveryStepResumes(t *testing.T) {
 			tg.feed(t, 1000)
 			changeMid(t, dir, 2)
 			args := []string{"pipeline", "deploy", dir, "--table-name", "mid", "--emulator", tg.url}
-			cmd := exec.Command(os.Args[0], args...)
-			cmd.Env = append(os.Environ(), runMainEnv+"=1")
-			must(t, cmd.Start())
-			for deadline := time.Now().Add(30 * time.Second); !p.at(tg); time.Sleep(2 * time.Millisecond) {
-				if time.Now().After(deadline) {
-					_ = cmd.Process.Kill()
-					t.Fatal("the kill point never came")
-				}
-			}
-			must(t, cmd.Process.Kill())
-			_ = cmd.Wait()
+			killAt(t, tg, args, func(context.Context, *confluent.Client) bool { return p.at(tg) })
 			tg.feed(t, 500) // records keep coming while nobody deploys
 			if r := shiftleft(t, nil, args...); r.code != exitOK {
 				t.Fatalf("re-run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -192,4 +181,103 @@ func TestRecreateNeedsPermissionToDrop(t *testing.T) {
 		}
 	}
 	tg.inSync(t, dir, "src", "mid", "p_fct_sink", "p_mv_sink")
+}
+
+// upsertTree is goodTree whose aggregate has a primary key and asks for
+// in-place upgrades.
+func upsertTree(t *testing.T) string {
+	t.Helper()
+	dir := pipelineTree(t)
+	writeTree(t, dir, map[string]string{
+		"facts/p/sink/sql-scripts/ddl.p_fct_sink.sql":        "CREATE TABLE IF NOT EXISTS p_fct_sink (id STRING, n BIGINT, PRIMARY KEY (id) NOT ENFORCED);",
+		"facts/p/sink/sql-scripts/dml.p_fct_sink.properties": "strategy: in-place\n",
+	})
+	return dir
+}
+
+func changeAggregate(t *testing.T, dir string, k int) {
+	t.Helper()
+	file := filepath.Join(dir, "facts/p/sink/sql-scripts/dml.p_fct_sink.sql")
+	must(t, os.WriteFile(file, []byte("INSERT INTO p_fct_sink SELECT id, COUNT(*) + "+string(rune('0'+k))+" FROM mid GROUP BY id;"), 0o644))
+}
+
+// upserted checks an upsert table after its DML reprocessed into it: every
+// origin there (every key), none missing, the topic never deleted.
+func (tg *target) upserted(t *testing.T, table string, records uint64) {
+	t.Helper()
+	if s := tg.topic(table); s.DistinctOrigins != records || s.Missing != 0 || s.Deleted != 0 {
+		t.Errorf("%s: %+v, want %d origins, none missing, never deleted", table, s, records)
+	}
+}
+
+// TestUpsertTableInPlace: a stateful change of a table with a primary key
+// and strategy: in-place reprocesses into the same table: the old DML is
+// stopped (the rollback point), the new one reads from the earliest offset,
+// every key is there and no topic is deleted; its reader is not restarted.
+func TestUpsertTableInPlace(t *testing.T) {
+	tg, dir := newTarget(t), upsertTree(t)
+	tg.mustDeploy(t, dir, "--dir", dir)
+	tg.feed(t, 1000)
+	changeAggregate(t, dir, 2)
+	plan := tg.dryRunPlan(t, dir, "--table-name", "p_fct_sink", "--may-start-descendants")
+	if a, _ := plan.Action("p_fct_sink"); a.Kind != planner.InPlace || !strings.HasPrefix(a.Consequence, "in place: reprocesses") {
+		t.Fatalf("p_fct_sink: %s %q, want in-place", a.Kind, a.Consequence)
+	}
+	if plan.Work() != 1 {
+		t.Errorf("%d tables to deploy, want p_fct_sink alone", plan.Work())
+	}
+	tg.mustDeploy(t, dir, "--table-name", "p_fct_sink", "--may-start-descendants")
+	tg.feed(t, 1000)
+	for _, n := range []string{"src", "mid"} {
+		if s := tg.topic(n); s.Duplicates != 0 || s.Missing != 0 || s.DistinctOrigins != 2000 {
+			t.Errorf("%s: %+v", n, s)
+		}
+	}
+	tg.upserted(t, "p_fct_sink", 2000)
+	tg.upserted(t, "p_mv_sink", 2000)
+	base := dml("p_fct_sink", "p")
+	if st := tg.statement(t, base); st.Status.Phase != confluent.PhaseStopped {
+		t.Errorf("%s: %s, want STOPPED (the rollback point)", base, st.Status.Phase)
+	}
+	tg.inSync(t, dir, "src", "mid", "p_fct_sink", "p_mv_sink")
+}
+
+// TestInPlaceKilledAtEveryStepResumes kills the in-place deploy at each
+// step; the re-run finishes it, no statement created twice.
+func TestInPlaceKilledAtEveryStepResumes(t *testing.T) {
+	base := dml("p_fct_sink", "p")
+	v2 := planner.DMLVersion(base, 2)
+	phase := func(tg *target, name string, want confluent.Phase) bool {
+		st, err := tg.client.GetStatement(context.Background(), name)
+		return err == nil && st.Status.Phase == want
+	}
+	points := []struct {
+		name string
+		at   func(tg *target) bool
+	}{
+		{"old one stopping", func(tg *target) bool { return phase(tg, base, confluent.PhaseStopping) }},
+		{"old one stopped", func(tg *target) bool { return phase(tg, base, confluent.PhaseStopped) }},
+		{"new one pending", func(tg *target) bool { return tg.creates()[v2] == 1 }},
+	}
+	for _, p := range points {
+		t.Run(p.name, func(t *testing.T) {
+			tg, dir := newTarget(t, emulator.Latency(300*time.Millisecond)), upsertTree(t)
+			tg.mustDeploy(t, dir, "--dir", dir)
+			tg.feed(t, 1000)
+			changeAggregate(t, dir, 2)
+			args := []string{"pipeline", "deploy", dir, "--table-name", "p_fct_sink", "--emulator", tg.url}
+			killAt(t, tg, args, func(context.Context, *confluent.Client) bool { return p.at(tg) })
+			if r := shiftleft(t, nil, args...); r.code != exitOK {
+				t.Fatalf("re-run: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			tg.feed(t, 1000)
+			tg.upserted(t, "p_fct_sink", 2000)
+			for name, n := range tg.creates() {
+				if n != 1 {
+					t.Errorf("%s created %d times", name, n)
+				}
+			}
+			tg.inSync(t, dir, "src", "mid", "p_fct_sink", "p_mv_sink")
+		})
+	}
 }
