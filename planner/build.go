@@ -610,10 +610,11 @@ func reemits(k ActionKind) bool { return k != Skip && k != CarryOver && k != InP
 // or in-place, and its DML runs or was stopped (a FAILED one is recreated:
 // there is nothing to stop). A table without DML has nothing to reprocess.
 func (b *builder) inPlace(t *inventory.Table, s state) bool {
-	if !t.PrimaryKey || t.DMLRef == "" || b.strategy(t) == StrategyRecreate || s.dropped {
+	if !t.PrimaryKey || t.DMLRef == "" || b.strategy(t) == StrategyRecreate || s.dropped || len(s.versions) == 0 {
 		return false
 	}
-	return s.dml != nil && carriable(*s.dml)
+	last := s.versions[len(s.versions)-1].k
+	return carriable(*s.dml) && b.nextVersion(s.desired.DML, last) <= maxVersion
 }
 
 // rebuilt is a parent's DML when it rebuilt the parent's output, nil when

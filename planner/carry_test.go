@@ -159,3 +159,76 @@ func TestInPlaceRules(t *testing.T) {
 		})
 	}
 }
+
+// TestVersionsAreTheTablesStatements: the last version of a DML is the one
+// its status is about; the stopped ones are its rollback points, not
+// orphans; an undeploy deletes them all.
+func TestVersionsAreTheTablesStatements(t *testing.T) {
+	g := chain(t, "src:", "mid: src")
+	base := naming.DML("mid", "p")
+	live := withVersions(deployed(g, true, "src", "mid"), "mid", "fp-mid",
+		map[int]string{1: planner.PhaseStopped, 2: planner.PhaseStopped, 3: planner.PhaseRunning}, nil)
+	v3 := live.Statements[planner.DMLVersion(base, 3)]
+	v3.Fingerprint = "fp-mid"
+	live.Statements[v3.Name] = v3
+	for _, s := range planner.Status(planner.DesiredState(g.Inventory(), naming), live) {
+		switch {
+		case s.State == planner.Orphaned:
+			t.Errorf("orphaned: %s", s)
+		case s.Table == "mid" && (s.State != planner.InSync || s.Statement != v3.Name):
+			t.Errorf("mid: %s on %s, want in sync on %s", s, s.Statement, v3.Name)
+		}
+	}
+	p, err := planner.Undeploy(g, live, "mid", planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.Action("mid")
+	var deleted []string
+	for _, s := range a.Steps {
+		if s.Kind == planner.DeleteStatement && strings.Contains(s.Statement, "-dml-") {
+			deleted = append(deleted, s.Statement)
+		}
+	}
+	if want := []string{v3.Name, planner.DMLVersion(base, 2), base}; !reflect.DeepEqual(deleted, want) {
+		t.Errorf("undeploy deletes %v, want %v", deleted, want)
+	}
+}
+
+// TestAVersionNameTakenByAnotherTable: t_v2's DML has the name of t's
+// version 2; t's carry-over goes to version 3, and t_v2's DML is neither
+// one of t's versions nor touched.
+func TestAVersionNameTakenByAnotherTable(t *testing.T) {
+	g := chain(t, "src:", "mid: src", "mid_v2: src")
+	base := naming.DML("mid", "p")
+	taken := naming.DML("mid_v2", "p")
+	if taken != planner.DMLVersion(base, 2) {
+		t.Fatalf("%s is not %s: the case of this test is gone", taken, planner.DMLVersion(base, 2))
+	}
+	live := deployed(g, true, "src", "mid_v2")
+	for k, v := range deployed(g, false, "mid").Statements {
+		v.Table = "mid"
+		live.Statements[k] = v
+	}
+	other := live.Statements[taken]
+	other.Table = "mid_v2"
+	live.Statements[taken] = other
+	p, err := planner.Build(g, live, planner.Request{Changes: []planner.Change{{Table: "mid", DML: true}}}, planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.Action("mid")
+	for _, s := range a.Steps {
+		if s.Statement == taken {
+			t.Errorf("mid's plan touches %s: %+v", taken, a.Steps)
+		}
+	}
+	if a.Kind != planner.CarryOver || a.Steps[0].Statement != planner.DMLVersion(base, 3) {
+		t.Errorf("mid: %s %+v, want a carry-over into version 3", a.Kind, a.Steps)
+	}
+	for _, d := range planner.DesiredState(g.Inventory(), naming) {
+		if s := planner.CompareLive(d, live); d.Table == "mid" && s.Statement != base {
+			t.Errorf("mid's status is about %s (%s)", s.Statement, s)
+		}
+	}
+}

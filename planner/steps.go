@@ -131,7 +131,7 @@ func (b *builder) carrySteps(t *inventory.Table, c *carry) []Step {
 func (b *builder) inPlaceSteps(t *inventory.Table, s state) []Step {
 	last := s.versions[len(s.versions)-1]
 	from := last.st.Name
-	into := DMLVersion(s.desired.DML, last.k+1)
+	into := DMLVersion(s.desired.DML, b.nextVersion(s.desired.DML, last.k))
 	var steps []Step
 	kept := 1
 	for i := len(s.versions) - 2; i >= 0; i-- {

@@ -179,10 +179,11 @@ func (b *builder) carryOf(t *inventory.Table, s state) (*carry, string) {
 		if from < 0 {
 			return nil, "its DML " + last.st.Name + " is " + last.st.Phase + ": no offsets to carry over"
 		}
-		if last.k >= maxVersion {
+		k := b.nextVersion(s.desired.DML, last.k)
+		if k > maxVersion {
 			return nil, "its DML is at version " + strconv.Itoa(maxVersion) + ", the last a name can hold"
 		}
-		c.into = DMLVersion(s.desired.DML, last.k+1)
+		c.into = DMLVersion(s.desired.DML, k)
 	}
 	c.from = vs[from].st.Name
 	kept := 1 // from, once stopped
@@ -197,6 +198,17 @@ func (b *builder) carryOf(t *inventory.Table, s state) (*carry, string) {
 		}
 	}
 	return c, ""
+}
+
+// nextVersion is the first version after last whose name no statement
+// has: another table's DML can have it (t_v2's is t's version 2), and a
+// create of that name would replace it.
+func (b *builder) nextVersion(dml string, last int) int {
+	k := last + 1
+	for k <= maxVersion && b.live.statement(DMLVersion(dml, k)) != nil {
+		k++
+	}
+	return k
 }
 
 // maxVersion is the highest version a DML name takes (four digits).

@@ -22,6 +22,7 @@ import (
 	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/internal/natscluster"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/planner"
 	"github.com/shiftleft/shiftleft/worker"
 )
 
@@ -119,7 +120,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 		core, logs := observer.New(zapcore.InfoLevel)
 		workerLogs = append(workerLogs, logs)
 		q := queue(fmt.Sprintf("worker-%d", i), zap.New(core))
-		startWorker(t, q, reporter, log, rig.Emulator, worker.Config{LockTTL: ackWait}, 1, zap.New(core))
+		startWorker(t, q, reporter, log, rig.Emulator, worker.Config{LockTTL: ackWait}, planner.Options{}, 1, zap.New(core))
 	}
 
 	r := newRepo(t, twoTables(t, "p"))
