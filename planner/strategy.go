@@ -32,7 +32,7 @@ const (
 
 // ErrInvalidStrategy: a strategy is none of version, in-place, recreate, or
 // a table's allow_drop is not a boolean.
-var ErrInvalidStrategy = errors.New("invalid deploy strategy")
+var ErrInvalidStrategy = errors.New("invalid deploy setting")
 
 // ErrDropNotAllowed: the plan would run DROP TABLE, deleting a topic, its
 // records and its schemas, without permission to drop. See [DropError].
@@ -137,8 +137,7 @@ func (e *DropError) Error() string {
 	for i, r := range e.Refused {
 		parts[i] = "topic " + r.Table + " (" + r.Reason + ")"
 	}
-	return fmt.Sprintf("%s: it would drop %s; nothing was changed. Allow drops (allow-drop, or allow_drop: true for the table), or choose a strategy that keeps the topic",
-		ErrDropNotAllowed, strings.Join(parts, ", "))
+	return fmt.Sprintf("%s: it would drop %s; nothing was changed", ErrDropNotAllowed, strings.Join(parts, ", "))
 }
 
 func (e *DropError) Unwrap() error { return ErrDropNotAllowed }

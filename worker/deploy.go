@@ -85,7 +85,8 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 	j.Plan = planned(c)
 	if c.refused != nil {
 		// Refused before any request that changes anything.
-		j.Summary = "not deployed: " + c.refused.Error()
+		j.Summary = "not deployed: " + c.refused.Error() + ". To drop, set deploy.allow_drop in the configuration or allow_drop: true in the table's .properties"
+
 		_ = w.status(ctx, j, githubstatus.StateFailure)
 		return permanent(c.refused)
 	}

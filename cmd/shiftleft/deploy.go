@@ -189,7 +189,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 		} else {
 			a.printPlan(a.stdout, plan)
 		}
-		return fmt.Errorf("%w (pass --allow-drop, or set allow_drop: true in the table's .properties or deploy.allow_drop in the configuration)", err)
+		return fmt.Errorf("%w. To drop, pass --allow-drop, or set allow_drop: true in the table's .properties or deploy.allow_drop in the configuration", err)
 	}
 	if err != nil {
 		return err

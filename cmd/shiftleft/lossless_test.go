@@ -72,7 +72,11 @@ func TestStatelessChangeCarriesOverOffsets(t *testing.T) {
 	base := dml("mid", "p")
 	for k := 2; k <= 3; k++ {
 		changeMid(t, dir, k)
+		before := tg.mutating()
 		plan := tg.dryRunPlan(t, dir, "--table-name", "mid", "--may-start-descendants")
+		if n := tg.mutating() - before; n != 0 {
+			t.Errorf("--dry-run sent %d requests that change something", n)
+		}
 		a, _ := plan.Action("mid")
 		from := planner.DMLVersion(base, k-1)
 		if a.Kind != planner.CarryOver || !strings.HasPrefix(a.Consequence, "carries over offsets from "+from) {
