@@ -68,9 +68,24 @@ type Config struct {
 		AcceptedCommonProducts []string `yaml:"accepted_common_products"`
 	} `yaml:"app"`
 	Service Service `yaml:"service"`
+	Deploy  Deploy  `yaml:"deploy"`
 	// Emulator, when set, is the URL of a shiftleft emulator to deploy to
 	// instead of Confluent Cloud (--emulator).
 	Emulator string `yaml:"-"`
+}
+
+// Deploy is the `deploy` section: how a deploy changes the tables that run
+// other SQL, for the CLI and the service alike. Command-line flags override
+// it; a table's .properties (strategy:, allow_drop:) win over it.
+type Deploy struct {
+	// Strategy is version (the default), in-place or recreate.
+	Strategy string `yaml:"strategy"`
+	// AllowDrop lets a deploy drop any table's topic (a recreate).
+	AllowDrop bool `yaml:"allow_drop"`
+	// KeepStopped is how many stopped DML statements a table keeps as
+	// rollback points after a carry-over (default 1; a negative number
+	// keeps none).
+	KeepStopped int `yaml:"keep_stopped"`
 }
 
 // Service is the `service` section: how `shiftleft serve`, `webhook` and
@@ -160,6 +175,11 @@ func (c *Config) check() error {
 		}
 	default:
 		return &KeyError{Key: "flink.pool_strategy", Problem: fmt.Sprintf("%q: want per-product, per-table or fixed", c.Flink.PoolStrategy)}
+	}
+	switch c.Deploy.Strategy {
+	case "", "version", "in-place", "recreate":
+	default:
+		return &KeyError{Key: "deploy.strategy", Problem: fmt.Sprintf("%q: want version, in-place or recreate", c.Deploy.Strategy)}
 	}
 	if c.Flink.MaxComputePools < 0 {
 		return &KeyError{Key: "flink.max_compute_pools", Problem: "must be positive"}

@@ -155,7 +155,9 @@ func (ar *actionRun) resolvePool(ctx context.Context) error {
 	return nil
 }
 
-func creates(k planner.StepKind) bool { return k == planner.CreateDDL || k == planner.CreateDML }
+func creates(k planner.StepKind) bool {
+	return k == planner.CreateDDL || k == planner.CreateDML || k == planner.SubmitDML
+}
 
 func destroys(k planner.StepKind) bool { return k == planner.DeleteStatement || k == planner.DropTable }
 
@@ -173,7 +175,10 @@ func (ar *actionRun) resumePoint(ctx context.Context) (int, error) {
 	steps := ar.a.Steps
 	for i := len(steps) - 1; i > 0; i-- {
 		s := steps[i]
-		if !creates(s.Kind) || s.Fingerprint == "" || !slices.ContainsFunc(steps[:i], func(p planner.Step) bool { return destroys(p.Kind) }) {
+		// Past a stop, a statement carrying offsets over waits for it: the
+		// stop is never skipped (it is safe to redo).
+		if !creates(s.Kind) || s.Fingerprint == "" || !slices.ContainsFunc(steps[:i], func(p planner.Step) bool { return destroys(p.Kind) }) ||
+			slices.ContainsFunc(steps[:i], func(p planner.Step) bool { return p.Kind == planner.StopStatement }) {
 			continue
 		}
 		var st *confluent.Statement
@@ -207,11 +212,38 @@ func (ar *actionRun) step(ctx context.Context, s planner.Step) error {
 		return ar.delete(ctx, s.Statement)
 	case planner.DropTable:
 		return ar.dropTable(ctx, s.Statement)
+	case planner.StopStatement:
+		return ar.stop(ctx, s.Statement)
 	case planner.CreateDDL:
 		return ar.create(ctx, s, ddlPhases)
+	case planner.SubmitDML:
+		return ar.create(ctx, s, submitPhases)
 	default: // CreateDML: newGraph let no other kind through
 		return ar.create(ctx, s, dmlPhases)
 	}
+}
+
+// stop stops the statement and waits until it is STOPPED, its offsets
+// recorded; one stopped already is left as it is. A statement that ended
+// otherwise (FAILED, COMPLETED) has no offsets to hand over: an error.
+func (ar *actionRun) stop(ctx context.Context, name string) error {
+	st, err := ar.r.client.GetStatement(ctx, name)
+	if err != nil {
+		return err
+	}
+	switch phase := phaseOf(st); phase {
+	case confluent.PhaseStopped:
+		return nil
+	case confluent.PhaseRunning, confluent.PhaseDegraded, confluent.PhasePending:
+		if err := ar.r.client.StopStatement(ctx, name); err != nil {
+			return err
+		}
+	case confluent.PhaseStopping:
+	default:
+		return fmt.Errorf("%w: %s is %s, it cannot be stopped to hand its offsets over", ErrCannotStop, name, phase)
+	}
+	_, err = ar.r.client.WaitForPhase(ctx, name, confluent.PhaseStopped)
+	return err
 }
 
 // delete deletes the statement if it exists and waits until it is gone.
@@ -280,6 +312,9 @@ var (
 	// finished.
 	dmlPhases = phases{done: []confluent.Phase{confluent.PhaseRunning, confluent.PhaseDegraded, confluent.PhaseCompleted},
 		underway: []confluent.Phase{confluent.PhasePending}}
+	// A DML carrying offsets over is PENDING until the statement it starts
+	// from is stopped: submitted is enough.
+	submitPhases = phases{done: append([]confluent.Phase{confluent.PhasePending}, dmlPhases.done...)}
 )
 
 // create makes the statement of a create step run the step's SQL: a
@@ -314,7 +349,15 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 	// Marked before the call: a create whose answer is an error may have
 	// been made all the same, and a retry of the step must keep it.
 	ar.mine[s.Statement] = true
-	if _, err := ar.r.client.CreateStatement(ctx, ar.request(s.Statement, f.sql, f.properties, s.Fingerprint)); err != nil {
+	props := f.properties
+	if s.OffsetsFrom != "" {
+		props = maps.Clone(props)
+		if props == nil {
+			props = map[string]string{}
+		}
+		props[PropertyOffsetsFrom] = s.OffsetsFrom
+	}
+	if _, err := ar.r.client.CreateStatement(ctx, ar.request(s.Statement, f.sql, props, s.Fingerprint)); err != nil {
 		return err
 	}
 	ar.log.Debug("statement created", zap.String("statement", s.Statement))

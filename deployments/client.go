@@ -13,6 +13,7 @@ type Client interface {
 	GetStatement(ctx context.Context, name string) (*confluent.Statement, error)
 	ListStatements(ctx context.Context, o confluent.ListOptions) ([]confluent.Statement, error)
 	DeleteStatement(ctx context.Context, name string) error
+	StopStatement(ctx context.Context, name string) error
 	WaitForPhase(ctx context.Context, name string, want ...confluent.Phase) (*confluent.Statement, error)
 	WaitForDeletion(ctx context.Context, name string) error
 	CreateComputePool(ctx context.Context, r confluent.ComputePoolRequest) (*confluent.ComputePool, error)

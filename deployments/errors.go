@@ -18,4 +18,7 @@ var (
 	// afterwards, so whether the tables converged is unknown; the Result
 	// says what each action did. A re-run plans what is left.
 	ErrNotVerified = errors.New("deployments: live state not read back after the run")
+	// ErrCannotStop: a statement whose offsets a new one carries over ended
+	// without being stopped (FAILED, COMPLETED): it has none to hand over.
+	ErrCannotStop = errors.New("statement cannot be stopped")
 )

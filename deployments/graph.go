@@ -57,11 +57,11 @@ func checkSteps(a planner.Action) error {
 		switch {
 		case s.Statement == "":
 			return fmt.Errorf("%w: %s: a %s step has no statement", ErrInvalidPlan, a.Table, s.Kind)
-		case s.Kind == planner.CreateDDL || s.Kind == planner.CreateDML:
+		case creates(s.Kind):
 			if s.Ref == "" {
 				return fmt.Errorf("%w: %s: step %s %s has no SQL file", ErrInvalidPlan, a.Table, s.Kind, s.Statement)
 			}
-		case s.Kind != planner.DeleteStatement && s.Kind != planner.DropTable:
+		case !destroys(s.Kind) && s.Kind != planner.StopStatement:
 			return fmt.Errorf("%w: %s: unknown step %q", ErrInvalidPlan, a.Table, s.Kind)
 		}
 	}

@@ -1,9 +1,8 @@
 package deployments
 
 import (
-	"strings"
-
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/planner"
 )
 
 // Labels shiftleft puts in metadata.labels of every statement it creates.
@@ -17,9 +16,11 @@ const (
 	LabelCommit = "shiftleft.commit"
 )
 
-// maxLabelValue is Kubernetes' bound on a label value; Confluent's label
-// selectors are Kubernetes-style, so its values are kept within it.
-const maxLabelValue = 63
+// PropertyOffsetsFrom is the statement property that makes a new statement
+// start at the offsets of another once that one is stopped (carry-over).
+const PropertyOffsetsFrom = "sql.tables.initial-offset-from"
+
+const maxLabelValue = planner.MaxLabelValue
 
 // fingerprintLength bounds the fingerprint label: a hex SHA-256 has 64
 // characters, one too many, and 32 (128 bits) still never collide by chance.
@@ -33,34 +34,14 @@ func FingerprintLabel(fingerprint string) string {
 	return labelValue(fingerprint, fingerprintLength)
 }
 
-// labelValue makes s a label value of at most max characters: every
-// character but ASCII letters, digits, '-', '_' and '.' becomes '_', and it
-// starts and ends with a letter or digit.
-func labelValue(s string, max int) string {
-	s = strings.Map(func(r rune) rune {
-		if alnum(r) || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, s)
-	notAlnum := func(r rune) bool { return !alnum(r) }
-	s = strings.TrimFunc(s, notAlnum)
-	if len(s) > max {
-		s = strings.TrimRightFunc(s[:max], notAlnum) // ASCII only by now: bytes are characters
-	}
-	return s
-}
-
-func alnum(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
-}
+var labelValue = planner.LabelValue
 
 // statementLabels are the labels of a statement of table; empty values are
 // left out (a drop helper has no fingerprint, a run may have no commit).
 func statementLabels(table, fingerprint, commit string) map[string]string {
 	labels := map[string]string{}
 	for key, value := range map[string]string{
-		LabelTable:       labelValue(table, maxLabelValue),
+		LabelTable:       planner.TableLabel(table),
 		LabelFingerprint: FingerprintLabel(fingerprint),
 		LabelCommit:      labelValue(commit, maxLabelValue),
 	} {

@@ -124,6 +124,7 @@ func liveStatement(st *confluent.Statement) planner.Statement {
 	if st.Status != nil {
 		s.Detail = st.Status.Detail
 	}
+	s.OffsetsFrom = st.Spec.Properties[PropertyOffsetsFrom]
 	if st.Metadata != nil && st.Metadata.CreatedAt != nil {
 		s.CreatedAt = *st.Metadata.CreatedAt
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/shiftleft/shiftleft/flinksql"
 	"github.com/shiftleft/shiftleft/inventory"
+	"github.com/shiftleft/shiftleft/planner"
 )
 
 // TreeLoader reads a step's SQL from a pipelines tree — a directory or a
@@ -20,7 +21,7 @@ import (
 func TreeLoader(fsys fs.FS, inv *inventory.Inventory) Loader {
 	props := map[string]map[string]string{}
 	for _, t := range inv.Tables {
-		props[t.DDLRef], props[t.DMLRef] = t.DDLProperties, t.DMLProperties
+		props[t.DDLRef], props[t.DMLRef] = statementProperties(t.DDLProperties), statementProperties(t.DMLProperties)
 	}
 	return func(ref string) (string, map[string]string, error) {
 		data, err := fs.ReadFile(fsys, strings.TrimPrefix(ref, inv.Root+"/"))
@@ -46,4 +47,20 @@ func TreeLoader(fsys fs.FS, inv *inventory.Inventory) Loader {
 		}
 		return sql, merged, nil
 	}
+}
+
+// statementProperties are a .properties file's settings without the keys
+// the planner reads (strategy, allow_drop), which are no statement's; nil
+// when none is left.
+func statementProperties(props map[string]string) map[string]string {
+	var out map[string]string
+	for k, v := range props {
+		if !planner.PlanProperty(k) {
+			if out == nil {
+				out = make(map[string]string, len(props))
+			}
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -72,3 +72,25 @@ func TestTreeLoaderTurnsSETsIntoProperties(t *testing.T) {
 		})
 	}
 }
+
+// TestTreeLoaderKeepsPlanSettingsOut: strategy and allow_drop are read by
+// the planner; Confluent Cloud would refuse them as statement properties.
+func TestTreeLoaderKeepsPlanSettingsOut(t *testing.T) {
+	fsys := fstest.MapFS{
+		"facts/p/t/sql-scripts/ddl.t.sql":        {Data: []byte("CREATE TABLE t (id STRING);")},
+		"facts/p/t/sql-scripts/ddl.t.properties": {Data: []byte("allow_drop: true\n")},
+		"facts/p/t/sql-scripts/dml.t.sql":        {Data: []byte("INSERT INTO t SELECT 1;")},
+		"facts/p/t/sql-scripts/dml.t.properties": {Data: []byte("strategy: in-place\nsql.state-ttl=1 d\n")},
+	}
+	inv, _, err := inventory.Build(fsys, inventory.Options{Root: "pipelines"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := TreeLoader(fsys, inv)
+	if _, props, err := load("pipelines/facts/p/t/sql-scripts/dml.t.sql"); err != nil || !maps.Equal(props, map[string]string{"sql.state-ttl": "1 d"}) {
+		t.Errorf("DML properties %v (%v), want sql.state-ttl only", props, err)
+	}
+	if _, props, err := load("pipelines/facts/p/t/sql-scripts/ddl.t.sql"); err != nil || props != nil {
+		t.Errorf("DDL properties %v (%v), want none", props, err)
+	}
+}

@@ -307,4 +307,6 @@ var (
 	kwWhere          = keywords.intern("WHERE")
 	kwWindow         = keywords.intern("WINDOW")
 	kwWith           = keywords.intern("WITH")
+	kwPrimary        = keywords.intern("PRIMARY")
+	kwKey            = keywords.intern("KEY")
 )

@@ -447,6 +447,18 @@ func (p *parser) tableTail() {
 		case p.accept(kwAs):
 			p.queryWithFeatures()
 			return
+		case p.peek(0).IsPunct("("):
+			// The column list: a PRIMARY KEY in it, of a column or of the
+			// table, makes the table an upsert table.
+			p.inGroup(func() {
+				for !p.atEnd() {
+					if p.accept(kwPrimary, kwKey) {
+						p.stmt.PrimaryKey = true
+						continue
+					}
+					p.skipOne()
+				}
+			})
 		default:
 			p.skipOne()
 		}

@@ -1149,6 +1149,30 @@ func TestChangelogMode(t *testing.T) {
 	}
 }
 
+func TestPrimaryKey(t *testing.T) {
+	tests := []struct {
+		sql  string
+		want bool
+	}{
+		{"CREATE TABLE t (id STRING NOT NULL, v INT, PRIMARY KEY (id) NOT ENFORCED)", true},
+		{"CREATE TABLE t (id STRING PRIMARY KEY NOT ENFORCED, v INT) WITH ('changelog.mode' = 'upsert')", true},
+		{"CREATE TABLE IF NOT EXISTS `c`.`d`.t (id STRING, WATERMARK FOR ts AS ts, CONSTRAINT pk PRIMARY KEY (id) NOT ENFORCED)", true},
+		{"CREATE TABLE t (id STRING, `primary` STRING, key_col STRING)", false},
+		{"CREATE TABLE t (id STRING) WITH ('primary key' = 'no')", false},
+		{"CREATE TABLE t WITH ('connector' = 'x') AS SELECT id FROM s", false},
+	}
+	for _, tc := range tests {
+		s, err := flinksql.Parse(tc.sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created, _ := s.Created()
+		if created.PrimaryKey != tc.want {
+			t.Errorf("%s: PrimaryKey %v, want %v", tc.sql, created.PrimaryKey, tc.want)
+		}
+	}
+}
+
 func TestReadsSkipViewsTheScriptCreates(t *testing.T) {
 	s, err := flinksql.Parse(`
 		CREATE TEMPORARY VIEW recent AS SELECT * FROM orders WHERE ts > 0;

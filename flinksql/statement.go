@@ -103,6 +103,9 @@ type Statement struct {
 	// Options holds a CREATE TABLE's WITH options or an ALTER TABLE's SET
 	// options, keys lower-cased.
 	Options map[string]string
+	// PrimaryKey: a CREATE TABLE declares a primary key (the table is an
+	// upsert table).
+	PrimaryKey bool
 	// Stateful lists why the statement keeps state in Flink; empty when it
 	// is stateless. State comes from a join with a table, a sub-query or a
 	// table function (comma joins too; not UNNEST or LATERAL TABLE, unless

@@ -35,7 +35,10 @@ type PlanReport struct {
 	// broken file (its path, table, line and what is wrong): then nothing
 	// is planned, and the comment says so instead of showing a plan.
 	Errors []string
-	JobID  string
+	// Refused says why the plan would not run: it drops topics without
+	// permission (planner.DropError).
+	Refused string
+	JobID   string
 }
 
 // PlanRow is one table of the plan.
@@ -44,6 +47,8 @@ type PlanRow struct {
 	Action  planner.ActionKind
 	Reason  string
 	Product string
+	// Consequence says what the action does to the table's data.
+	Consequence string
 }
 
 // RenderPlanComment renders the plan comment's Markdown. Every text that
@@ -63,6 +68,9 @@ func RenderPlanComment(r PlanReport) string {
 	b.WriteString(Marker + "\n")
 	fmt.Fprintf(&b, "### shiftleft plan for %s\n\n", code(shortSHA(r.HeadSHA)))
 	writeWarnings(&b, r.Warnings)
+	if r.Refused != "" {
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **Merging would not deploy**: %s\n\n", text(r.Refused))
+	}
 	if len(r.Errors) > 0 {
 		writeErrors(&b, r.Errors)
 		writeFooter(&b, r)
@@ -72,9 +80,9 @@ func RenderPlanComment(r PlanReport) string {
 		b.WriteString("No Flink statement would change.\n\n")
 	} else {
 		fmt.Fprintf(&b, "**%s**\n\n", summary(r.Rows))
-		b.WriteString("| Table | Action | Reason |\n|---|---|---|\n")
+		b.WriteString("| Table | Action | Reason | Data |\n|---|---|---|---|\n")
 		for _, row := range work {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", tableCell(row), text(string(row.Action)), text(row.Reason))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", tableCell(row), text(string(row.Action)), text(row.Reason), text(row.Consequence))
 		}
 		b.WriteString("\n")
 		writeGraph(&b, r.Graph)

@@ -44,6 +44,11 @@ func withErrors(r githubstatus.PlanReport, errs ...string) githubstatus.PlanRepo
 	return r
 }
 
+func refused(r githubstatus.PlanReport, why string) githubstatus.PlanReport {
+	r.Refused = why
+	return r
+}
+
 func withGraph(r githubstatus.PlanReport, graph string) githubstatus.PlanReport {
 	r.Graph = graph
 	return r
@@ -52,9 +57,11 @@ func withGraph(r githubstatus.PlanReport, graph string) githubstatus.PlanReport 
 var typicalRows = []githubstatus.PlanRow{
 	{Table: "src_sales_orders", Action: planner.Skip, Reason: "already runs: owned by its own pipeline", Product: "sales"},
 	{Table: "int_sales_orders_usd", Action: planner.Recreate, Reason: "DML changed, stateful: recreate to rebuild its state", Product: "sales"},
-	{Table: "sales_dim_customer", Action: planner.Recreate, Reason: "DDL changed: drop and recreate", Product: "sales"},
+	{Table: "sales_dim_customer", Action: planner.Recreate, Reason: "DDL changed: drop and recreate", Product: "sales",
+		Consequence: "drops topic sales_dim_customer (its records and schema), then rebuilds it from the earliest offset of its inputs"},
 	{Table: "sales_fct_customer_orders", Action: planner.Recreate, Reason: "parent int_sales_orders_usd recreated and this DML is stateful", Product: "sales"},
-	{Table: "mkt_clicks_enriched", Action: planner.RestartDML, Reason: "DML changed, stateless: restart it", Product: "marketing"},
+	{Table: "mkt_clicks_enriched", Action: planner.CarryOver, Reason: "DML changed, stateless: restart it; carry over the offsets of dev-usw2-marketing-dml-mkt-clicks-enriched",
+		Product: "marketing", Consequence: "carries over offsets from dev-usw2-marketing-dml-mkt-clicks-enriched: nothing read twice or skipped"},
 	{Table: "mkt_sessions", Action: planner.RestartDML, Reason: "parent mkt_clicks_enriched restarted", Product: "marketing"},
 	{Table: "sales_mv_top_customers", Action: planner.Create, Reason: "new table", Product: "sales"},
 	{Table: "src_sales_customers", Action: planner.Skip, Reason: "already runs this SQL (same fingerprint)", Product: "sales"},
@@ -67,6 +74,7 @@ func TestRenderPlanCommentGolden(t *testing.T) {
 		report githubstatus.PlanReport
 	}{
 		{"typical", report(typicalRows)},
+		{"refused", refused(report(typicalRows[1:3]), "the plan drops topics without permission: it would drop topic sales_dim_customer (recreate: DDL changed: drop and recreate)")},
 		{"no_change", report([]githubstatus.PlanRow{
 			{Table: "src_sales_orders", Action: planner.Skip, Reason: "already runs this SQL (same fingerprint)", Product: "sales"},
 		})},

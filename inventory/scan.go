@@ -375,6 +375,8 @@ type sqlFacts struct {
 	Stateful    []string
 	Joins       flinksql.JoinCounts
 	Changelog   string
+	// PrimaryKey: its CREATE TABLE declares a primary key.
+	PrimaryKey bool
 	// err is why the content is not usable SQL (invalid UTF-8, too large,
 	// a syntax error), naming no file; nil when it parsed. Never stored.
 	err error
@@ -385,6 +387,7 @@ func factsOf(s *flinksql.Script) *sqlFacts {
 	f := &sqlFacts{
 		Fingerprint: s.Fingerprint, HasCreate: has, CreatedKind: created.Kind, Created: cloneName(created.Table),
 		Writes: cloneNames(s.Writes()), Reads: cloneNames(s.Reads()), Joins: s.Joins, Changelog: strings.Clone(s.ChangelogMode()),
+		PrimaryKey: created.PrimaryKey,
 	}
 	for _, r := range s.Stateful() {
 		f.Stateful = append(f.Stateful, strings.Clone(r))
@@ -507,6 +510,7 @@ func scanFolder(fsys fs.FS, dir string, opts Options, cache *Cache) (f *folder) 
 	f.reads = slices.Clip(df.Reads)
 	t.StatefulReasons = slices.Clone(df.Stateful)
 	t.Joins = df.Joins
+	t.PrimaryKey = df.PrimaryKey
 	if dml != nil {
 		t.DMLRef, t.DMLProperties, t.DMLFingerprint = dml.ref, dml.props, dml.facts.Fingerprint
 		f.reads = slices.Concat(df.Reads, dml.facts.Reads)

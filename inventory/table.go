@@ -66,7 +66,10 @@ type Table struct {
 	WrittenBy string
 	// StatefulReasons says why the table is stateful; empty when stateless.
 	StatefulReasons []string
-	Joins           flinksql.JoinCounts
+	// PrimaryKey: its DDL declares a primary key, so its topic is upserted
+	// by key (a DML can reprocess into it in place).
+	PrimaryKey bool
+	Joins      flinksql.JoinCounts
 	// DDLFingerprint and DMLFingerprint hash the normalised SQL of each file;
 	// Fingerprint (32 hex characters) hashes both plus the statement
 	// properties: the label of the statements that deploy this version.

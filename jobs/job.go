@@ -219,6 +219,8 @@ type PlannedAction struct {
 	Table  string `json:"table"`
 	Action string `json:"action"`
 	Reason string `json:"reason"`
+	// Consequence says what the action does to the table's data.
+	Consequence string `json:"consequence,omitempty"`
 }
 
 // TableResult is what a deploy job did to one table.

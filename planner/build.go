@@ -37,7 +37,13 @@ const (
 // after a crash at any point plans exactly what is left. A table whose
 // parent's table the plan drops is always redeployed (its DML would fail);
 // with MayStartDescendants the descendants a change impacts are too.
+//
+// A plan that would drop a topic nobody allowed to drop is returned with a
+// [DropError]: the caller shows it and runs nothing.
 func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, error) {
+	if err := checkSettings(g); err != nil {
+		return nil, err
+	}
 	b := newBuilder(g, live, opts)
 	if err := b.start(req); err != nil {
 		return nil, err
@@ -49,7 +55,10 @@ func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, erro
 	if err := unread(b.unread); err != nil {
 		return nil, err
 	}
-	return p, err
+	if err != nil {
+		return nil, err
+	}
+	return p, b.checkDrops(p)
 }
 
 // decision is what the plan does to a table, before steps and pool.
@@ -74,11 +83,24 @@ type verdict struct {
 	// by an earlier run of the same deploy, and the tables reading it are
 	// in scope as they would have been then.
 	intent ActionKind
+	// fromEarliest: the table's input is rebuilt (a parent's topic is
+	// dropped), so the offsets of its DML mean nothing: never carried over.
+	fromEarliest bool
+	// ddlChanged: the table's DDL changed, which an in-place upgrade would
+	// not apply; forced: the user asked for a recreate (--force,
+	// --force-ancestors).
+	ddlChanged, forced bool
 }
 
 // work is a verdict that deploys the table: afterwards it must be in sync.
 func work(kind ActionKind, reason string) verdict {
 	return verdict{kind: kind, reason: reason, expect: ExpectInSync, intent: kind}
+}
+
+// forced marks a recreate the user asked for: it stays one.
+func forced(v verdict) verdict {
+	v.forced = true
+	return v
 }
 
 func skip(reason string, expect Expectation) verdict {
@@ -110,7 +132,7 @@ type builder struct {
 }
 
 func newBuilder(g *pipeline.Graph, live Live, opts Options) *builder {
-	b := &builder{g: g, live: live, opts: opts.withDefaults(), decided: map[string]*decision{},
+	b := &builder{g: g, live: live.indexed(), opts: opts.withDefaults(), decided: map[string]*decision{},
 		states: map[string]state{}, excluded: map[string]bool{}, products: map[string]bool{}}
 	for _, n := range b.opts.Exclude {
 		b.excluded[n] = true
@@ -225,6 +247,10 @@ type state struct {
 	// underway: its statement carries the tree's SQL and is on its way to
 	// running: the plan waits for it rather than replacing it.
 	underway bool
+	// carry is how a new DML would carry over offsets; nil when it
+	// cannot, noCarry saying why.
+	carry   *carry
+	noCarry string
 }
 
 func (b *builder) state(t *inventory.Table) state {
@@ -251,6 +277,9 @@ func (b *builder) readState(t *inventory.Table) state {
 	s.exists = ddlDone || s.runs
 	s.current = s.sync.State == InSync || s.sync.State == Degraded
 	s.underway = s.sync.State == Pending
+	if t.DMLRef != "" && !s.dropped {
+		s.carry, s.noCarry = b.carryOf(t, s)
+	}
 	return s
 }
 
@@ -270,12 +299,24 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 		// The drop's helper is deleted only once the new DDL completed, so
 		// this is a recreate stopped between its DDL and its DML.
 		return work(Create, "resuming: its DDL already runs this SQL; create the DML")
+	case s.carry != nil && s.carry.resumed:
+		return work(CarryOver, "resuming: "+s.carry.into+" waits to carry over the offsets of "+s.carry.from+"; stop it")
 	case s.underway:
 		return work(Create, "resuming: "+s.sync.Statement+" is "+s.sync.Detail+" with this SQL; wait for it")
 	}
 	v := r(t, s)
-	if v.kind == RestartDML && t.DMLRef == "" {
+	switch {
+	case v.kind == RestartDML && t.DMLRef == "":
 		return ddlOnlyAction(b.opts)
+	case v.kind == Recreate && !v.fromEarliest && !v.ddlChanged && !v.forced && b.inPlace(t, s):
+		v.kind, v.intent = InPlace, InPlace
+		v.reason += "; it has a primary key: rebuilt in place"
+	case v.fromEarliest || s.carry == nil || b.strategy(t) == StrategyRecreate:
+	case v.kind == RestartDML, v.kind == Create && s.ddlCurrent:
+		// A new DML of a table that exists with this DDL: it starts where
+		// the one before stopped, rather than at the earliest offset.
+		v.kind, v.intent = CarryOver, CarryOver
+		v.reason += "; carry over the offsets of " + s.carry.from
 	}
 	return v
 }
@@ -299,7 +340,7 @@ func (b *builder) startAction(t *inventory.Table, s state) verdict {
 	case !s.exists:
 		return work(Create, "not deployed yet")
 	case b.opts.Force && !b.opts.DMLOnly:
-		return work(Recreate, "--force: drop and recreate")
+		return forced(work(Recreate, "--force: drop and recreate"))
 	}
 	return b.existingAction(t, "")
 }
@@ -312,7 +353,7 @@ func (b *builder) existingAction(t *inventory.Table, why string) verdict {
 	case b.opts.DMLOnly:
 		return work(RestartDML, why+"--dml-only: restart the DML")
 	case stateful(t):
-		return work(Recreate, why+"stateful DML: recreate to rebuild its state ("+t.StatefulReasons[0]+")")
+		return work(Recreate, why+"stateful DML: its state must be rebuilt ("+t.StatefulReasons[0]+")")
 	}
 	return work(RestartDML, why+"stateless DML: restart it")
 }
@@ -322,7 +363,7 @@ func (b *builder) existingAction(t *inventory.Table, why string) verdict {
 func (b *builder) ensureAction(t *inventory.Table, s state) verdict {
 	switch {
 	case s.runs && b.opts.ForceAncestors:
-		return work(Recreate, "--force-ancestors: redeploy although it runs")
+		return forced(work(Recreate, "--force-ancestors: redeploy although it runs"))
 	case s.runs:
 		return skip("already runs", ExpectRunning)
 	}
@@ -343,9 +384,11 @@ func (b *builder) changeAction(t *inventory.Table, s state, c Change) verdict {
 	case c.New:
 		return b.existingAction(t, "not deployed from this repository yet, "+string(s.sync.State)+": ")
 	case c.DDL && !b.opts.DMLOnly:
-		return work(Recreate, "DDL changed: drop and recreate")
+		v := work(Recreate, "DDL changed: drop and recreate")
+		v.ddlChanged = true
+		return v
 	case c.DML && stateful(t) && !b.opts.DMLOnly:
-		return work(Recreate, "DML changed, stateful: recreate to rebuild its state")
+		return work(Recreate, "DML changed, stateful: its state must be rebuilt")
 	}
 	return work(RestartDML, "DML changed, stateless: restart it")
 }
@@ -374,7 +417,7 @@ func (b *builder) ancestors(name string) {
 func (b *builder) ancestorAction(t *inventory.Table, s state) verdict {
 	switch {
 	case b.opts.ForceAncestors && s.exists:
-		return work(Recreate, "--force-ancestors: redeploy")
+		return forced(work(Recreate, "--force-ancestors: redeploy"))
 	case b.opts.ForceAncestors:
 		return work(Create, "--force-ancestors: deploy")
 	case s.runs:
@@ -416,7 +459,7 @@ func (b *builder) walk() error {
 				return err
 			}
 		}
-		if d.kind == Skip || !b.opts.MayStartDescendants {
+		if !reemits(d.kind) || !b.opts.MayStartDescendants {
 			continue
 		}
 		// A statement set writes other tables too: redeployed, it writes
@@ -465,14 +508,14 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 			return fmt.Errorf("%w: %s reads %s, whose table is (or was) dropped and created again (%s): exclude %s too, or stop excluding %s",
 				ErrExcludedReader, c, name, d.reason, name, c)
 		}
-		b.redeploy(c, b.restart(child, cause), true)
+		b.redeploy(c, b.restartFromEarliest(child, cause), true)
 		return nil
 	}
 	if !b.opts.MayStartDescendants {
 		return nil
 	}
 	impacted := childRestarts(parent, child) && b.productAllowed(child)
-	restarts := d.kind != Skip && (d.cascade || impacted)
+	restarts := reemits(d.kind) && (d.cascade || impacted)
 	compared := d.kind == Skip && d.scope && (!decided || !cd.scope) && (d.cascade || impacted)
 	switch {
 	case (restarts || compared) && b.excluded[c]:
@@ -504,7 +547,7 @@ func (b *builder) compareChild(parent, child *inventory.Table) {
 	switch {
 	case !s.current:
 		b.redeploy(child.Name, b.restart(child, string(s.sync.State)+" ("+s.sync.Detail+")"), true)
-	case startedBefore(s, b.state(parent).dml, b.state(parent).ddl):
+	case startedBefore(s, rebuilt(b.state(parent).dml), b.state(parent).ddl):
 		b.redeploy(child.Name, b.restart(child, "parent "+parent.Name+" was redeployed after it started (a deploy that did not finish)"), true)
 	default:
 		b.widen(child.Name, inSync(b.restart(child, "")))
@@ -553,6 +596,45 @@ func (b *builder) restart(t *inventory.Table, cause string) verdict {
 	})
 }
 
+// restartFromEarliest is the verdict on a reader of a table whose topic is
+// dropped and filled again: its DML reads the new topic from the start.
+func (b *builder) restartFromEarliest(t *inventory.Table, cause string) verdict {
+	return b.decide(t, b.state(t), func(t *inventory.Table, s state) verdict {
+		v := b.restartAction(t, s, cause)
+		v.fromEarliest = true
+		return v
+	})
+}
+
+// reemits says whether an action writes again what its table held: a
+// carried-over DML reads on where the one before stopped, so its readers
+// have nothing to rebuild.
+//
+// An in-place DML writes again, but upserts of the keys the table holds,
+// which its readers take as updates: they have nothing to rebuild either.
+func reemits(k ActionKind) bool { return k != Skip && k != CarryOver && k != InPlace }
+
+// inPlace says whether a change that must rebuild t's state goes into the
+// same table: t has a primary key, its strategy is version (the default)
+// or in-place, and its DML runs or was stopped (a FAILED one is recreated:
+// there is nothing to stop). A table without DML has nothing to reprocess.
+func (b *builder) inPlace(t *inventory.Table, s state) bool {
+	if !t.PrimaryKey || t.DMLRef == "" || b.strategy(t) == StrategyRecreate || s.dropped || len(s.versions) == 0 {
+		return false
+	}
+	last := s.versions[len(s.versions)-1].k
+	return carriable(*s.dml) && b.nextVersion(s.desired.DML, last) <= maxVersion
+}
+
+// rebuilt is a parent's DML when it rebuilt the parent's output, nil when
+// it carried over the offsets of the one before.
+func rebuilt(dml *Statement) *Statement {
+	if dml != nil && dml.OffsetsFrom != "" {
+		return nil
+	}
+	return dml
+}
+
 // restartAction is the rule for a descendant: created when its table does
 // not exist, else recreated when its state depends on the changed input,
 // else its DML restarts (or is created, when it does not run).
@@ -561,7 +643,7 @@ func (b *builder) restartAction(t *inventory.Table, s state, cause string) verdi
 	case !s.exists:
 		return work(Create, cause+"; not running")
 	case stateful(t) && !b.opts.DMLOnly:
-		return work(Recreate, cause+"; stateful: recreate")
+		return work(Recreate, cause+"; stateful: its state must be rebuilt")
 	case !s.runs:
 		return work(Create, cause+"; not running")
 	}

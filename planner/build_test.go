@@ -101,7 +101,7 @@ func TestShiftLeftScenarios(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, running(g, tt.notRunning...), planner.Request{Tables: []string{tt.table}}, tt.opts)
+			p, err := shiftLeftBuild(g, running(g, tt.notRunning...), planner.Request{Tables: []string{tt.table}}, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,7 +222,7 @@ func TestStartTableRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, tt.live, planner.Request{Tables: []string{tt.table}}, tt.opts)
+			p, err := shiftLeftBuild(g, tt.live, planner.Request{Tables: []string{tt.table}}, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +236,7 @@ func TestStartTableRules(t *testing.T) {
 
 func TestNewSinkDeploysMissingAncestorsAndSkipsRunningOnes(t *testing.T) {
 	g := chain(t, "src_a: ext_topic", "src_b:", "mid: src_a src_b", "sink: mid")
-	p, err := planner.Build(g, deployed(g, false, "src_a"), planner.Request{Tables: []string{"sink"}}, planner.Options{})
+	p, err := shiftLeftBuild(g, deployed(g, false, "src_a"), planner.Request{Tables: []string{"sink"}}, planner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,11 +260,11 @@ func TestNewSinkDeploysMissingAncestorsAndSkipsRunningOnes(t *testing.T) {
 
 func TestExternalTopicIsNeverDeployed(t *testing.T) {
 	g := chain(t, "src: ext_topic")
-	_, err := planner.Build(g, planner.Live{}, planner.Request{Tables: []string{"ext_topic"}}, planner.Options{})
+	_, err := shiftLeftBuild(g, planner.Live{}, planner.Request{Tables: []string{"ext_topic"}}, planner.Options{})
 	if !errors.Is(err, planner.ErrNotDeployable) {
 		t.Errorf("deploying an external topic: %v", err)
 	}
-	p, err := planner.Build(g, planner.Live{}, planner.Request{Tables: []string{"src"}}, planner.Options{ForceAncestors: true, MayStartDescendants: true})
+	p, err := shiftLeftBuild(g, planner.Live{}, planner.Request{Tables: []string{"src"}}, planner.Options{ForceAncestors: true, MayStartDescendants: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +299,7 @@ func TestDescendantRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, all, planner.Request{Tables: []string{tt.table}}, tt.opts)
+			p, err := shiftLeftBuild(g, all, planner.Request{Tables: []string{tt.table}}, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -313,7 +313,7 @@ func TestDescendantRules(t *testing.T) {
 func TestChildsOtherParentsThatDoNotRunAreDeployed(t *testing.T) {
 	g := chain(t, "src:", "agg*: src", "side:", "join: agg* side")
 	live := deployed(g, false, "src", "agg", "join")
-	p, err := planner.Build(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true})
+	p, err := shiftLeftBuild(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{MayStartDescendants: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestProductsLimitDescendants(t *testing.T) {
 		cross bool
 		want  planner.ActionKind
 	}{{false, ""}, {true, planner.Recreate}} {
-		p, err := planner.Build(g, live, planner.Request{Tables: []string{"mid"}}, planner.Options{MayStartDescendants: true, CrossProduct: tt.cross})
+		p, err := shiftLeftBuild(g, live, planner.Request{Tables: []string{"mid"}}, planner.Options{MayStartDescendants: true, CrossProduct: tt.cross})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,7 +399,7 @@ func TestComputePoolChoice(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// shift_left's order, which pools per table follow to the letter.
 			tt.opts.PoolStrategy = planner.PoolsPerTable
-			p, err := planner.Build(g, withPools(tt.live, tt.pools), planner.Request{Tables: []string{"mid"}}, tt.opts)
+			p, err := shiftLeftBuild(g, withPools(tt.live, tt.pools), planner.Request{Tables: []string{"mid"}}, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -483,7 +483,7 @@ func TestChangesFromGit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, live, planner.Request{Changes: []planner.Change{tt.change}}, planner.Options{MayStartDescendants: true})
+			p, err := shiftLeftBuild(g, live, planner.Request{Changes: []planner.Change{tt.change}}, planner.Options{MayStartDescendants: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -496,7 +496,7 @@ func TestChangesFromGit(t *testing.T) {
 			}
 		})
 	}
-	p, err := planner.Build(g, planner.Live{}, planner.Request{Changes: []planner.Change{{Table: "top", New: true}}}, planner.Options{})
+	p, err := shiftLeftBuild(g, planner.Live{}, planner.Request{Changes: []planner.Change{{Table: "top", New: true}}}, planner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +528,7 @@ func TestUndeploy(t *testing.T) {
 
 func TestNoTableIsReportedNotDeployed(t *testing.T) {
 	g := chain(t, inventory.NoTable+":", "src:")
-	p, err := planner.Build(g, planner.Live{}, planner.Request{Changes: []planner.Change{{Table: inventory.NoTable, New: true}, {Table: "src", New: true}}}, planner.Options{})
+	p, err := shiftLeftBuild(g, planner.Live{}, planner.Request{Changes: []planner.Change{{Table: inventory.NoTable, New: true}, {Table: "src", New: true}}}, planner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -585,7 +585,7 @@ func TestInterruptedRecreateResumes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, tt.live, tt.req, tt.opts)
+			p, err := shiftLeftBuild(g, tt.live, tt.req, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -618,7 +618,7 @@ func TestDDLOnlyTableIsRecreatedNotRestarted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, live, tt.req, tt.opts)
+			p, err := shiftLeftBuild(g, live, tt.req, tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -637,7 +637,7 @@ func TestDeployingADDLDropsTheExistingTable(t *testing.T) {
 	g := chain(t, "src:", "mid: src", "sink: mid")
 	live := deployed(g, false, "src", "mid")
 	delete(live.Statements, naming.DML("mid", "p"))
-	p, err := planner.Build(g, live, planner.Request{Tables: []string{"sink"}}, planner.Options{})
+	p, err := shiftLeftBuild(g, live, planner.Request{Tables: []string{"sink"}}, planner.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,4 +646,11 @@ func TestDeployingADDLDropsTheExistingTable(t *testing.T) {
 	if a.Kind != planner.Create || !reflect.DeepEqual(stepKinds(a), want) {
 		t.Errorf("mid: %s %v, want create %v", a.Kind, stepKinds(a), want)
 	}
+}
+
+// shiftLeftBuild plans with shift_left's behaviour, --strategy recreate
+// --allow-drop: the rules these tests replay are shift_left's.
+func shiftLeftBuild(g *pipeline.Graph, live planner.Live, req planner.Request, o planner.Options) (*planner.Plan, error) {
+	o.Strategy, o.AllowDrop = planner.StrategyRecreate, true
+	return planner.Build(g, live, req, o)
 }

@@ -15,7 +15,7 @@ import (
 // build plans and fails the test on an error.
 func build(t *testing.T, g *pipeline.Graph, live planner.Live, req planner.Request, opts planner.Options) *planner.Plan {
 	t.Helper()
-	p, err := planner.Build(g, live, req, opts)
+	p, err := shiftLeftBuild(g, live, req, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestRerunAfterAKilledDeployPlansWhatIsLeft(t *testing.T) {
 				{Tables: []string{"src_a"}},
 				{Changes: []planner.Change{{Table: "src_a", DML: true}}},
 			} {
-				p, err := planner.Build(g, live, req, planner.Options{MayStartDescendants: true})
+				p, err := shiftLeftBuild(g, live, req, planner.Options{MayStartDescendants: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -169,7 +169,7 @@ func TestAReaderOfARecreatedTableIsRedeployedWhereverItEntered(t *testing.T) {
 	g := chain(t, "src_a*:", "src_b*:", "int_c1: src_b*", "int_c: src_a* int_c1", "fct_d: int_c")
 	live := deployed(g, false, "src_a", "src_b", "int_c1", "int_c", "fct_d")
 	for _, order := range [][]string{{"src_a", "src_b"}, {"src_b", "src_a"}} {
-		p, err := planner.Build(g, live, planner.Request{Tables: order}, planner.Options{MayStartDescendants: true})
+		p, err := shiftLeftBuild(g, live, planner.Request{Tables: order}, planner.Options{MayStartDescendants: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +205,7 @@ func TestReadersOfARecreatedTableAreRedeployedWithoutTheFlag(t *testing.T) {
 func TestAnExcludedReaderOfARecreatedTableIsRefused(t *testing.T) {
 	g := chain(t, "src:", "agg*: src", "top: agg*")
 	live := deployed(g, false, "src", "agg", "top")
-	_, err := planner.Build(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{Exclude: []string{"top"}})
+	_, err := shiftLeftBuild(g, live, planner.Request{Tables: []string{"agg"}}, planner.Options{Exclude: []string{"top"}})
 	if !errors.Is(err, planner.ErrExcludedReader) || !strings.Contains(err.Error(), "top reads agg") {
 		t.Errorf("err = %v, want ErrExcludedReader naming top and agg", err)
 	}
@@ -237,7 +237,7 @@ func TestScopeIsComparedWithWhatRuns(t *testing.T) {
 			live := deployedAt(planner.Live{}, map[string]int{"src": 1, "mid": 2, "sink": 3},
 				map[string]string{"src": "fp-src", "mid": "fp-mid", "sink": "fp-sink"})
 			tt.edit(live)
-			p, err := planner.Build(g, live, planner.Request{Changes: []planner.Change{{Table: "src", DML: true}}}, planner.Options{MayStartDescendants: true})
+			p, err := shiftLeftBuild(g, live, planner.Request{Changes: []planner.Change{{Table: "src", DML: true}}}, planner.Options{MayStartDescendants: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -91,7 +91,7 @@ func TestDMLOnlyNeverRecreatesADescendant(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := planner.Build(g, live, tt.req, planner.Options{DMLOnly: tt.dmlOnly, MayStartDescendants: true})
+			p, err := shiftLeftBuild(g, live, tt.req, planner.Options{DMLOnly: tt.dmlOnly, MayStartDescendants: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,9 @@ type Live struct {
 	// only (the pools always all): a plan that needs another table's fails
 	// with ErrUnread rather than take it for not deployed.
 	Tables map[string]bool
+	// versions indexes the statements named like DML versions by stem
+	// (Live.indexed).
+	versions map[string][]version
 }
 
 // Statement is a statement as the plan needs it.
@@ -30,6 +33,9 @@ type Statement struct {
 	// SQL is the statement's SQL: which table a statement shiftleft did
 	// not make writes is read from it.
 	SQL string
+	// OffsetsFrom is its sql.tables.initial-offset-from property: the
+	// statement whose offsets it carries over.
+	OffsetsFrom string
 	// CreatedAt orders a table's statements against its parents' and its
 	// drop: what ran after what is how an interrupted deploy is told from a
 	// finished one.

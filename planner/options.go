@@ -42,6 +42,22 @@ type Options struct {
 	// MaxPools is the environment's quota of compute pools
 	// (flink.max_compute_pools, default [DefaultMaxPools]).
 	MaxPools int
+	// Strategy is the deploy's strategy (--strategy): it wins over each
+	// table's own (strategy: in its .properties) and ConfigStrategy
+	// (deploy.strategy). "" leaves the choice to them, then to the default,
+	// [StrategyVersion].
+	Strategy       Strategy
+	ConfigStrategy Strategy
+	// AllowDrop lets the plan drop any table's topic (--allow-drop,
+	// deploy.allow_drop); without it only the tables whose .properties say
+	// allow_drop: true may be dropped, and a plan dropping another fails
+	// with a [DropError].
+	AllowDrop bool
+	// KeepStopped is how many stopped DML statements a table keeps as
+	// rollback points once a new one carried over their offsets
+	// (--keep-stopped): 0 means the default, 1; a negative number keeps
+	// none.
+	KeepStopped int
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +78,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPools <= 0 {
 		o.MaxPools = DefaultMaxPools
+	}
+	switch {
+	case o.KeepStopped == 0:
+		o.KeepStopped = 1
+	case o.KeepStopped < 0:
+		o.KeepStopped = 0
 	}
 	return o
 }

@@ -19,6 +19,15 @@ const (
 	Create ActionKind = "create"
 	// RestartDML deletes and re-creates the DML statement; the table stays.
 	RestartDML ActionKind = "restart-dml"
+	// CarryOver replaces a stateless DML by its next version, which starts
+	// at the offsets of the running one; that one is stopped, kept as a
+	// rollback point. Nothing is read twice or skipped.
+	CarryOver ActionKind = "carry-over"
+	// InPlace replaces the DML of a table with a primary key by its next
+	// version, which reprocesses its inputs from the earliest offset into
+	// the same table: the rows it writes again are upserts of the same
+	// keys. The old DML is stopped first, kept as a rollback point.
+	InPlace ActionKind = "in-place"
 	// Recreate deletes the DML, drops the table, then runs DDL and DML.
 	Recreate ActionKind = "recreate"
 	// Drop deletes the DML and drops the table (undeploy).
@@ -39,8 +48,17 @@ const (
 	DropTable StepKind = "drop-table"
 	// CreateDDL runs the DDL file Ref as Statement and waits for COMPLETED.
 	CreateDDL StepKind = "create-ddl"
-	// CreateDML runs the DML file Ref as Statement and waits for RUNNING.
+	// CreateDML runs the DML file Ref as Statement and waits for RUNNING;
+	// with OffsetsFrom, it starts at that statement's offsets once that one
+	// is stopped.
 	CreateDML StepKind = "create-dml"
+	// SubmitDML is CreateDML without the wait: a statement carrying
+	// offsets over stays PENDING until OffsetsFrom is stopped, by the next
+	// step.
+	SubmitDML StepKind = "submit-dml"
+	// StopStatement stops Statement (it is kept, with its offsets) and
+	// waits for STOPPED.
+	StopStatement StepKind = "stop-statement"
 )
 
 // Step is one statement-level operation of an action.
@@ -52,6 +70,9 @@ type Step struct {
 	// Fingerprint identifies the SQL a create step runs; a statement already
 	// carrying it needs no new create (re-runs after a crash).
 	Fingerprint string `json:"fingerprint,omitempty"`
+	// OffsetsFrom is the statement whose offsets a DML carries over
+	// (sql.tables.initial-offset-from).
+	OffsetsFrom string `json:"offsets_from,omitempty"`
 }
 
 // Pool is the compute pool an action runs in: an existing one, or one to
@@ -76,8 +97,11 @@ type Action struct {
 	Kind    ActionKind `json:"action"`
 	Role    Role       `json:"role"`
 	Reason  string     `json:"reason"`
-	Steps   []Step     `json:"steps,omitempty"`
-	Pool    *Pool      `json:"pool,omitempty"`
+	// Consequence says what the action does to the table's data: what is
+	// read again, kept, or deleted.
+	Consequence string `json:"consequence"`
+	Steps       []Step `json:"steps,omitempty"`
+	Pool        *Pool  `json:"pool,omitempty"`
 	// After lists the tables whose actions must finish first: the table's
 	// parents that the plan deploys.
 	After []string `json:"after,omitempty"`

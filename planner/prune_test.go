@@ -28,7 +28,7 @@ func TestPrune(t *testing.T) {
 		}
 	}
 	// Children first among the deleted tables, after what the plan deploys.
-	if want := []string{"keep:restart-dml", "idle:skip", "older:drop", "old:drop"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"keep:carry-over", "idle:skip", "older:drop", "old:drop"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("actions %v, want %v", got, want)
 	}
 	old, _ := p.Action("old")

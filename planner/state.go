@@ -110,6 +110,9 @@ func (s TableStatus) String() string {
 // helper left says of its table.
 type tableLive struct {
 	ddl, dml, drop *Statement
+	// versions are the statements of its DML, lowest version first; dml is
+	// the last.
+	versions []version
 	// dropped: a drop of its table ran (or runs) and no DDL ran after it,
 	// so the table is gone whatever its old DDL statement says — a recreate
 	// was interrupted between its drop and its new DDL.
@@ -120,9 +123,9 @@ type tableLive struct {
 }
 
 func liveOf(d Desired, live Live) tableLive {
-	tl := tableLive{ddl: live.statement(d.DDL), drop: live.statement(d.Drop)}
-	if d.DML != "" {
-		tl.dml = live.statement(d.DML)
+	tl := tableLive{ddl: live.statement(d.DDL), drop: live.statement(d.Drop), versions: live.dmlVersions(d)}
+	if n := len(tl.versions); n > 0 {
+		tl.dml = &tl.versions[n-1].st
 	}
 	if tl.drop != nil {
 		recreated := tl.ddl != nil && tl.ddl.CreatedAt.After(tl.drop.CreatedAt)
@@ -154,7 +157,7 @@ func (tl tableLive) deployed(d Desired) bool {
 
 // CompareLive compares one table's live statements with its desired state.
 func CompareLive(d Desired, live Live) TableStatus {
-	return compare(d, liveOf(d, live))
+	return compare(d, liveOf(d, live.indexed()))
 }
 
 func compare(d Desired, tl tableLive) TableStatus {
@@ -170,6 +173,7 @@ func compare(d Desired, tl tableLive) TableStatus {
 		s.State, s.Detail = Missing, "no statement "+name
 		return s
 	}
+	s.Statement = st.Name
 	switch st.Phase {
 	case PhaseFailed, PhaseFailing:
 		s.State, s.Detail = Failed, st.Phase+": "+orNone(st.Detail)
@@ -216,10 +220,15 @@ func Status(desired []Desired, live Live) []TableStatus {
 	var out []TableStatus
 	wanted := map[string]bool{}
 	tables := map[string]bool{}
+	live = live.indexed()
 	for _, d := range desired {
-		out = append(out, CompareLive(d, live))
+		tl := liveOf(d, live)
+		out = append(out, compare(d, tl))
 		wanted[d.DDL], wanted[d.DML], wanted[d.Drop] = true, true, true
 		tables[d.Table] = true
+		for _, v := range tl.versions {
+			wanted[v.st.Name] = true // its rollback points
+		}
 	}
 	var orphans []TableStatus
 	for name, st := range live.Statements {
@@ -264,6 +273,7 @@ const (
 // succeeded only when it returns nothing.
 func Verify(p *Plan, live Live) []TableStatus {
 	var out []TableStatus
+	live = live.indexed()
 	for _, a := range p.Actions {
 		if a.Desired == nil {
 			continue
@@ -283,10 +293,14 @@ func Verify(p *Plan, live Live) []TableStatus {
 				out = append(out, s)
 			}
 		case ExpectAbsent:
-			for _, name := range []string{d.DML, d.DDL, d.Drop} {
-				if st := live.statement(name); name != "" && st != nil {
-					out = append(out, TableStatus{Table: d.Table, State: Orphaned, Statement: name,
-						Detail: "statement " + name + " (" + st.Phase + ") is left after the drop"})
+			left := []*Statement{live.statement(d.DDL), live.statement(d.Drop)}
+			for _, v := range live.dmlVersions(d) {
+				left = append(left, &v.st)
+			}
+			for _, st := range left {
+				if st != nil {
+					out = append(out, TableStatus{Table: d.Table, State: Orphaned, Statement: st.Name,
+						Detail: "statement " + st.Name + " (" + st.Phase + ") is left after the drop"})
 				}
 			}
 		}

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"slices"
+
 	"github.com/shiftleft/shiftleft/inventory"
 )
 
@@ -17,7 +19,8 @@ func (b *builder) plan() (*Plan, error) {
 			continue
 		}
 		t, _ := b.g.Table(n)
-		a := Action{Table: n, Product: t.Product, Kind: d.kind, Role: d.role, Reason: d.reason, Expect: d.expect}
+		a := Action{Table: n, Product: t.Product, Kind: d.kind, Role: d.role, Reason: d.reason, Expect: d.expect,
+			Consequence: b.consequence(t, b.state(t), d.kind)}
 		if d.expect != ExpectNothing {
 			desired := desiredOf(t, b.opts.Naming)
 			a.Desired = &desired
@@ -46,7 +49,17 @@ func (b *builder) plan() (*Plan, error) {
 func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	n := b.opts.Naming
 	ddl, dml, helper := n.DDL(t.Name, t.Product), n.DML(t.Name, t.Product), n.Drop(t.Name)
-	deleteDML := Step{Kind: DeleteStatement, Statement: dml}
+	// A DML is made again under the name of its last version; every
+	// version goes with it, the rollback points of what is replaced.
+	var deleteDML []Step
+	for i := len(s.versions) - 1; i >= 0; i-- {
+		deleteDML = append(deleteDML, Step{Kind: DeleteStatement, Statement: s.versions[i].st.Name})
+	}
+	if s.dml != nil {
+		dml = s.dml.Name
+	} else {
+		deleteDML = []Step{{Kind: DeleteStatement, Statement: dml}}
+	}
 	deleteDDL := Step{Kind: DeleteStatement, Statement: ddl}
 	deleteHelper := Step{Kind: DeleteStatement, Statement: helper}
 	drop := Step{Kind: DropTable, Statement: helper}
@@ -61,18 +74,27 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	if s.staleDrop {
 		steps = append(steps, deleteHelper)
 	}
-	recreate := append([]Step{deleteDML, drop, deleteDDL, createDDL, deleteHelper}, createDML...)
+	recreate := slices.Concat(deleteDML, []Step{drop, deleteDDL, createDDL, deleteHelper}, createDML)
 	switch {
+	case kind == CarryOver:
+		return append(steps, b.carrySteps(t, s.carry)...)
+	case kind == InPlace:
+		return append(steps, b.inPlaceSteps(t, s)...)
 	case kind == Recreate:
 		return append(steps, recreate...)
 	case kind == RestartDML:
-		return append(append(steps, deleteDML), createDML...)
+		return slices.Concat(steps, deleteDML, createDML)
 	case kind == Drop:
-		return append(steps, deleteDML, drop, deleteDDL, deleteHelper)
+		return slices.Concat(steps, deleteDML, []Step{drop, deleteDDL, deleteHelper})
 	case s.dropped:
 		// An interrupted recreate dropped the table: the drop is done (the
 		// step waits for it), its table is created again.
 		return append([]Step{drop, createDDL, deleteHelper}, createDML...)
+	case s.underway && t.DMLRef != "":
+		// Its DML carries the tree's SQL, on its way to running: waited for.
+		return append(steps, createDML...)
+	case s.underway:
+		return append(steps, createDDL)
 	case b.opts.DMLOnly || s.ddlCurrent:
 		// The table is there with this DDL (or the user says it is).
 		return append(steps, createDML...)
@@ -80,4 +102,49 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 		return append(steps, recreate...)
 	}
 	return append(append(steps, createDDL), createDML...)
+}
+
+// carrySteps replace a stateless DML by its next version: what is not kept
+// goes first, then the new version is created to start at the offsets of
+// c.from, which is stopped, and the new one waits until it runs. Every step
+// is safe to run again: killed at any point, a re-run finds the new version
+// waiting (carry.resumed) and goes on.
+func (b *builder) carrySteps(t *inventory.Table, c *carry) []Step {
+	var steps []Step
+	for _, name := range c.deletes {
+		steps = append(steps, Step{Kind: DeleteStatement, Statement: name})
+	}
+	create := Step{Kind: SubmitDML, Statement: c.into, Ref: t.DMLRef, Fingerprint: t.Fingerprint, OffsetsFrom: c.from}
+	wait := create
+	wait.Kind = CreateDML
+	steps = append(steps, create, Step{Kind: StopStatement, Statement: c.from}, wait)
+	if b.opts.KeepStopped == 0 {
+		steps = append(steps, Step{Kind: DeleteStatement, Statement: c.from})
+	}
+	return steps
+}
+
+// inPlaceSteps replace the DML of a keyed table by its next version
+// reprocessing into the same table: the one that runs is stopped first (two
+// writers of different SQL must not interleave), kept as a rollback point
+// as a carry-over keeps it; the other versions not kept go first.
+func (b *builder) inPlaceSteps(t *inventory.Table, s state) []Step {
+	last := s.versions[len(s.versions)-1]
+	from := last.st.Name
+	into := DMLVersion(s.desired.DML, b.nextVersion(s.desired.DML, last.k))
+	var steps []Step
+	kept := 1
+	for i := len(s.versions) - 2; i >= 0; i-- {
+		if v := s.versions[i]; v.st.Phase == PhaseStopped && kept < b.opts.KeepStopped {
+			kept++
+		} else {
+			steps = append(steps, Step{Kind: DeleteStatement, Statement: v.st.Name})
+		}
+	}
+	steps = append(steps, Step{Kind: StopStatement, Statement: from},
+		Step{Kind: CreateDML, Statement: into, Ref: t.DMLRef, Fingerprint: t.Fingerprint})
+	if b.opts.KeepStopped == 0 {
+		steps = append(steps, Step{Kind: DeleteStatement, Statement: from})
+	}
+	return steps
 }

@@ -100,13 +100,13 @@ func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts
 // deployed is a skip.
 func (b *builder) drop(t *inventory.Table, role Role, reason string, readers []string, waves map[string]int) Action {
 	desired := desiredOf(t, b.opts.Naming)
-	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed",
-		Expect: ExpectAbsent, Desired: &desired}
 	s := b.state(t)
+	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed",
+		Expect: ExpectAbsent, Desired: &desired, Consequence: b.consequence(t, s, Skip)}
 	if !s.exists && s.dml == nil && s.ddl == nil && s.drop == nil {
 		return a
 	}
-	a.Kind, a.Reason = Drop, reason
+	a.Kind, a.Reason, a.Consequence = Drop, reason, b.consequence(t, s, Drop)
 	a.Steps = b.steps(t, s, Drop)
 	for _, r := range readers {
 		if w, ok := waves[r]; ok {

@@ -22,6 +22,7 @@ import (
 	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/internal/natscluster"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/planner"
 	"github.com/shiftleft/shiftleft/worker"
 )
 
@@ -119,7 +120,7 @@ func TestClusterLeaderKilled(t *testing.T) {
 		core, logs := observer.New(zapcore.InfoLevel)
 		workerLogs = append(workerLogs, logs)
 		q := queue(fmt.Sprintf("worker-%d", i), zap.New(core))
-		startWorker(t, q, reporter, log, rig.Emulator, worker.Config{LockTTL: ackWait}, 1, zap.New(core))
+		startWorker(t, q, reporter, log, rig.Emulator, worker.Config{LockTTL: ackWait}, planner.Options{}, 1, zap.New(core))
 	}
 
 	r := newRepo(t, twoTables(t, "p"))
@@ -265,15 +266,19 @@ func replicas(t *testing.T, c *natscluster.Cluster, stream string) int {
 	return c.Replicas(nc, stream)
 }
 
-// statementNamed is the name of a statement created whose name ends with
-// suffix.
+// statementNamed is the name of the last statement created whose name ends
+// with suffix, or with a version of it (suffix-v2...).
 func statementNamed(t *testing.T, log *createLog, suffix string) string {
 	t.Helper()
+	name := ""
 	for _, cr := range log.all() {
-		if strings.HasSuffix(cr.name, suffix) {
-			return cr.name
+		// The last one made: a changed DML is a new version, -v2, -v3...
+		if _, version, _ := strings.Cut(cr.name, suffix); strings.HasSuffix(cr.name, suffix) || strings.HasPrefix(version, "-v") {
+			name = cr.name
 		}
 	}
-	t.Fatalf("no statement %s created", suffix)
-	return ""
+	if name == "" {
+		t.Fatalf("no statement %s created", suffix)
+	}
+	return name
 }

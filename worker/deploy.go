@@ -88,6 +88,13 @@ func (w *Worker) deploy(ctx context.Context, j *jobs.Job, log *zap.Logger) error
 		return err
 	}
 	j.Plan = planned(c)
+	if c.refused != nil {
+		// Refused before any request that changes anything.
+		j.Summary = "not deployed: " + c.refused.Error() + ". To drop, set deploy.allow_drop in the configuration or allow_drop: true in the table's .properties"
+
+		_ = w.status(ctx, j, githubstatus.StateFailure)
+		return permanent(c.refused)
+	}
 	if err := w.q.Update(ctx, j); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/shiftleft/shiftleft/internal/corpus"
 	"github.com/shiftleft/shiftleft/internal/emulatortest"
 	"github.com/shiftleft/shiftleft/jobs"
+	"github.com/shiftleft/shiftleft/planner"
 	"github.com/shiftleft/shiftleft/worker"
 )
 
@@ -87,9 +88,16 @@ func newService(t *testing.T, workers int) *service {
 }
 
 // newServiceWith starts consumers workers, each running jobs at a time, with
-// the target client optionally wrapped.
-func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments.Client) deployments.Client, cfg worker.Config) *service {
+// the target client optionally wrapped. They plan with shift_left's
+// behaviour (--strategy recreate --allow-drop), which most tests replay,
+// unless plan gives the options.
+func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments.Client) deployments.Client, cfg worker.Config,
+	plan ...planner.Options) *service {
 	t.Helper()
+	o := planner.Options{Strategy: planner.StrategyRecreate, AllowDrop: true}
+	if len(plan) > 0 {
+		o = plan[0]
+	}
 	if cfg.LockTTL == 0 {
 		cfg.LockTTL = 5 * time.Second
 	}
@@ -117,7 +125,7 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 	reporter, err := githubstatus.New(githubstatus.WithBaseURL(gh.URL+"/"), githubstatus.WithToken("gh-test-token"))
 	must(t, err)
 	for range consumers {
-		startWorker(t, q, reporter, target, emu, cfg, jobsEach, nil)
+		startWorker(t, q, reporter, target, emu, cfg, o, jobsEach, nil)
 	}
 	return &service{q: q, emu: emu, gh: gh, client: client}
 }
@@ -126,13 +134,14 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 // the test ends: it deploys to target, the emulator emu, with a git cache of
 // its own; log may be nil.
 func startWorker(t *testing.T, q *jobs.Queue, reporter githubstatus.Reporter, target deployments.Client,
-	emu *emulator.Emulator, cfg worker.Config, jobsEach int, log *zap.Logger) {
+	emu *emulator.Emulator, cfg worker.Config, plan planner.Options, jobsEach int, log *zap.Logger) {
 	t.Helper()
 	cache, err := gitrepo.NewCache(t.TempDir())
 	must(t, err)
 	w, err := worker.New(q, cache, reporter, worker.Target{
 		Client:      target,
 		Environment: config.EmulatorEnvironment,
+		Plan:        plan,
 		Runner:      []deployments.Option{deployments.WithPoolLocation("AWS", "us-west-2")},
 		DeclareTables: func(_ context.Context, tables []string) error {
 			return emu.AddTables(config.EmulatorEnvironment, tables...)

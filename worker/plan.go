@@ -71,7 +71,8 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	for _, a := range c.plan.Actions {
 		// Skipped tables are rows too: the comment folds them under
 		// "Unchanged tables" and counts them in its summary.
-		report.Rows = append(report.Rows, githubstatus.PlanRow{Table: a.Table, Action: a.Kind, Reason: a.Reason, Product: a.Product})
+		report.Rows = append(report.Rows, githubstatus.PlanRow{Table: a.Table, Action: a.Kind, Reason: a.Reason, Product: a.Product,
+			Consequence: a.Consequence})
 		if a.Kind != planner.Skip && a.Kind != planner.Drop {
 			// Dropped tables are no longer in the graph.
 			impacted = append(impacted, a.Table)
@@ -88,8 +89,15 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	for _, wn := range c.head.warnings {
 		report.Warnings = append(report.Warnings, wn.String())
 	}
+	if c.refused != nil {
+		report.Refused = c.refused.Error()
+	}
 	if stale, err := w.postPlan(ctx, j, report, log); err != nil || stale {
 		return err
+	}
+	if c.refused != nil {
+		j.Summary = "merging would not deploy: " + c.refused.Error()
+		return w.planStatus(ctx, j, githubstatus.StateFailure)
 	}
 	work := c.plan.Work()
 	j.Summary = fmt.Sprintf("plan: %d tables would change", work)

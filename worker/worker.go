@@ -193,7 +193,10 @@ type change struct {
 	graph *pipeline.Graph
 	diff  planner.Diff
 	plan  *planner.Plan
-	took  PlanTimes
+	// refused says the plan drops topics without permission: it is shown,
+	// never run.
+	refused *planner.DropError
+	took    PlanTimes
 }
 
 // PlanTimes is how long the stages of a job's plan took.
@@ -248,6 +251,10 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 		start := time.Now()
 		defer func() { c.took.Plan += time.Since(start) }()
 		p, err := planner.Build(g, live, req, o)
+		// A plan that drops topics without permission is still shown.
+		if c.refused = nil; errors.As(err, &c.refused) {
+			err = nil
+		}
 		if err == nil && prune {
 			err = planner.Prune(p, baseSnap.inv, live, c.diff.Deleted, o)
 		}
@@ -346,7 +353,7 @@ func planned(c *change) []jobs.PlannedAction {
 	var out []jobs.PlannedAction
 	for _, a := range c.plan.Actions {
 		if a.Kind != planner.Skip {
-			out = append(out, jobs.PlannedAction{Table: a.Table, Action: string(a.Kind), Reason: a.Reason})
+			out = append(out, jobs.PlannedAction{Table: a.Table, Action: string(a.Kind), Reason: a.Reason, Consequence: a.Consequence})
 		}
 	}
 	for _, n := range c.kept() {

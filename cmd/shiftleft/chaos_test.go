@@ -114,6 +114,8 @@ func (ch *chaos) run(t *testing.T, i, n int) {
 	cfg := serviceConfig(t, nats.ClientURL())
 	cfg.Emulator, cfg.Service.AckWait, cfg.Service.Workers, cfg.Service.MaxParallel = tg.url, 3*time.Second, 1, 4
 	cfg.Service.GitHubToken = "" // statuses are logged: this test is about the deploy
+	// shift_left's behaviour: the pushed change recreates stateful tables.
+	cfg.Deploy.Strategy, cfg.Deploy.AllowDrop = "recreate", true
 
 	start := time.Now()
 	// The first push, deployed by a worker of this process.
@@ -141,7 +143,8 @@ func (ch *chaos) run(t *testing.T, i, n int) {
 	must(t, q.Publish(ctx, second))
 	cmd := exec.Command(os.Args[0], "worker", "--nats-url", nats.ClientURL(), "--emulator", tg.url, "--data-dir", t.TempDir(),
 		"--workers", "1", "--ack-wait", "3s", "--max-parallel", "4", "--metrics-addr", "none")
-	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	cmd.Env = append(os.Environ(), runMainEnv+"=1",
+		"SL_CONFIG_FILE="+writeFile(t, "config.yaml", "deploy:\n  strategy: recreate\n  allow_drop: true\n"))
 	must(t, cmd.Start())
 	for deadline := time.Now().Add(60 * time.Second); total(tg.creates())-total(before) < killAfter; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
@@ -204,7 +207,8 @@ func (ch *chaos) creates(t *testing.T, tg *target) int {
 	for _, n := range ch.changed {
 		changes = append(changes, planner.Change{Table: n, DML: true})
 	}
-	p, err := planner.Build(g, live, planner.Request{Changes: changes}, planner.Options{MayStartDescendants: true})
+	p, err := planner.Build(g, live, planner.Request{Changes: changes}, planner.Options{MayStartDescendants: true,
+		Strategy: planner.StrategyRecreate, AllowDrop: true})
 	must(t, err)
 	n := 0
 	for _, a := range p.Actions {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/confluent/emulator"
+	"github.com/shiftleft/shiftleft/planner"
 )
 
 // statefulChain is src_a -> int_b -> fct_c, each stateful, src_a reading
@@ -32,6 +33,17 @@ func treeOf(t *testing.T, files map[string]string) string {
 	return dir
 }
 
+// current is the last version of a table's DML statement.
+func (tg *target) current(t *testing.T, table string) *confluent.Statement {
+	t.Helper()
+	for k := 20; k > 1; k-- {
+		if st, err := tg.client.GetStatement(context.Background(), planner.DMLVersion(dml(table, "p"), k)); err == nil {
+			return st
+		}
+	}
+	return tg.statement(t, dml(table, "p"))
+}
+
 // running checks every table's DML runs the tree's SQL, as the emulator
 // says.
 func (tg *target) inSync(t *testing.T, dir string, tables ...string) {
@@ -41,7 +53,7 @@ func (tg *target) inSync(t *testing.T, dir string, tables ...string) {
 		t.Errorf("%d tables still to deploy: %+v", n, plan.Actions)
 	}
 	for _, n := range tables {
-		if st := tg.statement(t, dml(n, "p")); st.Status.Phase != confluent.PhaseRunning {
+		if st := tg.current(t, n); st.Status.Phase != confluent.PhaseRunning {
 			t.Errorf("%s: %s %s", st.Name, st.Status.Phase, st.Status.Detail)
 		}
 	}
@@ -77,10 +89,10 @@ func TestDeployKilledInADescendantsRecreateIsFinishedByTheRerun(t *testing.T) {
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
-			tg, dir := newTarget(t, emulator.Latency(25*time.Millisecond)), treeOf(t, statefulChain)
+			tg, dir := newTarget(t, emulator.Latency(25*time.Millisecond)).shiftLeft(), treeOf(t, statefulChain)
 			tg.mustDeploy(t, dir, "--table-name", "fct_c")
 			writeTree(t, dir, map[string]string{"sources/p/src_a/sql-scripts/dml.src_a.sql": "INSERT INTO src_a SELECT id, COUNT(*) FROM raw_topic WHERE id <> '' GROUP BY id;"})
-			args := []string{"pipeline", "deploy", dir, "--table-name", "src_a", "--may-start-descendants", "--emulator", tg.url}
+			args := append([]string{"pipeline", "deploy", dir, "--table-name", "src_a", "--may-start-descendants", "--emulator", tg.url}, tg.flags...)
 			killAt(t, tg, args, p.at)
 
 			r := tg.mustDeploy(t, dir, "--table-name", "src_a", "--may-start-descendants")
@@ -150,7 +162,7 @@ func TestDeployRedeploysAReaderFirstMetAsARunningAncestor(t *testing.T) {
 		"facts/p/fct_d/sql-scripts/ddl.fct_d.sql":           "CREATE TABLE IF NOT EXISTS fct_d (id STRING, n BIGINT);",
 		"facts/p/fct_d/sql-scripts/dml.fct_d.sql":           "INSERT INTO fct_d SELECT id, n FROM int_c;",
 	}
-	tg, dir := newTarget(t), treeOf(t, tree)
+	tg, dir := newTarget(t).shiftLeft(), treeOf(t, tree)
 	tg.mustDeploy(t, dir, "--table-name", "fct_d")
 	writeTree(t, dir, map[string]string{
 		"sources/p/src_a/sql-scripts/dml.src_a.sql": "INSERT INTO src_a SELECT id, COUNT(*) FROM raw_topic WHERE id <> 'a' GROUP BY id;",
@@ -167,7 +179,7 @@ func TestDeployRedeploysAReaderFirstMetAsARunningAncestor(t *testing.T) {
 // --may-start-descendants, recreating p_fct_sink drops the table p_mv_sink
 // reads; p_mv_sink is redeployed all the same.
 func TestDeployOfAStatefulTableRedeploysItsReadersWithoutTheFlag(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "p_mv_sink")
 	writeTree(t, dir, newStatefulSQL)
 	r := tg.mustDeploy(t, dir, "--table-name", "p_fct_sink")

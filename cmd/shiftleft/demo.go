@@ -160,6 +160,7 @@ func (a *app) demoPush(ctx context.Context, svc *service, secret, before, after 
 	fmt.Fprintf(a.stdout, "   job %s: %s\n", j.Status, j.Summary)
 	for _, p := range j.Plan {
 		fmt.Fprintf(a.stdout, "   - %-12s %-28s %s\n", p.Action, p.Table, p.Reason)
+		fmt.Fprintf(a.stdout, "     %-12s %-28s data: %s\n", "", "", p.Consequence)
 	}
 	if j.Status != jobs.StatusSucceeded {
 		return fmt.Errorf("job %s %s: %s", j.ID, j.Status, j.Error)

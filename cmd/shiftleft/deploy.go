@@ -34,6 +34,9 @@ type deployOptions struct {
 	maxParallel                                             int
 	dryRun, json, yes                                       bool
 	emulator, configFile                                    string
+	strategy                                                string
+	allowDrop                                               bool
+	keepStopped                                             int
 }
 
 // targetFlags are the flags that say where statements go.
@@ -79,6 +82,9 @@ statement twice. Exit 1 when a step fails.`,
 	f.BoolVar(&o.mayStartDescendants, "may-start-descendants", false, "restart the descendants a stateful change impacts")
 	f.BoolVar(&o.crossProduct, "cross-product-deployment", false, "also restart descendants of other products")
 	f.IntVar(&o.maxParallel, "max-parallel", 8, "statements deployed at the same time")
+	f.StringVar(&o.strategy, "strategy", "", "how tables that run other SQL change: version (default: carry-over, nothing lost), in-place or recreate (drop and rebuild, shift_left's)")
+	f.BoolVar(&o.allowDrop, "allow-drop", false, "let the plan drop topics (a recreate deletes a topic, its records and schema)")
+	f.IntVar(&o.keepStopped, "keep-stopped", -1, "stopped DML statements each table keeps as rollback points after a carry-over (default deploy.keep_stopped, else 1)")
 	if !dryRun {
 		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and stop")
 	}
@@ -164,7 +170,27 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	po := planOptions(s.cfg)
 	po.ComputePoolID, po.DMLOnly, po.Force, po.ForceAncestors = o.computePoolID, o.dmlOnly, o.force, o.forceAncestors
 	po.MayStartDescendants, po.CrossProduct, po.Exclude = o.mayStartDescendants, o.crossProduct, exclude
+	if po.Strategy, err = planner.ParseStrategy(o.strategy); err != nil {
+		return usagef("--strategy: %v", err)
+	}
+	po.AllowDrop = po.AllowDrop || o.allowDrop
+	switch {
+	case o.keepStopped == 0:
+		po.KeepStopped = -1 // none: the planner's 0 is its default
+	case o.keepStopped > 0:
+		po.KeepStopped = o.keepStopped
+	}
 	plan, err := planner.Build(g, s.live, req, po)
+	var refused *planner.DropError
+	if errors.As(err, &refused) {
+		// Shown, never run: nothing that changes anything was sent.
+		if o.json {
+			_ = a.printJSON(map[string]any{"plan": plan, "refused": refused.Refused})
+		} else {
+			a.printPlan(a.stdout, plan)
+		}
+		return fmt.Errorf("%w. To drop, pass --allow-drop, or set allow_drop: true in the table's .properties or deploy.allow_drop in the configuration", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -293,7 +319,8 @@ func clientOf(t config.Target, log *zap.Logger, opts ...confluent.Option) (*conf
 func planOptions(cfg *config.Config) planner.Options {
 	return planner.Options{DefaultComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
 		Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
-		PoolStrategy: planner.PoolStrategy(cfg.Flink.PoolStrategy), MaxPools: cfg.Flink.MaxComputePools}
+		PoolStrategy: planner.PoolStrategy(cfg.Flink.PoolStrategy), MaxPools: cfg.Flink.MaxComputePools,
+		ConfigStrategy: planner.Strategy(cfg.Deploy.Strategy), AllowDrop: cfg.Deploy.AllowDrop, KeepStopped: cfg.Deploy.KeepStopped}
 }
 
 // runnerOptions are the deployment options the configuration sets: the
@@ -495,6 +522,7 @@ func (a *app) printPlan(out io.Writer, p *planner.Plan) {
 					}
 				}
 				fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", act.Kind, act.Table, act.Reason, pool)
+				fmt.Fprintf(w, "  \t\tdata: %s\t\n", act.Consequence)
 			}
 		}
 	}

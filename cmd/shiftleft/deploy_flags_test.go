@@ -111,7 +111,7 @@ func TestDeployDescendantFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tg, dir := newTarget(t), twoProducts(t)
+			tg, dir := newTarget(t).shiftLeft(), twoProducts(t)
 			tg.mustDeploy(t, dir, "--table-list-file-name", writeFile(t, "all.txt", "p_mv_sink\nq_fct_other\n"))
 			writeTree(t, dir, newStatefulSQL)
 			r := tg.mustDeploy(t, dir, append([]string{"--table-name", "p_fct_sink", "--may-start-descendants", "--dml-only"}, tt.flags(t)...)...)
@@ -144,7 +144,7 @@ func TestDeployDryRunChangesNothing(t *testing.T) {
 // exists with other SQL but whose DML does not run is dropped before its
 // new DDL runs, with no --force.
 func TestDeployDDLDropsTheExistingTableWithoutForce(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "mid")
 	ctx := context.Background()
 	must(t, tg.client.DeleteStatement(ctx, dml("mid", "p")))
@@ -159,7 +159,7 @@ func TestDeployDDLDropsTheExistingTableWithoutForce(t *testing.T) {
 // TestDeployResumesAnInterruptedRecreate: a stateful table killed between
 // its new DDL and its DML is finished on re-run, its DDL not run again.
 func TestDeployResumesAnInterruptedRecreate(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "p_fct_sink")
 	writeTree(t, dir, newStatefulSQL)
 
@@ -222,7 +222,7 @@ func TestDeployComputePoolFromConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tg, dir := newTarget(t), pipelineTree(t)
+			tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 			ctx := context.Background()
 			newPool := func(name string) string {
 				p, err := tg.client.CreateComputePool(ctx, confluent.ComputePoolRequest{DisplayName: name, Cloud: "AWS", Region: "us-west-2", MaxCFU: 2})

@@ -17,6 +17,15 @@ type target struct {
 	url    string
 	emu    *emulator.Emulator
 	client *confluent.Client
+	// flags are added to every deploy.
+	flags []string
+}
+
+// shiftLeft makes every deploy of tg use shift_left's behaviour,
+// --strategy recreate --allow-drop: what the tests using it replay.
+func (tg *target) shiftLeft() *target {
+	tg.flags = []string{"--strategy", "recreate", "--allow-drop"}
+	return tg
 }
 
 func newTarget(t *testing.T, opts ...emulator.Option) *target {
@@ -28,7 +37,7 @@ func newTarget(t *testing.T, opts ...emulator.Option) *target {
 // deploy runs `shiftleft pipeline deploy` against the emulator.
 func (tg *target) deploy(t *testing.T, dir string, flags ...string) result {
 	t.Helper()
-	return shiftleft(t, nil, append([]string{"pipeline", "deploy", dir, "--emulator", tg.url}, flags...)...)
+	return shiftleft(t, nil, slices.Concat([]string{"pipeline", "deploy", dir, "--emulator", tg.url}, tg.flags, flags)...)
 }
 
 func (tg *target) mustDeploy(t *testing.T, dir string, flags ...string) result {
@@ -69,7 +78,7 @@ func ddl(table, product string) string {
 
 func TestDeployComputePool(t *testing.T) {
 	t.Run("given with --compute-pool-id", func(t *testing.T) {
-		tg, dir := newTarget(t), pipelineTree(t)
+		tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 		pool, err := tg.client.CreateComputePool(context.Background(), confluent.ComputePoolRequest{DisplayName: "given", Cloud: "AWS", Region: "us-west-2", MaxCFU: 10})
 		must(t, err)
 		tg.mustDeploy(t, dir, "--table-name", "mid", "--compute-pool-id", pool.ID)
@@ -78,7 +87,7 @@ func TestDeployComputePool(t *testing.T) {
 		}
 	})
 	t.Run("reused from the running statement", func(t *testing.T) {
-		tg, dir := newTarget(t), pipelineTree(t)
+		tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 		pool, err := tg.client.CreateComputePool(context.Background(), confluent.ComputePoolRequest{DisplayName: "first", Cloud: "AWS", Region: "us-west-2", MaxCFU: 10})
 		must(t, err)
 		tg.mustDeploy(t, dir, "--table-name", "mid", "--compute-pool-id", pool.ID)
@@ -89,7 +98,7 @@ func TestDeployComputePool(t *testing.T) {
 	})
 	for _, tt := range []struct{ strategy, pool string }{{"", "dev-p"}, {"per-table", "dev-mid"}} {
 		t.Run("created by naming convention, strategy "+tt.strategy, func(t *testing.T) {
-			tg, dir := newTarget(t), pipelineTree(t)
+			tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 			flags := []string{"--table-name", "mid"}
 			if tt.strategy != "" {
 				flags = append(flags, "--config", writeFile(t, "config.yaml", "flink:\n  pool_strategy: "+tt.strategy+"\n"))
@@ -111,7 +120,7 @@ func TestDeployComputePool(t *testing.T) {
 }
 
 func TestDeployDMLOnly(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "mid")
 	tg.mustDeploy(t, dir, "--table-name", "mid", "--dml-only", "--force")
 	c := tg.creates()
@@ -121,7 +130,7 @@ func TestDeployDMLOnly(t *testing.T) {
 }
 
 func TestDeployDDLAndDMLDropsTheExistingTable(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "mid")
 	r := tg.mustDeploy(t, dir, "--table-name", "mid", "--force")
 	c := tg.creates()
@@ -159,7 +168,7 @@ func TestDeployExistingSink(t *testing.T) {
 		{"with --force: drop and recreate", []string{"--force"}, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			tg, dir := newTarget(t), pipelineTree(t)
+			tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 			tg.mustDeploy(t, dir, "--table-name", "p_mv_sink")
 			// A new version of the stateless sink's DML.
 			writeTree(t, dir, map[string]string{"views/p/sink_view/sql-scripts/dml.p_mv_sink.sql": "INSERT INTO p_mv_sink SELECT id FROM p_fct_sink WHERE id <> '';"})
@@ -173,7 +182,7 @@ func TestDeployExistingSink(t *testing.T) {
 }
 
 func TestDeployStatefulDMLIsRecreatedWithoutForce(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "p_fct_sink")
 	writeTree(t, dir, map[string]string{"facts/p/sink/sql-scripts/dml.p_fct_sink.sql": "INSERT INTO p_fct_sink SELECT id, COUNT(*) FROM mid WHERE id <> '' GROUP BY id;"})
 	r := tg.mustDeploy(t, dir, "--table-name", "p_fct_sink")
@@ -186,7 +195,7 @@ func TestDeployStatefulDMLIsRecreatedWithoutForce(t *testing.T) {
 }
 
 func TestDeployStatefulChangeRestartsDescendants(t *testing.T) {
-	tg, dir := newTarget(t), pipelineTree(t)
+	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "p_mv_sink")
 	before := tg.creates()[dml("p_mv_sink", "p")]
 	writeTree(t, dir, map[string]string{"facts/p/sink/sql-scripts/dml.p_fct_sink.sql": "INSERT INTO p_fct_sink SELECT id, COUNT(*) FROM mid WHERE id <> '' GROUP BY id;"})
