@@ -47,6 +47,8 @@ type plan struct {
 	// Options are the WITH options of a CREATE TABLE, or those an ALTER
 	// TABLE sets, keys lower-cased.
 	Options map[string]string `json:"options,omitempty"`
+	// Columns are the columns of a CREATE TABLE, nil when not known.
+	Columns []string `json:"columns,omitempty"`
 }
 
 // flow is one INSERT of a job: the tables it reads and writes.
@@ -107,6 +109,8 @@ func classify(sql string) plan {
 		if isCTAS(sql) {
 			p.Job, p.SQLKind, p.Resumable = true, "CREATE_TABLE_AS", true
 			p.Flows = []flow{{Reads: tableNames(st.Reads), Writes: []string{st.Table.Table()}}}
+		} else if toks, err := flinksql.Tokenize(sql); err == nil {
+			p.Columns = createColumns(toks)
 		}
 	case flinksql.KindCreateView:
 		p.Creates, p.SQLKind = st.Table, "CREATE_VIEW"
