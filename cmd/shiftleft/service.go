@@ -41,7 +41,7 @@ type serviceFlags struct {
 	metricsAddr                                                                                 string
 	emulator                                                                                    string
 	workers, maxParallel, replicas, maxConns, maxInFlight                                       int
-	allowRepos                                                                                  []string
+	allowRepos, externalTables                                                                  []string
 	cloneURLs                                                                                   map[string]string
 	grace, ackWait, jobRetention                                                                time.Duration
 	prune                                                                                       bool
@@ -78,6 +78,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.StringVar(&f.emulatorAddr, "emulator-addr", "", "where the in-process emulator listens when no Confluent Cloud target is configured (default 127.0.0.1:8081)")
 		fl.BoolVar(&f.prune, "prune", false, "drop the tables a push deletes from the repository, once the tables reading them are redeployed (default off: reported, left running)")
 		fl.StringVar(&f.emulator, "emulator", "", "deploy to the shiftleft emulator at this URL (shared by several workers) instead of Confluent Cloud")
+		fl.StringSliceVar(&f.externalTables, "external-tables", nil, "Kafka topics outside the pipelines that their SQL reads, beside those of seeds/external_tables.json (comma-separated; adds to kafka.external_tables)")
 	}
 	if work && !http {
 		fl.StringVar(&f.metricsAddr, "metrics-addr", "", "address of this worker's /healthz, /readyz and /metrics (default 127.0.0.1:8082; \"none\" for no HTTP)")
@@ -124,6 +125,7 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 		s.AllowRepos = f.allowRepos
 	}
 	cfg.Emulator = f.emulator
+	cfg.Kafka.ExternalTables = append(cfg.Kafka.ExternalTables, trimAll(f.externalTables)...)
 	if f.ackWait > 0 {
 		s.AckWait = f.ackWait
 	}
@@ -556,11 +558,13 @@ func (s *service) target(cfg *config.Config, metrics *webhook.Metrics) (worker.T
 		return worker.Target{}, err
 	}
 	return worker.Target{
-		Client:        client,
-		Environment:   t.EnvironmentID,
-		Plan:          planOptions(cfg),
-		Runner:        runnerOptions(cfg),
-		DeclareTables: declare,
+		Client:         client,
+		Environment:    t.EnvironmentID,
+		Plan:           planOptions(cfg),
+		Runner:         runnerOptions(cfg),
+		DeclareTables:  declare,
+		ExternalTables: cfg.Kafka.ExternalTables,
+		DryRun:         dryRunOptions(cfg),
 	}, nil
 }
 

@@ -139,3 +139,37 @@ func TestServiceRefusesFlagMistakes(t *testing.T) {
 		})
 	}
 }
+
+// TestExternalTablesSettings: kafka.external_tables of the file, and
+// --external-tables added to it.
+func TestExternalTablesSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("kafka:\n  external_tables: [raw_orders]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the file", nil, "raw_orders"},
+		{"the flag adds", []string{"--external-tables", " raw_clicks ,raw_fx"}, "raw_orders,raw_clicks,raw_fx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f serviceFlags
+			cmd := &cobra.Command{Use: "serve"}
+			f.register(cmd, true, true)
+			if err := cmd.ParseFlags(append([]string{"--config", file}, tt.args...)); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := (&app{getenv: func(string) string { return "" }}).settings(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(cfg.Kafka.ExternalTables, ","); got != tt.want {
+				t.Errorf("external tables %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
