@@ -161,6 +161,11 @@ func (c *Config) check() error {
 	if c.Flink.MaxComputePools < 0 {
 		return &KeyError{Key: "flink.max_compute_pools", Problem: "must be positive"}
 	}
+	for _, t := range c.Kafka.ExternalTables {
+		if strings.TrimSpace(t) == "" {
+			return &KeyError{Key: "kafka.external_tables", Problem: "a table name is empty"}
+		}
+	}
 	return nil
 }
 
