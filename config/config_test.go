@@ -120,11 +120,7 @@ func TestPoolStrategy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "config.yaml")
-			if err := os.WriteFile(file, []byte(tt.yaml), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			c, err := config.Load(file, true, func(string) string { return "" })
+			c, err := loadYAML(t, tt.yaml)
 			switch {
 			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("err %v, want one saying %q", err, tt.want)
@@ -147,11 +143,7 @@ func TestExternalTables(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "config.yaml")
-			if err := os.WriteFile(file, []byte(tt.yaml), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			c, err := config.Load(file, true, func(string) string { return "" })
+			c, err := loadYAML(t, tt.yaml)
 			switch {
 			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, config.ErrInvalid)):
 				t.Errorf("err %v, want one saying %q", err, tt.want)
@@ -160,4 +152,14 @@ func TestExternalTables(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadYAML loads a config file holding yaml, without environment.
+func loadYAML(t *testing.T, yaml string) (*config.Config, error) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config.Load(file, true, func(string) string { return "" })
 }
