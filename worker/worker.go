@@ -2,7 +2,8 @@
 // commit, builds the pipelines' inventory at the last deployed commit and at
 // the pushed one, plans what changed with the deploy rules, deploys, and
 // reports a commit status; for a pull request it plans the same way without
-// deploying and keeps one comment on the pull request up to date.
+// deploying, dry-runs the pull request's new and changed statements against
+// the target, and keeps one comment on the pull request up to date.
 //
 // It speaks JetStream's vocabulary through package jobs: a returned nil
 // acknowledges, an error wrapping jobs.ErrInvalidJob terminates, any other
