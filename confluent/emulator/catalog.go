@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/shiftleft/shiftleft/confluent"
@@ -13,6 +14,21 @@ import (
 type catalog struct {
 	env     *environment
 	session *dryRunSession // nil outside a session
+	// functions are the catalog functions every environment has (the
+	// Functions option), upper-cased.
+	functions map[string]bool
+}
+
+// catalog is the view of env a statement outside a dry-run session sees.
+func (e *Emulator) catalog(env *environment) catalog {
+	return catalog{env: env, functions: e.opt.functions}
+}
+
+// hasFunction reports whether a catalog function (a UDF) of this name
+// exists: Flink's function names are case-insensitive.
+func (c catalog) hasFunction(name string) bool {
+	name = strings.ToUpper(name)
+	return c.functions[name] || c.env.Functions[name] || c.session != nil && c.session.functions[name]
 }
 
 // has reports whether table exists.
@@ -62,10 +78,11 @@ func (c catalog) options(table string) map[string]string {
 // ends after sessionIdle without a dry run, like a Flink SQL Gateway
 // session; it is not kept in the state file.
 type dryRunSession struct {
-	tables  map[string]bool // true: created by the session, false: dropped
-	columns map[string][]string
-	options map[string]map[string]string
-	used    time.Time
+	tables    map[string]bool // true: created by the session, false: dropped
+	columns   map[string][]string
+	options   map[string]map[string]string
+	functions map[string]bool // created by the session, upper-cased
+	used      time.Time
 }
 
 const (
@@ -97,7 +114,8 @@ func (e *Emulator) session(env *environment, st *statement, now time.Time) *dryR
 		if len(e.sessions) >= maxSessions {
 			delete(e.sessions, oldest)
 		}
-		s = &dryRunSession{tables: map[string]bool{}, columns: map[string][]string{}, options: map[string]map[string]string{}}
+		s = &dryRunSession{tables: map[string]bool{}, columns: map[string][]string{}, options: map[string]map[string]string{},
+			functions: map[string]bool{}}
 		e.sessions[key] = s
 	}
 	s.used = now
@@ -109,6 +127,8 @@ func (e *Emulator) session(env *environment, st *statement, now time.Time) *dryR
 func (c catalog) apply(p plan) {
 	s := c.session
 	switch {
+	case p.Function != "":
+		s.functions[strings.ToUpper(p.Function)] = true
 	case p.Creates != nil:
 		t := p.Creates.Table()
 		if c.has(t) && p.IfNotExists {

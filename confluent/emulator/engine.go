@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -179,7 +180,7 @@ func (e *Emulator) evaluate(st *statement, at time.Time) {
 	env := e.m.Environments[st.Env]
 	first := !st.Started
 	st.Started = true
-	if class, detail := e.check(catalog{env: env}, st, first); detail != "" {
+	if class, detail := e.check(e.catalog(env), st, first); detail != "" {
 		e.fail(st, class, detail, at)
 		return
 	}
@@ -253,7 +254,7 @@ func (e *Emulator) start(st *statement, at time.Time) {
 		if st.Positions == nil {
 			st.Positions = map[string]uint64{}
 		}
-		from, _ := startOf(st, table, catalog{env: env}.options(table)) // check vetted it
+		from, _ := startOf(st, table, e.catalog(env).options(table)) // check vetted it
 		st.Positions[table] = from.offset(e.m.topic(env, table))
 	}
 	if detail, ok := e.faults.DegradeStatements[st.Name]; ok {
@@ -329,6 +330,11 @@ func (e *Emulator) wait(st *statement, p *pool, at time.Time) {
 func (e *Emulator) applyDDL(env *environment, st *statement, at time.Time) bool {
 	p := st.Plan
 	switch {
+	case p.Function != "":
+		if env.Functions == nil {
+			env.Functions = map[string]bool{}
+		}
+		env.Functions[strings.ToUpper(p.Function)] = true
 	case p.Creates != nil:
 		t := p.Creates.Table()
 		if env.Tables[t] {

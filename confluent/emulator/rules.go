@@ -49,6 +49,8 @@ type plan struct {
 	Options map[string]string `json:"options,omitempty"`
 	// Columns are the columns of a CREATE TABLE, nil when not known.
 	Columns []string `json:"columns,omitempty"`
+	// Function is the name a CREATE FUNCTION gives its function.
+	Function string `json:"function,omitempty"`
 }
 
 // flow is one INSERT of a job: the tables it reads and writes.
@@ -136,6 +138,9 @@ func classify(sql string) plan {
 		}
 	default:
 		p.SQLKind = firstWord(sql)
+		if name := createdFunction(sql); name != "" {
+			p.SQLKind, p.Function = "CREATE_FUNCTION", name
+		}
 	}
 	if p.Job {
 		p.Hints = optionHints(sql)
@@ -283,6 +288,34 @@ func isCTAS(sql string) bool {
 		}
 	}
 	return false
+}
+
+// createdFunction is the name CREATE [TEMPORARY] [SYSTEM] FUNCTION [IF NOT
+// EXISTS] [catalog.db.]name gives its function; "" for another statement.
+func createdFunction(sql string) string {
+	toks, err := flinksql.Tokenize(sql)
+	if err != nil || len(toks) < 3 || !toks[0].Is("CREATE") {
+		return ""
+	}
+	i := 1
+	for i < len(toks) && (toks[i].Is("TEMPORARY") || toks[i].Is("SYSTEM")) {
+		i++
+	}
+	if i >= len(toks) || !toks[i].Is("FUNCTION") {
+		return ""
+	}
+	i++
+	if i+2 < len(toks) && toks[i].Is("IF") && toks[i+1].Is("NOT") && toks[i+2].Is("EXISTS") {
+		i += 3
+	}
+	name := ""
+	for ; i < len(toks) && (toks[i].Kind == flinksql.Word || toks[i].Kind == flinksql.QuotedIdent); i += 2 {
+		name = toks[i].Text
+		if i+1 >= len(toks) || !toks[i+1].IsPunct(".") {
+			break
+		}
+	}
+	return name
 }
 
 // firstWord is the upper-cased keyword a statement starts with: SET, USE...

@@ -75,7 +75,8 @@ func (e *Emulator) dryRun(c *call, env *environment, st *statement) response {
 	st.Version, st.UpdatedAt = 1, c.now
 	st.EndTime = &c.now
 	st.Phase = confluent.PhaseCompleted
-	cat := catalog{env: env, session: e.session(env, st, c.now)}
+	cat := e.catalog(env)
+	cat.session = e.session(env, st, c.now)
 	class, detail := e.check(cat, st, true)
 	if detail == "" && st.Plan.Job && st.Properties[propInitialOffsetFrom] != "" && len(st.Plan.Stateful) > 0 {
 		class, detail = exValidation, carryStateful(st.Plan.Stateful)

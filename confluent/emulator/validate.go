@@ -21,7 +21,7 @@ func validateSQL(sql string, p plan, cat catalog) string {
 		return "" // classify reported it
 	}
 	toks = slices.DeleteFunc(toks, func(t flinksql.Token) bool { return t.Kind == flinksql.Hint })
-	if detail := unknownFunction(toks, p); detail != "" {
+	if detail := unknownFunction(toks, p, cat); detail != "" {
 		return detail
 	}
 	if len(p.Reads) > 0 && (p.Job || p.SQLKind == "SELECT") {
@@ -63,11 +63,12 @@ func wordsOf(s string) map[string]bool {
 }
 
 // unknownFunction is Flink's error for the first call of a function it does
-// not know. A word before "(" is a call unless it is a keyword (CAST, a type
+// not know (a built-in one, or a catalog function: the Functions option,
+// CREATE FUNCTION). A word before "(" is a call unless it is a keyword (CAST, a type
 // such as DECIMAL(10, 2)), qualified (a catalog function), or a name the
 // statement gives a table: INSERT INTO t (a, b), CREATE TABLE t (...), a
 // CTE, view or alias with a column list.
-func unknownFunction(toks []flinksql.Token, p plan) string {
+func unknownFunction(toks []flinksql.Token, p plan, cat catalog) string {
 	tables := map[string]bool{}
 	for _, n := range slices.Concat(p.Reads, p.Writes, []flinksql.Name{p.Creates, p.Alters}) {
 		if n != nil {
@@ -78,7 +79,7 @@ func unknownFunction(toks []flinksql.Token, p plan) string {
 	match := matchParens(toks)
 	for i, t := range toks {
 		if t.Kind != flinksql.Word || i+1 >= len(toks) || !toks[i+1].IsPunct("(") || t.Keyword() ||
-			builtinFunctions[strings.ToUpper(t.Text)] || tables[t.Text] {
+			builtinFunctions[strings.ToUpper(t.Text)] || tables[t.Text] || cat.hasFunction(t.Text) {
 			continue
 		}
 		// After INTO, TABLE, VIEW or EXISTS a name is a table's. In a query,

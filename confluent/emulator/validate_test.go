@@ -60,11 +60,14 @@ func TestDryRunValidates(t *testing.T) {
 		{"unnest with an alias and columns", "INSERT INTO sink SELECT o.id, tag FROM orders AS o CROSS JOIN UNNEST(o.tags) AS t (tag)", ""},
 		{"implicit alias with columns", "INSERT INTO sink SELECT o.id, tag FROM orders o CROSS JOIN UNNEST(o.tags) t (tag)", ""},
 		{"alter modify", "ALTER TABLE orders MODIFY (amount DOUBLE)", ""},
+		{"a catalog function of the option", "INSERT INTO sink SELECT id, to_eur(amount) FROM orders", ""},
+		{"a function CREATE FUNCTION made", "INSERT INTO sink SELECT id, Mask_Name(id) FROM orders", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := start(t, ExternalTables([]string{"src", "sink"}))
-			for name, sql := range map[string]string{"orders": ddl, "customers": customers} {
+			h := start(t, ExternalTables([]string{"src", "sink"}), Functions([]string{"TO_EUR"}))
+			for name, sql := range map[string]string{"orders": ddl, "customers": customers,
+				"udf": "CREATE FUNCTION mask_name AS 'com.acme.Mask' USING JAR 'confluent-artifact://cfa-1'"} {
 				h.create(name, sql)
 			}
 			h.settle()
@@ -114,6 +117,10 @@ func TestDryRunSession(t *testing.T) {
 		{"create after the drop", "s3", "CREATE TABLE old_t (id INT, w INT)", confluent.PhaseCompleted, ""},
 		{"new columns", "s3", "SELECT w FROM old_t", confluent.PhaseCompleted, ""},
 		{"old columns elsewhere", "s1", "SELECT v FROM old_t", confluent.PhaseCompleted, ""},
+		{"a function not made yet", "s1", "SELECT my_fn(v) FROM old_t", confluent.PhaseFailed, "No match found for function signature my_fn"},
+		{"create function", "s1", "CREATE FUNCTION my_fn AS 'com.acme.F'", confluent.PhaseCompleted, ""},
+		{"the function after it", "s1", "SELECT MY_FN(v) FROM old_t", confluent.PhaseCompleted, ""},
+		{"not in another session", "s3", "SELECT my_fn(w) FROM old_t", confluent.PhaseFailed, "No match found for function signature my_fn"},
 	}
 	for _, s := range steps {
 		st := dry("dry", s.session, s.sql)
