@@ -123,8 +123,13 @@ func TestBackgroundTimer(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The saver may have written the file before the create: then it
+		// holds no statement yet.
+		var phase confluent.Phase
 		reloaded.mu.Lock()
-		phase := reloaded.m.Environments[testEnv].Statements["ddl"].Phase
+		if env := reloaded.m.Environments[testEnv]; env != nil && env.Statements["ddl"] != nil {
+			phase = env.Statements["ddl"].Phase
+		}
 		reloaded.mu.Unlock()
 		if phase == confluent.PhaseCompleted {
 			return
