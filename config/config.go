@@ -34,6 +34,11 @@ const (
 type Config struct {
 	Kafka struct {
 		ClusterType string `yaml:"cluster_type"`
+		// ExternalTables are Kafka topics outside the pipelines that
+		// their SQL reads as tables, beside those of the trees'
+		// seeds/external_tables.json: an emulator target is told they
+		// exist; a table the SQL reads that nothing declares is reported.
+		ExternalTables []string `yaml:"external_tables"`
 	} `yaml:"kafka"`
 	ConfluentCloud struct {
 		EnvironmentID    string `yaml:"environment_id"`
@@ -183,6 +188,11 @@ func (c *Config) check() error {
 	}
 	if c.Flink.MaxComputePools < 0 {
 		return &KeyError{Key: "flink.max_compute_pools", Problem: "must be positive"}
+	}
+	for _, t := range c.Kafka.ExternalTables {
+		if strings.TrimSpace(t) == "" {
+			return &KeyError{Key: "kafka.external_tables", Problem: "a table name is empty"}
+		}
 	}
 	return nil
 }

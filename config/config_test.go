@@ -120,11 +120,7 @@ func TestPoolStrategy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := filepath.Join(t.TempDir(), "config.yaml")
-			if err := os.WriteFile(file, []byte(tt.yaml), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			c, err := config.Load(file, true, func(string) string { return "" })
+			c, err := loadYAML(t, tt.yaml)
 			switch {
 			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("err %v, want one saying %q", err, tt.want)
@@ -133,4 +129,37 @@ func TestPoolStrategy(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestExternalTables(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       string // the tables, or a part of the error
+		wantErr    bool
+	}{
+		{"none", "", "", false},
+		{"a list", "kafka:\n  external_tables: [raw_orders, raw_clicks]\n", "raw_orders,raw_clicks", false},
+		{"an empty name", "kafka:\n  external_tables: [raw_orders, \" \"]\n", "kafka.external_tables: a table name is empty", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadYAML(t, tt.yaml)
+			switch {
+			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, config.ErrInvalid)):
+				t.Errorf("err %v, want one saying %q", err, tt.want)
+			case !tt.wantErr && (err != nil || strings.Join(c.Kafka.ExternalTables, ",") != tt.want):
+				t.Errorf("%v %v, want %s", err, c, tt.want)
+			}
+		})
+	}
+}
+
+// loadYAML loads a config file holding yaml, without environment.
+func loadYAML(t *testing.T, yaml string) (*config.Config, error) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return config.Load(file, true, func(string) string { return "" })
 }

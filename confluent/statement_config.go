@@ -67,6 +67,14 @@ const (
 	PropertyDryRun = "sql.dry-run"
 )
 
+// LabelDryRunSession groups dry runs: the shiftleft emulator checks each
+// dry run carrying a value of this label against the catalog as the earlier
+// dry runs of the same value would have changed it (a DDL that passed
+// counts for the DML validated after it), and changes nothing. Confluent
+// Cloud keeps labels as any other and checks each dry run against the
+// catalog as it is.
+const LabelDryRunSession = "shiftleft.dry-run-session"
+
 // specName is the spec's name pattern, which existing statements follow.
 var specName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 

@@ -19,6 +19,8 @@ type Client interface {
 	CreateComputePool(ctx context.Context, r confluent.ComputePoolRequest) (*confluent.ComputePool, error)
 	GetComputePool(ctx context.Context, id string) (*confluent.ComputePool, error)
 	ListComputePools(ctx context.Context) ([]confluent.ComputePool, error)
+	// ValidateStatement is a dry run: see [Validate].
+	ValidateStatement(ctx context.Context, r confluent.StatementRequest) error
 }
 
 var _ Client = (*confluent.Client)(nil)

@@ -65,6 +65,12 @@ func (t Token) upper() string {
 	return strings.ToUpper(t.Text)
 }
 
+// Keyword reports whether t is a word Flink's grammar gives a meaning of its
+// own: a reserved or non-reserved keyword, a clause, join or set word, an
+// aggregate or a windowing function. Such a word is never taken for a
+// table alias or a column by a reader of the tokens.
+func (t Token) Keyword() bool { return t.Kind == Word && keywords.class[t.kw] != 0 }
+
 // IsPunct reports whether t is the punctuation p.
 func (t Token) IsPunct(p string) bool { return t.Kind == Punct && t.Text == p }
 

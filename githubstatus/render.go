@@ -38,7 +38,13 @@ type PlanReport struct {
 	// Refused says why the plan would not run: it drops topics without
 	// permission (planner.DropError).
 	Refused string
-	JobID   string
+	// Validated is set when the plan's new and changed statements were
+	// dry-run against the target: Checks are their results, in dependency
+	// order, UnknownTables the tables they read that nothing has.
+	Validated     bool
+	Checks        []CheckRow
+	UnknownTables []UnknownTableRow
+	JobID         string
 }
 
 // PlanRow is one table of the plan.
@@ -87,6 +93,7 @@ func RenderPlanComment(r PlanReport) string {
 		b.WriteString("\n")
 		writeGraph(&b, r.Graph)
 	}
+	writeValidation(&b, r)
 	// Folded in both cases: with nothing to change, they say which tables
 	// the pull request touched and why they are left alone.
 	writeSkipped(&b, skipped)

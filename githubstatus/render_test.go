@@ -49,6 +49,11 @@ func refused(r githubstatus.PlanReport, why string) githubstatus.PlanReport {
 	return r
 }
 
+func withChecks(r githubstatus.PlanReport, unknown []githubstatus.UnknownTableRow, checks ...githubstatus.CheckRow) githubstatus.PlanReport {
+	r.Validated, r.Checks, r.UnknownTables = true, checks, unknown
+	return r
+}
+
 func withGraph(r githubstatus.PlanReport, graph string) githubstatus.PlanReport {
 	r.Graph = graph
 	return r
@@ -83,6 +88,20 @@ func TestRenderPlanCommentGolden(t *testing.T) {
 			"pipelines/facts/sales/x/sql-scripts/dml.x.sql:3:14: unterminated string")},
 		{"does_not_build", withErrors(report(nil), "pipelines/facts/sales/x/sql-scripts/dml.x.sql (table x): 3:14: unterminated string",
 			"pipelines/views/sales/y/sql-scripts/dml.y.sql (table y): 1:22: a table name must follow FROM")},
+		{"validated", withChecks(report(typicalRows[6:8]), nil,
+			githubstatus.CheckRow{Table: "sales_mv_top_customers", Kind: "ddl", File: "pipelines/views/sales/mv/sql-scripts/ddl.sales_mv_top_customers.sql", Line: 1},
+			githubstatus.CheckRow{Table: "sales_mv_top_customers", Kind: "dml", File: "pipelines/views/sales/mv/sql-scripts/dml.sales_mv_top_customers.sql", Line: 3})},
+		{"invalid", withChecks(report(typicalRows[6:8]),
+			[]githubstatus.UnknownTableRow{{Table: "sales_fct_customer_ordres", ReadBy: []string{"sales_mv_top_customers", "x|y"}}},
+			githubstatus.CheckRow{Table: "sales_mv_top_customers", Kind: "ddl", File: "pipelines/views/sales/mv/sql-scripts/ddl.sales_mv_top_customers.sql", Line: 1},
+			githubstatus.CheckRow{Table: "sales_mv_top_customers", Kind: "dml", File: "pipelines/views/sales/mv/sql-scripts/dml.sales_mv_top_customers.sql", Line: 4,
+				Error: "SQL validation failed. From line 2, column 8 to line 2, column 11: Column 'nme' not found in any table | <b>"})},
+		{"nothing_to_validate", withChecks(report(typicalRows[7:8]), nil)},
+		{"unchecked", withChecks(report(typicalRows[6:8]), nil,
+			githubstatus.CheckRow{Table: "sales_mv_top_customers", Kind: "ddl", File: "pipelines/views/sales/mv/sql-scripts/ddl.sales_mv_top_customers.sql", Line: 1},
+			githubstatus.CheckRow{Table: "sales_mv_top_customers", Kind: "dml", File: "pipelines/views/sales/mv/sql-scripts/dml.sales_mv_top_customers.sql", Line: 1,
+				Unchecked: "uses sales_mv_top_customers, which this change creates or replaces, and the target checks a dry run against its tables as they are; " +
+					"Flink said: Table (or view) 'sales_mv_top_customers' does not exist"})},
 		{"escaping", withGraph(report([]githubstatus.PlanRow{
 			{Table: "orders|v2", Action: planner.Recreate, Reason: "a | b\nsecond line </details> <script>&", Product: "sales|eu"},
 			{Table: "`odd`", Action: planner.Create, Reason: `ends with a backslash \`, Product: "<b>"},

@@ -63,3 +63,16 @@ func synthesizedExternal(name, root string) *Table {
 		Synthesized: true,
 	}
 }
+
+// Declared lists, in name order, the external tables a manifest declares
+// (seeds/external_tables.json), not those made up for a reference: the
+// topics known to exist outside the tree.
+func (inv *Inventory) Declared() []string {
+	var out []string
+	for _, n := range inv.Names() {
+		if t := inv.Tables[n]; t.External() && !t.Synthesized {
+			out = append(out, n)
+		}
+	}
+	return out
+}

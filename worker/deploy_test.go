@@ -12,10 +12,12 @@ import (
 )
 
 // twoTables writes the pipelines of a repository prefixed p: p_src reads the
-// topic ext_p and p_agg, stateful, reads p_src.
+// topic ext_p, which seeds/external_tables.json declares, and p_agg,
+// stateful, reads p_src.
 func twoTables(t *testing.T, p string) func(dir string) {
 	return func(dir string) {
 		for name, sql := range map[string]string{
+			"seeds/external_tables.json":                              `{"tables": [{"table_name": "ext_` + p + `", "kafka_topic": "ext_` + p + `"}]}`,
 			"sources/" + p + "/src/sql-scripts/ddl." + p + "_src.sql": "CREATE TABLE IF NOT EXISTS " + p + "_src (id STRING);",
 			"sources/" + p + "/src/sql-scripts/dml." + p + "_src.sql": "INSERT INTO " + p + "_src SELECT id FROM ext_" + p + ";",
 			"facts/" + p + "/agg/sql-scripts/ddl." + p + "_agg.sql":   "CREATE TABLE IF NOT EXISTS " + p + "_agg (id STRING, n BIGINT);",

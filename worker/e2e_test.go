@@ -130,6 +130,11 @@ func newServiceWith(t *testing.T, jobsEach, consumers int, wrap func(deployments
 	return &service{q: q, emu: emu, gh: gh, client: client}
 }
 
+// declaredTopics are the Kafka topics the test trees read and no folder
+// defines, declared as an operator declares them (--external-tables): the
+// worker makes no topic of a name the SQL merely reads.
+var declaredTopics = []string{"ext_p", "raw_events", "src_common_tenant", "src_table", "src_tag", "tenant_dimension"}
+
 // startWorker runs a worker taking jobs from q, jobsEach at a time, until
 // the test ends: it deploys to target, the emulator emu, with a git cache of
 // its own; log may be nil.
@@ -146,6 +151,7 @@ func startWorker(t *testing.T, q *jobs.Queue, reporter githubstatus.Reporter, ta
 		DeclareTables: func(_ context.Context, tables []string) error {
 			return emu.AddTables(config.EmulatorEnvironment, tables...)
 		},
+		ExternalTables: declaredTopics,
 	}, cfg, log)
 	must(t, err)
 	consumer, err := q.Consume(context.Background(), w.Handle, jobsEach)

@@ -153,6 +153,7 @@ func testJobKillingItsWorkers(t *testing.T, shared *inventory.Cache) {
 			DeclareTables: func(_ context.Context, tables []string) error {
 				return rig.Emulator.AddTables(config.EmulatorEnvironment, tables...)
 			},
+			ExternalTables: declaredTopics,
 		}, worker.Config{LockTTL: 5 * time.Second, Inventories: shared}, nil)
 		must(t, err)
 		consumer, err := q.Consume(ctx, w.Handle, 1)

@@ -92,6 +92,12 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	if c.refused != nil {
 		report.Refused = c.refused.Error()
 	}
+	v, err := w.validate(ctx, c)
+	if err != nil {
+		return err
+	}
+	validationReport(&report, v)
+	j.Plan = append(j.Plan, unknownTables(v)...)
 	if stale, err := w.postPlan(ctx, j, report, log); err != nil || stale {
 		return err
 	}
@@ -101,6 +107,14 @@ func (w *Worker) plan(ctx context.Context, j *jobs.Job, log *zap.Logger) error {
 	}
 	work := c.plan.Work()
 	j.Summary = fmt.Sprintf("plan: %d tables would change", work)
+	if v != nil && v.Invalid() > 0 {
+		// Flink rejects the pull request's SQL: its check fails, as for a
+		// tree that does not build.
+		j.Summary += "; " + invalidSummary(v)
+		log.Info("plan posted; statements invalid", zap.Int("tables", work), zap.Int("invalid", v.Invalid()))
+		_ = w.planStatus(ctx, j, githubstatus.StateFailure)
+		return permanent(errors.New(j.Summary))
+	}
 	log.Info("plan posted", zap.Int("tables", work))
 	return w.planStatus(ctx, j, githubstatus.StateSuccess)
 }

@@ -80,20 +80,27 @@ func TestPlanComment(t *testing.T) {
 				if !strings.HasPrefix(body, githubstatus.Marker) {
 					t.Errorf("the comment has no marker:\n%s", body)
 				}
-				for _, want := range tt.wantIn {
-					if !strings.Contains(body, want) {
-						t.Errorf("the comment lacks %q:\n%s", want, body)
-					}
-				}
-				for _, unwanted := range tt.wantNotIn {
-					if strings.Contains(body, unwanted) {
-						t.Errorf("the comment says %q:\n%s", unwanted, body)
-					}
-				}
+				checkComment(t, body, tt.wantIn, tt.wantNotIn)
 			}
 			if state, desc := s.gh.status(tt.head, worker.PlanContext); state != tt.wantCheck[0] || !strings.Contains(desc, tt.wantCheck[1]) {
 				t.Errorf("plan status of %s: %s %q, want %s saying %q", tt.head[:7], state, desc, tt.wantCheck[0], tt.wantCheck[1])
 			}
 		})
+	}
+}
+
+// checkComment fails the test unless the comment holds every part of wantIn
+// and none of wantNotIn.
+func checkComment(t *testing.T, body string, wantIn, wantNotIn []string) {
+	t.Helper()
+	for _, want := range wantIn {
+		if !strings.Contains(body, want) {
+			t.Errorf("the comment lacks %q:\n%s", want, body)
+		}
+	}
+	for _, unwanted := range wantNotIn {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("the comment says %q:\n%s", unwanted, body)
+		}
 	}
 }

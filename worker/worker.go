@@ -2,7 +2,8 @@
 // commit, builds the pipelines' inventory at the last deployed commit and at
 // the pushed one, plans what changed with the deploy rules, deploys, and
 // reports a commit status; for a pull request it plans the same way without
-// deploying and keeps one comment on the pull request up to date.
+// deploying, dry-runs the pull request's new and changed statements against
+// the target, and keeps one comment on the pull request up to date.
 //
 // It speaks JetStream's vocabulary through package jobs: a returned nil
 // acknowledges, an error wrapping jobs.ErrInvalidJob terminates, any other
@@ -58,8 +59,18 @@ type Target struct {
 	// Runner options (principal, statement properties, pool location...).
 	Runner []deployments.Option
 	// DeclareTables, when set, declares Kafka topics before a deploy: an
-	// in-process emulator has no topic until told.
+	// in-process emulator has no topic until told. Only declared topics
+	// are: those of the tree's seeds/external_tables.json and
+	// ExternalTables, never a name the SQL merely reads (a misspelt one
+	// would become a topic).
 	DeclareTables func(ctx context.Context, tables []string) error
+	// ExternalTables are the Kafka topics outside the pipelines that the
+	// configuration declares (kafka.external_tables, --external-tables).
+	ExternalTables []string
+	// DryRun is the base of the pull requests' validations: the
+	// properties, principal and compute pool of the target's statements
+	// (the pool defaults to Plan's, the naming is Plan's).
+	DryRun deployments.ValidateRequest
 }
 
 // Config tunes the worker.
@@ -329,18 +340,16 @@ func (w *Worker) PlanCommits(ctx context.Context, repo *gitrepo.Repo, base, head
 	return c.plan, c.took, nil
 }
 
-// declareTopics tells an in-process emulator about the Kafka topics the
-// pipelines read: they exist outside the pipelines.
+// declareTopics tells an in-process emulator about the Kafka topics that
+// are declared to exist outside the pipelines: the tree's manifest
+// (seeds/external_tables.json) and the configuration's. A table the SQL
+// reads that nothing declares is not made a topic: the dry runs of a pull
+// request must find it missing.
 func (w *Worker) declareTopics(ctx context.Context, inv *inventory.Inventory) error {
 	if w.target.DeclareTables == nil {
 		return nil
 	}
-	var topics []string
-	for _, n := range inv.Names() {
-		if inv.Tables[n].External() {
-			topics = append(topics, n)
-		}
-	}
+	topics := slices.Concat(w.target.ExternalTables, inv.Declared())
 	if len(topics) == 0 {
 		return nil
 	}

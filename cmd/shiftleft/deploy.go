@@ -333,6 +333,13 @@ func runnerOptions(cfg *config.Config) []deployments.Option {
 	return opts
 }
 
+// dryRunOptions are the settings of the statements a validation dry-runs,
+// as runnerOptions gives a deploy's.
+func dryRunOptions(cfg *config.Config) deployments.ValidateRequest {
+	return deployments.ValidateRequest{Naming: naming(cfg), Properties: statementProperties(cfg),
+		ComputePoolID: cfg.Flink.ComputePoolID, Principal: cfg.ConfluentCloud.ServiceAccountID}
+}
+
 func naming(cfg *config.Config) planner.Naming {
 	return planner.Naming{ClusterType: cfg.Kafka.ClusterType, Region: cfg.ConfluentCloud.Region}
 }

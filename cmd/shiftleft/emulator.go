@@ -21,6 +21,7 @@ type emulatorOptions struct {
 	apiKey          string
 	apiSecret       string
 	externalTables  []string
+	functions       []string
 	stateFile       string
 	processInterval time.Duration
 	maxStatements   int
@@ -99,6 +100,7 @@ func (a *app) emulatorCmd() *cobra.Command {
 	f.StringVar(&o.apiKey, "api-key", "", "accept only this API key (default: any non-empty key and secret)")
 	f.StringVar(&o.apiSecret, "api-secret", "", "accept only this API secret (with --api-key)")
 	f.StringSliceVar(&o.externalTables, "external-tables", nil, "tables that exist in every environment (Kafka topics outside the pipelines), comma-separated")
+	f.StringSliceVar(&o.functions, "functions", nil, "catalog functions (UDFs) that exist in every environment, which dry runs accept, comma-separated")
 	f.StringVar(&o.stateFile, "state-file", "", "keep tables, records, statements and pools in this file across restarts")
 	f.DurationVar(&o.saveInterval, "save-interval", emulator.DefaultSaveInterval, "least time between two writes of --state-file (0: on every change); the last changes are written on exit")
 	f.DurationVar(&o.processInterval, "process-interval", 0, "move records every interval (0: only on POST /_emulator/tick)")
@@ -115,6 +117,7 @@ func (a *app) serveEmulator(ctx context.Context, o emulatorOptions) error {
 		emulator.Latency(o.latency),
 		emulator.Logger(a.log.Named("emulator")),
 		emulator.ExternalTables(trimAll(o.externalTables)),
+		emulator.Functions(trimAll(o.functions)),
 		emulator.ProcessInterval(o.processInterval),
 		emulator.MaxStatements(o.maxStatements),
 		emulator.RateLimit(o.rateLimit),

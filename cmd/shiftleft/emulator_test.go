@@ -21,7 +21,8 @@ func TestEmulatorCommandServesTheAPI(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- a.serveEmulator(ctx, emulatorOptions{addr: "127.0.0.1:0", apiKey: "key", apiSecret: "secret", externalTables: []string{" raw_a ", ""}, maxStatements: 10, rateLimit: 100})
+		done <- a.serveEmulator(ctx, emulatorOptions{addr: "127.0.0.1:0", apiKey: "key", apiSecret: "secret", externalTables: []string{" raw_a ", ""},
+			functions: []string{" to_eur ", ""}, maxStatements: 10, rateLimit: 100})
 		_ = w.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -56,6 +57,25 @@ func TestEmulatorCommandServesTheAPI(t *testing.T) {
 	}
 	if got, state := get("/_emulator/state", ""); got != http.StatusOK || !strings.Contains(state, `"raw_a"`) {
 		t.Errorf("admin state: %d %s", got, state)
+	}
+	// --functions: a dry run may call them, and no other function.
+	for sql, want := range map[string]string{"SELECT TO_EUR(1)": `"phase":"COMPLETED"`, "SELECT NO_SUCH(1)": "No match found for function signature NO_SUCH"} {
+		body := `{"name": "dry", "spec": {"statement": "` + sql + `", "properties": {"sql.dry-run": "true"}}}`
+		req, err := http.NewRequest(http.MethodPost, base+stmts, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.SetBasicAuth("key", "secret")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated || !strings.Contains(string(got), want) {
+			t.Errorf("dry run of %s: %d %s, want %s", sql, res.StatusCode, got, want)
+		}
 	}
 	cancel()
 	select {
@@ -95,7 +115,7 @@ func TestEmulatorHelp(t *testing.T) {
 	for _, route := range emulator.Routes() {
 		want = append(want, fmt.Sprintf("%-6s %s\n", route.Method, route.Path))
 	}
-	want = append(want, "--addr", "--latency", "--api-key", "--api-secret", "--external-tables", "--state-file", "--save-interval",
+	want = append(want, "--addr", "--latency", "--api-key", "--api-secret", "--external-tables", "--functions", "--state-file", "--save-interval",
 		"--process-interval", "--max-statements", "--rate-limit",
 		fmt.Sprint(emulator.MaxNameLength), fmt.Sprint(emulator.MaxStatementLength), fmt.Sprint(emulator.MaxRequestBytes),
 		fmt.Sprintf("%d per environment", emulator.MaxPoolsPerEnvironment), fmt.Sprintf("%d per pool", emulator.MaxPoolCFU),

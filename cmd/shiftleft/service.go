@@ -42,7 +42,7 @@ type serviceFlags struct {
 	metricsAddr                                                                                 string
 	emulator                                                                                    string
 	workers, maxParallel, replicas, maxConns, maxInFlight                                       int
-	allowRepos                                                                                  []string
+	allowRepos, externalTables                                                                  []string
 	cloneURLs                                                                                   map[string]string
 	grace, ackWait, jobRetention                                                                time.Duration
 	prune                                                                                       bool
@@ -88,6 +88,7 @@ func (f *serviceFlags) register(cmd *cobra.Command, http, work bool) {
 		fl.DurationVar(&f.reconcileInterval, "reconcile-interval", config.DefaultReconcileInterval, "how often the reconciler reads each allowed repository's deploy branch, deploys a tip no webhook brought, and compares what runs with the deployed commit (drift); 0 turns it off")
 		fl.BoolVar(&f.selfHeal, "self-heal", false, "redeploy the tables that drifted from the deployed commit (failed, stopped, missing, changed; orphaned statements deleted with --prune) through a deploy job")
 		fl.IntVar(&f.healLimit, "heal-limit", 0, "times a table is healed in an hour before it is reported and left alone (default 3)")
+		fl.StringSliceVar(&f.externalTables, "external-tables", nil, "Kafka topics outside the pipelines that their SQL reads, beside those of seeds/external_tables.json (comma-separated; adds to kafka.external_tables)")
 	}
 	if work && !http {
 		fl.StringVar(&f.metricsAddr, "metrics-addr", "", "address of this worker's /healthz, /readyz and /metrics (default 127.0.0.1:8082; \"none\" for no HTTP)")
@@ -134,6 +135,7 @@ func (a *app) settings(f serviceFlags) (*config.Config, error) {
 		s.AllowRepos = f.allowRepos
 	}
 	cfg.Emulator = f.emulator
+	cfg.Kafka.ExternalTables = append(cfg.Kafka.ExternalTables, trimAll(f.externalTables)...)
 	if f.ackWait > 0 {
 		s.AckWait = f.ackWait
 	}
@@ -580,11 +582,13 @@ func (s *service) target(cfg *config.Config, metrics *webhook.Metrics) (worker.T
 		return worker.Target{}, err
 	}
 	return worker.Target{
-		Client:        client,
-		Environment:   t.EnvironmentID,
-		Plan:          planOptions(cfg),
-		Runner:        runnerOptions(cfg),
-		DeclareTables: declare,
+		Client:         client,
+		Environment:    t.EnvironmentID,
+		Plan:           planOptions(cfg),
+		Runner:         runnerOptions(cfg),
+		DeclareTables:  declare,
+		ExternalTables: cfg.Kafka.ExternalTables,
+		DryRun:         dryRunOptions(cfg),
 	}, nil
 }
 

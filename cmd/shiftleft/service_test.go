@@ -380,6 +380,9 @@ func TestSignedPushDeploysAndReportsSuccess(t *testing.T) {
 	cfg := serviceConfig(t, "", "acme/flink")
 	cfg.Service.CloneURLs = map[string]string{"acme/flink": bare}
 	cfg.Service.GitHubAPIURL = gh.URL + "/"
+	// The corpus reads these topics and declares none of them: declared
+	// in the configuration, as kafka.external_tables does.
+	cfg.Kafka.ExternalTables = []string{"src_common_tenant", "src_table", "src_tag", "tenant_dimension"}
 	ctx := context.Background()
 	svc, err := a.start(ctx, cfg, startParts{http: true, work: true})
 	must(t, err)

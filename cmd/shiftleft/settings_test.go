@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/shiftleft/shiftleft/config"
 )
 
 // TestServiceSettings: the config file's service section, and flags given
@@ -36,18 +38,7 @@ func TestServiceSettings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var f serviceFlags
-			cmd := &cobra.Command{Use: "serve"}
-			f.register(cmd, true, true)
-			if err := cmd.ParseFlags(append([]string{"--config", file}, tt.args...)); err != nil {
-				t.Fatal(err)
-			}
-			a := &app{getenv: func(string) string { return "" }}
-			cfg, err := a.settings(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := cfg.Service
+			s := serveSettings(t, file, tt.args).Service
 			if s.Workers != tt.workers || s.Prune != tt.prune || s.DeployBranch != tt.branch || s.AckWait != tt.ackWait || s.MaxParallel != tt.maxParallel ||
 				s.JobRetention != tt.retention || s.Replicas != tt.replicas {
 				t.Errorf("workers %d prune %t branch %q ack wait %v max parallel %d retention %v replicas %d, want %d %t %q %v %d %v %d",
@@ -138,4 +129,44 @@ func TestServiceRefusesFlagMistakes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExternalTablesSettings: kafka.external_tables of the file, and
+// --external-tables added to it.
+func TestExternalTablesSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("kafka:\n  external_tables: [raw_orders]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"the file", nil, "raw_orders"},
+		{"the flag adds", []string{"--external-tables", " raw_clicks ,raw_fx"}, "raw_orders,raw_clicks,raw_fx"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := strings.Join(serveSettings(t, file, tt.args).Kafka.ExternalTables, ","); got != tt.want {
+				t.Errorf("external tables %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// serveSettings are the settings of `serve --config file args...`.
+func serveSettings(t *testing.T, file string, args []string) *config.Config {
+	t.Helper()
+	var f serviceFlags
+	cmd := &cobra.Command{Use: "serve"}
+	f.register(cmd, true, true)
+	if err := cmd.ParseFlags(append([]string{"--config", file}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := (&app{getenv: func(string) string { return "" }}).settings(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

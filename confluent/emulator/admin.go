@@ -167,6 +167,7 @@ func (e *Emulator) resetLocked() {
 	e.rng = rand.New(rand.NewPCG(e.opt.seed, e.opt.seed))
 	e.counters = Counters{Creates: map[string]int{}, Requests: map[string]int{}}
 	e.buckets = map[string]*bucket{}
+	e.sessions = map[string]*dryRunSession{}
 	e.dirty = true
 }
 

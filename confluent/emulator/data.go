@@ -121,6 +121,9 @@ type topic struct {
 	// Options are the WITH options of the CREATE TABLE, keys lower-cased:
 	// a table's scan.startup.mode is one.
 	Options map[string]string `json:"options,omitempty"`
+	// Columns are the columns of the CREATE TABLE; nil when unknown (a
+	// declared topic, a CTAS, a table altered since).
+	Columns []string `json:"columns,omitempty"`
 	end     uint64
 }
 
@@ -200,7 +203,7 @@ func (t *topic) offsetAt(ms int64) uint64 {
 // clear deletes every record, as DROP TABLE deletes the topic; later records
 // get a new origin.
 func (t *topic) clear(source uint32) {
-	t.Runs, t.end, t.Options, t.Source = nil, 0, nil, source
+	t.Runs, t.end, t.Options, t.Columns, t.Source = nil, 0, nil, nil, source
 	t.Deleted++
 }
 

@@ -5,6 +5,10 @@
 // tables: a CREATE TABLE that already exists fails, an INSERT whose tables do
 // not exist fails naming the missing one, and each running statement takes
 // one CFU of its compute pool, so a full pool keeps new statements PENDING.
+// A dry run (sql.dry-run) is checked as Flink's validator would, functions
+// and columns included where the tokens leave no doubt (validate.go), and
+// the dry runs of one session see the DDLs that passed before them
+// (catalog.go).
 //
 // Each table is a Kafka topic of records (data.go): a record is only its
 // origin, and a running statement copies the records of its inputs to its

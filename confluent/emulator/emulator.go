@@ -33,8 +33,9 @@ type Emulator struct {
 	faults   Faults
 	rng      *rand.Rand
 	counters Counters
-	buckets  map[string]*bucket // of the rate limit, by organization
-	closed   bool               // Close was called: the state file is written at once
+	buckets  map[string]*bucket        // of the rate limit, by organization
+	sessions map[string]*dryRunSession // by environment and session label
+	closed   bool                      // Close was called: the state file is written at once
 
 	requests atomic.Uint64 // numbers X-Request-Id
 	wake     chan struct{} // tells the background loop the next event may have moved

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -179,7 +180,7 @@ func (e *Emulator) evaluate(st *statement, at time.Time) {
 	env := e.m.Environments[st.Env]
 	first := !st.Started
 	st.Started = true
-	if class, detail := e.check(env, st, first); detail != "" {
+	if class, detail := e.check(e.catalog(env), st, first); detail != "" {
 		e.fail(st, class, detail, at)
 		return
 	}
@@ -207,45 +208,39 @@ func (e *Emulator) evaluate(st *statement, at time.Time) {
 // check is why the catalog refuses st, by the class of its exception; ""
 // when it accepts it. first is its first evaluation, when its catalog change
 // is still to be made; later ones only check that its tables exist.
-func (e *Emulator) check(env *environment, st *statement, first bool) (class, detail string) {
+func (e *Emulator) check(cat catalog, st *statement, first bool) (class, detail string) {
 	p := st.Plan
 	if p.Failure != "" {
 		return p.Exception, p.Failure
 	}
 	for _, n := range slices.Concat(p.Reads, p.Writes) {
-		if !env.Tables[n.Table()] {
+		if !cat.has(n.Table()) {
 			return exValidation, missingTable(n)
 		}
 	}
 	switch {
 	case !first:
-		if p.Job && p.Creates != nil && !env.Tables[p.Creates.Table()] {
+		if p.Job && p.Creates != nil && !cat.has(p.Creates.Table()) {
 			return exValidation, missingTable(p.Creates)
 		}
-	case p.Creates != nil && env.Tables[p.Creates.Table()] && !p.IfNotExists:
-		return exValidation, tableExists(p.Creates, env.ID)
-	case p.Drops != nil && !env.Tables[p.Drops.Table()] && !p.IfExists:
+	case p.Creates != nil && cat.has(p.Creates.Table()) && !p.IfNotExists:
+		return exValidation, tableExists(p.Creates, cat.env.ID)
+	case p.Drops != nil && !cat.has(p.Drops.Table()) && !p.IfExists:
 		return exValidation, dropMissing(p.Drops)
-	case p.Alters != nil && !env.Tables[p.Alters.Table()] && !p.IfExists:
+	case p.Alters != nil && !cat.has(p.Alters.Table()) && !p.IfExists:
 		return exValidation, missingTable(p.Alters)
+	}
+	if detail := validateSQL(st.SQL, p, cat); detail != "" {
+		return exValidation, detail
 	}
 	if p.Job {
 		for _, t := range p.inputs() {
-			if _, err := startOf(st, t, e.tableOptions(env, t)); err != nil {
+			if _, err := startOf(st, t, cat.options(t)); err != nil {
 				return exValidation, err.Error()
 			}
 		}
 	}
 	return "", ""
-}
-
-// tableOptions are the WITH options of a table, nil for a table no CREATE
-// TABLE made (an external one).
-func (e *Emulator) tableOptions(env *environment, table string) map[string]string {
-	if t := env.Topics[table]; t != nil {
-		return t.Options
-	}
-	return nil
 }
 
 // start runs st: it reads each input it has no position in yet from where
@@ -259,7 +254,7 @@ func (e *Emulator) start(st *statement, at time.Time) {
 		if st.Positions == nil {
 			st.Positions = map[string]uint64{}
 		}
-		from, _ := startOf(st, table, e.tableOptions(env, table)) // check vetted it
+		from, _ := startOf(st, table, e.catalog(env).options(table)) // check vetted it
 		st.Positions[table] = from.offset(e.m.topic(env, table))
 	}
 	if detail, ok := e.faults.DegradeStatements[st.Name]; ok {
@@ -335,6 +330,11 @@ func (e *Emulator) wait(st *statement, p *pool, at time.Time) {
 func (e *Emulator) applyDDL(env *environment, st *statement, at time.Time) bool {
 	p := st.Plan
 	switch {
+	case p.Function != "":
+		if env.Functions == nil {
+			env.Functions = map[string]bool{}
+		}
+		env.Functions[strings.ToUpper(p.Function)] = true
 	case p.Creates != nil:
 		t := p.Creates.Table()
 		if env.Tables[t] {
@@ -342,11 +342,16 @@ func (e *Emulator) applyDDL(env *environment, st *statement, at time.Time) bool 
 			return true
 		}
 		env.Tables[t] = true
-		e.m.topic(env, t).Options = p.Options
+		topic := e.m.topic(env, t)
+		topic.Options, topic.Columns = p.Options, p.Columns
 	case p.Drops != nil && env.Tables[p.Drops.Table()]:
 		e.drop(env, p.Drops.Table(), st, at)
-	case p.Alters != nil && env.Tables[p.Alters.Table()] && len(p.Options) > 0:
+	case p.Alters != nil && env.Tables[p.Alters.Table()]:
 		t := e.m.topic(env, p.Alters.Table())
+		if len(p.Options) == 0 {
+			t.Columns = nil // it may have added some: they are not known
+			break
+		}
 		if t.Options == nil {
 			t.Options = map[string]string{}
 		}

@@ -72,6 +72,9 @@ type environment struct {
 	Tables      map[string]bool       `json:"tables"`
 	Statements  map[string]*statement `json:"statements"`
 	DefaultPool string                `json:"default_compute_pool_id,omitempty"`
+	// Functions are the catalog functions CREATE FUNCTION made,
+	// upper-cased.
+	Functions map[string]bool `json:"functions,omitempty"`
 	// Topics holds the records of tables, and the deletion counts of
 	// tables dropped.
 	Topics map[string]*topic `json:"topics,omitempty"`

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -16,6 +17,7 @@ type options struct {
 	key       string // with secret: the one accepted Basic pair; empty accepts any
 	secret    string
 	external  []string
+	functions map[string]bool // upper-cased names
 	stateFile string
 	log       *zap.Logger
 	clock     func() time.Time // nil: the real clock, which also runs the background timer
@@ -82,6 +84,24 @@ func ExternalTables(tables []string) Option {
 			}
 		}
 		o.external = append(o.external, tables...)
+		return nil
+	}
+}
+
+// Functions are catalog functions (UDFs) that exist in every environment:
+// dry runs, which reject a call of a function Flink does not have, accept
+// them. Names are case-insensitive, as Flink's.
+func Functions(names []string) Option {
+	return func(o *options) error {
+		for _, n := range names {
+			if n == "" {
+				return fmt.Errorf("%w: empty function name", ErrInvalidOption)
+			}
+			if o.functions == nil {
+				o.functions = map[string]bool{}
+			}
+			o.functions[strings.ToUpper(n)] = true
+		}
 		return nil
 	}
 }

@@ -47,6 +47,10 @@ type plan struct {
 	// Options are the WITH options of a CREATE TABLE, or those an ALTER
 	// TABLE sets, keys lower-cased.
 	Options map[string]string `json:"options,omitempty"`
+	// Columns are the columns of a CREATE TABLE, nil when not known.
+	Columns []string `json:"columns,omitempty"`
+	// Function is the name a CREATE FUNCTION gives its function.
+	Function string `json:"function,omitempty"`
 }
 
 // flow is one INSERT of a job: the tables it reads and writes.
@@ -107,6 +111,8 @@ func classify(sql string) plan {
 		if isCTAS(sql) {
 			p.Job, p.SQLKind, p.Resumable = true, "CREATE_TABLE_AS", true
 			p.Flows = []flow{{Reads: tableNames(st.Reads), Writes: []string{st.Table.Table()}}}
+		} else if toks, err := flinksql.Tokenize(sql); err == nil {
+			p.Columns = createColumns(toks)
 		}
 	case flinksql.KindCreateView:
 		p.Creates, p.SQLKind = st.Table, "CREATE_VIEW"
@@ -132,6 +138,9 @@ func classify(sql string) plan {
 		}
 	default:
 		p.SQLKind = firstWord(sql)
+		if name := createdFunction(sql); name != "" {
+			p.SQLKind, p.Function = "CREATE_FUNCTION", name
+		}
 	}
 	if p.Job {
 		p.Hints = optionHints(sql)
@@ -279,6 +288,34 @@ func isCTAS(sql string) bool {
 		}
 	}
 	return false
+}
+
+// createdFunction is the name CREATE [TEMPORARY] [SYSTEM] FUNCTION [IF NOT
+// EXISTS] [catalog.db.]name gives its function; "" for another statement.
+func createdFunction(sql string) string {
+	toks, err := flinksql.Tokenize(sql)
+	if err != nil || len(toks) < 3 || !toks[0].Is("CREATE") {
+		return ""
+	}
+	i := 1
+	for i < len(toks) && (toks[i].Is("TEMPORARY") || toks[i].Is("SYSTEM")) {
+		i++
+	}
+	if i >= len(toks) || !toks[i].Is("FUNCTION") {
+		return ""
+	}
+	i++
+	if i+2 < len(toks) && toks[i].Is("IF") && toks[i+1].Is("NOT") && toks[i+2].Is("EXISTS") {
+		i += 3
+	}
+	name := ""
+	for ; i < len(toks) && (toks[i].Kind == flinksql.Word || toks[i].Kind == flinksql.QuotedIdent); i += 2 {
+		name = toks[i].Text
+		if i+1 >= len(toks) || !toks[i+1].IsPunct(".") {
+			break
+		}
+	}
+	return name
 }
 
 // firstWord is the upper-cased keyword a statement starts with: SET, USE...

@@ -69,14 +69,20 @@ func (e *Emulator) createStatement(c *call) (response, error) {
 
 // dryRun answers a statement with sql.dry-run "true": checked against the
 // catalog as it would be when run, COMPLETED or FAILED with the reason, and
-// neither run nor kept.
+// neither run nor kept. In a dry-run session (see dryRunSession) the
+// catalog is the session's view of it, which a DDL that passes changes.
 func (e *Emulator) dryRun(c *call, env *environment, st *statement) response {
 	st.Version, st.UpdatedAt = 1, c.now
 	st.EndTime = &c.now
 	st.Phase = confluent.PhaseCompleted
-	class, detail := e.check(env, st, true)
+	cat := e.catalog(env)
+	cat.session = e.session(env, st, c.now)
+	class, detail := e.check(cat, st, true)
 	if detail == "" && st.Plan.Job && st.Properties[propInitialOffsetFrom] != "" && len(st.Plan.Stateful) > 0 {
 		class, detail = exValidation, carryStateful(st.Plan.Stateful)
+	}
+	if detail == "" && cat.session != nil {
+		cat.apply(st.Plan)
 	}
 	if detail != "" {
 		st.Phase, st.Detail = confluent.PhaseFailed, detail
