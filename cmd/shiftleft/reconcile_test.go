@@ -30,10 +30,12 @@ import (
 
 const reconcileRepo = "acme/flink"
 
-// leafTree is a source and leaf tables reading it, each stateless: each
-// leaf can be made to drift on its own.
+// leafTree is a source reading the declared topic raw_topic and leaf
+// tables reading it, each stateless: each leaf can be made to drift on its
+// own.
 func leafTree(leaves ...string) map[string]string {
 	tree := map[string]string{
+		"seeds/external_tables.json":            `{"tables": [{"table_name": "raw_topic", "kafka_topic": "raw_topic"}]}`,
 		"sources/p/src/sql-scripts/ddl.src.sql": "CREATE TABLE IF NOT EXISTS src (id STRING);",
 		"sources/p/src/sql-scripts/dml.src.sql": "INSERT INTO src SELECT id FROM raw_topic;",
 	}
