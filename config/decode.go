@@ -213,6 +213,8 @@ var durationType = reflect.TypeFor[time.Duration]()
 // expected describes what a field of type t takes.
 func expected(t reflect.Type) string {
 	switch {
+	case t.Kind() == reflect.Pointer:
+		return expected(t.Elem())
 	case t == durationType:
 		return "a duration such as 90s, 2m or 720h"
 	case t.Kind() == reflect.Int:

@@ -257,7 +257,7 @@ func (ar *actionRun) dropTable(ctx context.Context, name string) error {
 			return err
 		}
 	}
-	_, err = ar.r.client.WaitForPhase(ctx, name, confluent.PhaseCompleted)
+	_, err = ar.waitPhase(ctx, name, confluent.PhaseCompleted)
 	return err
 }
 
@@ -322,7 +322,7 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 }
 
 func (ar *actionRun) wait(ctx context.Context, name string, want phases) error {
-	st, err := ar.r.client.WaitForPhase(ctx, name, want.done...)
+	st, err := ar.waitPhase(ctx, name, want.done...)
 	var failed *confluent.StatementFailedError
 	if errors.As(err, &failed) {
 		ar.res.FinalPhase = failed.Phase

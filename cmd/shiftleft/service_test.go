@@ -44,6 +44,8 @@ func serviceConfig(t *testing.T, natsURL string, repos ...string) *config.Config
 	s.Addr, s.EmulatorAddr, s.MetricsAddr, s.NATSListen, s.DataDir = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0", "none", t.TempDir()
 	s.NATSURL, s.AllowRepos, s.WebhookSecret, s.OpsToken, s.GitHubToken = natsURL, repos, testSecret, testOpsToken, testGHToken
 	s.GitHubAPIURL = "http://127.0.0.1:1/" // statuses fail fast; the jobs do not depend on them
+	noSettle := time.Duration(0)
+	s.Settle = &noSettle
 	return cfg
 }
 
