@@ -67,9 +67,12 @@ type Config struct {
 		PoolStrategy string `yaml:"pool_strategy"`
 		// MaxComputePools is the environment's quota of pools (default 50,
 		// Confluent's).
-		MaxComputePools int    `yaml:"max_compute_pools"`
-		APIKey          string `yaml:"api_key"`
-		APISecret       string `yaml:"api_secret"`
+		MaxComputePools int `yaml:"max_compute_pools"`
+		// MaxStatements is the environment's quota of live statements
+		// (default 10,000, a Confluent Cloud region's usual one).
+		MaxStatements int    `yaml:"max_statements"`
+		APIKey        string `yaml:"api_key"`
+		APISecret     string `yaml:"api_secret"`
 	} `yaml:"flink"`
 	App struct {
 		AcceptedCommonProducts []string `yaml:"accepted_common_products"`
@@ -254,6 +257,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Flink.MaxComputePools == 0 {
 		c.Flink.MaxComputePools = 50
+	}
+	if c.Flink.MaxStatements == 0 {
+		c.Flink.MaxStatements = 10_000
 	}
 	if c.App.AcceptedCommonProducts == nil {
 		c.App.AcceptedCommonProducts = []string{"common", "seeds"}

@@ -129,7 +129,7 @@ func TestPoolStrategy(t *testing.T) {
 			switch {
 			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("err %v, want one saying %q", err, tt.want)
-			case !tt.wantErr && (err != nil || c.Flink.PoolStrategy != tt.want || c.Flink.MaxComputePools != 50):
+			case !tt.wantErr && (err != nil || c.Flink.PoolStrategy != tt.want || c.Flink.MaxComputePools != 50 || c.Flink.MaxStatements != 10_000):
 				t.Errorf("%v %+v, want strategy %s and 50 pools", err, c, tt.want)
 			}
 		})

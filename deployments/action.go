@@ -83,6 +83,7 @@ func (ar *actionRun) run(ctx context.Context) error {
 			return fmt.Errorf("%s %s: %w", s.Kind, s.Statement, err)
 		}
 	}
+	ar.deleteDDL(ctx)
 	return nil
 }
 
@@ -288,6 +289,11 @@ var (
 func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) error {
 	st, err := ar.r.client.GetStatement(ctx, s.Statement)
 	switch {
+	case errors.Is(err, confluent.ErrStatementNotFound) && s.Kind == planner.CreateDDL:
+		if done, err := ar.ddlDone(ctx, s); err != nil || done {
+			return err
+		}
+		st = nil
 	case errors.Is(err, confluent.ErrStatementNotFound):
 		st = nil
 	case err != nil:
@@ -313,8 +319,14 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 	f := ar.files[s.Ref]
 	// Marked before the call: a create whose answer is an error may have
 	// been made all the same, and a retry of the step must keep it.
+	req := ar.request(s.Statement, f.sql, f.properties, s.Fingerprint)
+	if s.Kind == planner.CreateDML {
+		if err := ar.withOrigin(ctx, s, &req); err != nil {
+			return err
+		}
+	}
 	ar.mine[s.Statement] = true
-	if _, err := ar.r.client.CreateStatement(ctx, ar.request(s.Statement, f.sql, f.properties, s.Fingerprint)); err != nil {
+	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
 		return err
 	}
 	ar.log.Debug("statement created", zap.String("statement", s.Statement))

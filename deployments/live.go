@@ -29,6 +29,7 @@ func ReadLive(ctx context.Context, c Client) (planner.Live, error) {
 			ComputePoolID: st.Spec.ComputePoolID,
 			Fingerprint:   labelsOf(st)[LabelFingerprint],
 			Table:         labelsOf(st)[LabelTable],
+			Origin:        originOf(st),
 		}
 		if st.Status != nil {
 			s.Detail = st.Status.Detail

@@ -45,7 +45,14 @@ func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, erro
 	if err := b.walk(); err != nil {
 		return nil, err
 	}
-	return b.plan()
+	p, err := b.plan()
+	count := countStatements(p, live, b.opts.Parallel)
+	if err := errors.Join(err, count.check(b.opts.MaxStatements)); err != nil {
+		return nil, err
+	}
+	b.origins(p)
+	p.Statements = &count
+	return p, nil
 }
 
 // decision is what the plan does to a table, before steps and pool.

@@ -27,6 +27,9 @@ type Statement struct {
 	// drop: what ran after what is how an interrupted deploy is told from a
 	// finished one.
 	CreatedAt time.Time
+	// Origin, on a DML, is the DDL that created its table, which a deploy
+	// deletes once the DML runs (see [Origin]); nil when it carries none.
+	Origin *Origin
 }
 
 // ComputePool is a pool as the plan needs it.
@@ -63,6 +66,18 @@ func running(st *Statement) bool {
 		return true
 	}
 	return false
+}
+
+// liveStatements counts the statements that take a place in the
+// environment's quota: all but those being deleted.
+func (l *Live) liveStatements() int {
+	n := 0
+	for _, st := range l.Statements {
+		if st.Phase != PhaseDeleting {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *Live) statement(name string) *Statement {

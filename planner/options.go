@@ -42,6 +42,12 @@ type Options struct {
 	// MaxPools is the environment's quota of compute pools
 	// (flink.max_compute_pools, default [DefaultMaxPools]).
 	MaxPools int
+	// MaxStatements is the environment's quota of live statements
+	// (flink.max_statements, default [DefaultMaxStatements]).
+	MaxStatements int
+	// Parallel is how many tables the deploy runs at once (--max-parallel,
+	// default 8): each may hold a helper statement beside what it leaves.
+	Parallel int
 }
 
 func (o Options) withDefaults() Options {
@@ -64,6 +70,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxPools <= 0 {
 		o.MaxPools = DefaultMaxPools
+	}
+	if o.MaxStatements <= 0 {
+		o.MaxStatements = DefaultMaxStatements
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 8
 	}
 	return o
 }

@@ -116,6 +116,9 @@ func liveOf(d Desired, live Live) tableLive {
 	if d.DML != "" {
 		tl.dml = live.statement(d.DML)
 	}
+	if origin := tl.dml.originDDL(d.DDL); origin != nil && (tl.ddl == nil || tl.ddl.Phase == PhaseDeleting) {
+		tl.ddl = origin
+	}
 	if tl.drop != nil {
 		recreated := tl.ddl != nil && tl.ddl.CreatedAt.After(tl.drop.CreatedAt)
 		tl.dropped, tl.staleDrop = !recreated, recreated

@@ -177,6 +177,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	po := planOptions(s.cfg)
 	po.ComputePoolID, po.DMLOnly, po.Force, po.ForceAncestors = o.computePoolID, o.dmlOnly, o.force, o.forceAncestors
 	po.MayStartDescendants, po.CrossProduct, po.Exclude = o.mayStartDescendants, o.crossProduct, exclude
+	po.Parallel = o.maxParallel
 	plan, err := planner.Build(g, s.live, req, po)
 	if err != nil {
 		return err
@@ -306,7 +307,8 @@ func clientOf(t config.Target, log *zap.Logger, opts ...confluent.Option) (*conf
 func planOptions(cfg *config.Config) planner.Options {
 	return planner.Options{DefaultComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
 		Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
-		PoolStrategy: planner.PoolStrategy(cfg.Flink.PoolStrategy), MaxPools: cfg.Flink.MaxComputePools}
+		PoolStrategy: planner.PoolStrategy(cfg.Flink.PoolStrategy), MaxPools: cfg.Flink.MaxComputePools,
+		MaxStatements: cfg.Flink.MaxStatements, Parallel: cfg.Service.MaxParallel}
 }
 
 // runnerOptions are the deployment options the configuration sets: the
@@ -507,6 +509,9 @@ func (a *app) printJSON(v any) error {
 func (a *app) printPlan(out io.Writer, p *planner.Plan) {
 	waves := p.Waves()
 	fmt.Fprintf(out, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), p.Work(), len(waves), len(p.Actions)-p.Work())
+	if c := p.Statements; c != nil && p.Work() > 0 {
+		fmt.Fprintf(out, "Statements: %d live now, %d after the plan, up to %d while it runs\n", c.Now, c.After, c.Peak)
+	}
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	for i := range waves {
 		fmt.Fprintf(w, "wave %d\n", i+1)

@@ -1,0 +1,128 @@
+package deployments
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/planner"
+)
+
+// Labels of a DML statement that say which DDL created its table (see
+// [planner.Origin]): once the DML runs, the DDL statement is deleted, so a
+// table costs one statement of the environment's quota, not two.
+const (
+	// LabelDDLFingerprint is the DDL statement's fingerprint label.
+	LabelDDLFingerprint = "shiftleft.ddl-fingerprint"
+	// LabelDDLCreated is when the DDL statement was created, in Unix
+	// nanoseconds.
+	LabelDDLCreated = "shiftleft.ddl-created"
+)
+
+// originOf reads the origin a DML statement's labels carry; nil when they
+// carry none.
+func originOf(st *confluent.Statement) *planner.Origin {
+	labels := labelsOf(st)
+	fp, created := labels[LabelDDLFingerprint], labels[LabelDDLCreated]
+	ns, err := strconv.ParseInt(created, 10, 64)
+	if fp == "" || err != nil {
+		return nil
+	}
+	return &planner.Origin{Fingerprint: fp, CreatedAt: time.Unix(0, ns).UTC()}
+}
+
+// withOrigin labels the request of a DML with the origin of its table: the
+// DDL statement as it is now, else the origin the plan saw (its DDL
+// statement was deleted already).
+func (ar *actionRun) withOrigin(ctx context.Context, s planner.Step, req *confluent.StatementRequest) error {
+	origin := s.Origin
+	if ar.a.Desired != nil {
+		st, err := ar.r.client.GetStatement(ctx, ar.a.Desired.DDL)
+		switch {
+		case errors.Is(err, confluent.ErrStatementNotFound):
+		case err != nil:
+			return err
+		case phaseOf(st) == confluent.PhaseCompleted && st.Metadata != nil && st.Metadata.CreatedAt != nil:
+			origin = &planner.Origin{Fingerprint: labelsOf(st)[LabelFingerprint], CreatedAt: *st.Metadata.CreatedAt}
+		}
+	}
+	if origin == nil || origin.Fingerprint == "" {
+		return nil
+	}
+	req.Labels[LabelDDLFingerprint] = origin.Fingerprint
+	req.Labels[LabelDDLCreated] = strconv.FormatInt(origin.CreatedAt.UnixNano(), 10)
+	return nil
+}
+
+// ddlDone reports whether the DDL of step s ran already and its statement
+// was deleted since: the table's DML says it was created by a DDL of that
+// fingerprint (and this action did not drop the table).
+func (ar *actionRun) ddlDone(ctx context.Context, s planner.Step) (bool, error) {
+	if ar.a.Desired == nil || ar.a.Desired.DML == "" || ar.dropped {
+		return false, nil
+	}
+	st, err := ar.r.client.GetStatement(ctx, ar.a.Desired.DML)
+	switch {
+	case errors.Is(err, confluent.ErrStatementNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	origin := originOf(st)
+	done := origin != nil && phaseOf(st) != confluent.PhaseDeleting && origin.Fingerprint == FingerprintLabel(s.Fingerprint)
+	if done {
+		ar.log.Info("table created already; its DDL statement was deleted since", zap.String("statement", s.Statement))
+	}
+	return done, nil
+}
+
+// deleteDDL deletes the table's completed DDL statement once its DML runs
+// carrying the DDL's origin, which says from then on that the table exists.
+// A table without DML keeps its DDL. Not being able to delete it leaves one
+// statement too many, not a table undeployed: it is logged, not failed.
+func (ar *actionRun) deleteDDL(ctx context.Context) {
+	d := ar.a.Desired
+	if d == nil || d.DML == "" || !ar.createsDML() {
+		return
+	}
+	err := ar.bounded(ctx, ar.r.opts.ddlTimeout, func(ctx context.Context) error {
+		return ar.retrying(ctx, planner.Step{Kind: planner.DeleteStatement, Statement: d.DDL}, func(ctx context.Context, s planner.Step) error {
+			dml, err := ar.r.client.GetStatement(ctx, d.DML)
+			if err != nil || originOf(dml) == nil {
+				return err
+			}
+			ddl, err := ar.r.client.GetStatement(ctx, s.Statement)
+			switch {
+			case errors.Is(err, confluent.ErrStatementNotFound):
+				return nil
+			case err != nil:
+				return err
+			case phaseOf(ddl) != confluent.PhaseCompleted:
+				return nil
+			}
+			// Not waited for: a statement being deleted takes no place in
+			// the quota.
+			if err := ar.r.client.DeleteStatement(ctx, s.Statement); err != nil && !errors.Is(err, confluent.ErrStatementNotFound) {
+				return err
+			}
+			ar.log.Debug("DDL statement deleted: the DML says the table exists", zap.String("statement", s.Statement))
+			return nil
+		})
+	})
+	if err != nil {
+		ar.log.Warn("cannot delete the completed DDL statement", zap.String("statement", d.DDL), zap.Error(err))
+	}
+}
+
+func (ar *actionRun) createsDML() bool {
+	for _, s := range ar.a.Steps {
+		if s.Kind == planner.CreateDML {
+			return true
+		}
+	}
+	return false
+}
