@@ -35,7 +35,9 @@ type actionRun struct {
 	// created it (mine).
 	dropped bool
 	mine    map[string]bool
-	res     *ActionResult
+	// seen holds the statements as the waits of this action found them.
+	seen map[string]*confluent.Statement
+	res  *ActionResult
 }
 
 // runAction runs a's steps in order and returns res completed, Status
@@ -205,6 +207,11 @@ func sameFingerprint(st *confluent.Statement, s planner.Step) bool {
 func (ar *actionRun) step(ctx context.Context, s planner.Step) error {
 	switch s.Kind {
 	case planner.DeleteStatement:
+		if ar.a.Desired != nil && s.Statement == ar.a.Desired.DML {
+			if err := ar.keepRecord(ctx); err != nil {
+				return err
+			}
+		}
 		return ar.delete(ctx, s.Statement)
 	case planner.DropTable:
 		return ar.dropTable(ctx, s.Statement)

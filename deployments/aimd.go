@@ -46,10 +46,11 @@ func (a *aimd) throttled(retryAfter time.Duration) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.throttles++
-	if now.Sub(a.lastCut) >= cutInterval {
-		a.limit, a.acks, a.lastCut = max(1, a.limit/2), 0, now
-		a.lowest = min(a.lowest, a.limit)
+	if now.Sub(a.lastCut) < cutInterval {
+		return
 	}
+	a.limit, a.acks, a.lastCut = max(1, a.limit/2), 0, now
+	a.lowest = min(a.lowest, a.limit)
 	if until := now.Add(retryAfter); until.After(a.pause) {
 		a.pause = until
 	}

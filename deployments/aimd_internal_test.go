@@ -6,7 +6,8 @@ import (
 )
 
 // TestAIMD: a 429 halves the parallelism once however many come back
-// together, never under 1, and pauses starts for its Retry-After; answers
+// together, never under 1, and the cut pauses starts for its Retry-After;
+// answers
 // raise it by one per round, up to the ceiling.
 func TestAIMD(t *testing.T) {
 	a := newAIMD(8)
@@ -31,6 +32,7 @@ func TestAIMD(t *testing.T) {
 	if n, _ := a.room(0); n != 8 {
 		t.Fatalf("after many answers: room %d, want the ceiling 8", n)
 	}
+	a.lastCut = time.Time{} // a second later
 	a.throttled(time.Hour)
 	if n, wait := a.room(0); n != 0 || wait < 59*time.Minute {
 		t.Fatalf("during a Retry-After: room %d, wait %s; want 0 and about an hour", n, wait)

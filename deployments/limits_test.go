@@ -198,3 +198,71 @@ func TestRunUnder429s(t *testing.T) {
 		}
 	}
 }
+
+// deleteSpy cancels the run once a statement was deleted.
+type deleteSpy struct {
+	deployments.Client
+	name   string
+	cancel context.CancelFunc
+}
+
+func (d *deleteSpy) DeleteStatement(ctx context.Context, name string) error {
+	err := d.Client.DeleteStatement(ctx, name)
+	if name == d.name {
+		d.cancel()
+	}
+	return err
+}
+
+// TestOneStatementATable: a table with DML leaves its DML alone, its DDL
+// statement deleted once the DML runs; one whose DDL cannot run again as a
+// no-op (a plain CREATE TABLE) keeps its DDL; and before a DML whose DDL
+// statement is gone is deleted, the DDL statement is restored as the
+// table's record, with the DML's origin, so a run stopped right after the
+// delete still says the table exists, since when.
+func TestOneStatementATable(t *testing.T) {
+	r := newRig(t, nil)
+	f := fixture{}
+	f[ddlRef("plain")] = "CREATE TABLE plain (id STRING)"
+	deployed(t, runner(t, r.Client, f), plan(f.create("a"), f.create("plain")))
+	live, err := deployments.ReadLive(ctxFor(t), r.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for name, st := range live.Statements {
+		if st.Phase != string(confluent.PhaseDeleting) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	want := []string{naming.DDL("plain", ""), naming.DML("a", ""), naming.DML("plain", "")}
+	if !slices.Equal(names, want) {
+		t.Fatalf("live statements %v, want %v", names, want)
+	}
+	origin := live.Statements[naming.DML("a", "")].Origin
+
+	ctx, cancel := context.WithCancel(ctxFor(t))
+	defer cancel()
+	client := &deleteSpy{Client: r.Client, name: naming.DML("a", ""), cancel: cancel}
+	if _, err := runner(t, client, f).Run(ctx, plan(f.action(planner.RestartDML, "a"))); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	live, err = deployments.ReadLive(ctxFor(t), r.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, ok := live.Statements[naming.DDL("a", "")]
+	if _, dml := live.Statements[naming.DML("a", "")]; !ok || dml || record.Phase != string(confluent.PhaseCompleted) ||
+		record.Fingerprint != origin.Fingerprint || !record.CreatedAt.Equal(origin.CreatedAt) {
+		t.Fatalf("after the DML's delete: DDL record %+v (found %v), DML left %v; want the record of origin %+v", record, ok, dml, origin)
+	}
+	deployed(t, runner(t, r.Client, f), plan(f.action(planner.RestartDML, "a")))
+	live, err = deployments.ReadLive(ctxFor(t), r.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := live.Statements[naming.DML("a", "")]; st.Origin == nil || *st.Origin != *origin {
+		t.Errorf("the new DML's origin %+v, want the first DDL's %+v", st.Origin, origin)
+	}
+}

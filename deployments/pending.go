@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/internal/backoff"
 )
 
 // DefaultPendingTimeout is how long a statement may stay PENDING before its
@@ -41,16 +42,26 @@ func WithPendingTimeout(d time.Duration) Option {
 // waitPhase waits for the statement to reach one of want, as
 // WaitForPhase does, in slices: between two, a statement seen PENDING is
 // reported with its detail, and one PENDING since the pending timeout
-// fails the wait.
+// fails the wait. It reads the statement first when the run's earlier
+// waits say it is likely there (waitEstimates), and keeps what it found
+// (seen).
 func (ar *actionRun) waitPhase(ctx context.Context, name string, want ...confluent.Phase) (*confluent.Statement, error) {
 	limit := ar.r.opts.pendingTimeout
-	since := time.Now() // when the statement was last seen other than PENDING
+	start := time.Now()
+	since := start // when the statement was last seen other than PENDING
+	if err := backoff.Sleep(ctx, ar.r.waits.first(want)); err != nil {
+		return nil, err
+	}
 	for {
 		slice := min(limit, pendingReport)
 		wctx, cancel := context.WithTimeout(ctx, slice)
 		st, err := ar.r.client.WaitForPhase(wctx, name, want...)
 		sliceEnded := errors.Is(wctx.Err(), context.DeadlineExceeded)
 		cancel()
+		if err == nil {
+			ar.r.waits.observe(want, time.Since(start))
+			ar.saw(st)
+		}
 		if err == nil || ctx.Err() != nil || !sliceEnded {
 			return st, err
 		}
@@ -83,4 +94,13 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// saw keeps the statement as a wait found it, for later steps of the
+// action that would otherwise read it again.
+func (ar *actionRun) saw(st *confluent.Statement) {
+	if ar.seen == nil {
+		ar.seen = map[string]*confluent.Statement{}
+	}
+	ar.seen[st.Name] = st
 }

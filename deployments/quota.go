@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/flinksql"
 	"github.com/shiftleft/shiftleft/planner"
 )
 
@@ -41,13 +42,15 @@ func originOf(st *confluent.Statement) *planner.Origin {
 func (ar *actionRun) withOrigin(ctx context.Context, s planner.Step, req *confluent.StatementRequest) error {
 	origin := s.Origin
 	if ar.a.Desired != nil {
-		st, err := ar.r.client.GetStatement(ctx, ar.a.Desired.DDL)
+		st, err := ar.current(ctx, ar.a.Desired.DDL)
 		switch {
 		case errors.Is(err, confluent.ErrStatementNotFound):
 		case err != nil:
 			return err
-		case phaseOf(st) == confluent.PhaseCompleted && st.Metadata != nil && st.Metadata.CreatedAt != nil:
-			origin = &planner.Origin{Fingerprint: labelsOf(st)[LabelFingerprint], CreatedAt: *st.Metadata.CreatedAt}
+		case phaseOf(st) == confluent.PhaseCompleted:
+			if created, ok := createdOf(st); ok {
+				origin = &planner.Origin{Fingerprint: labelsOf(st)[LabelFingerprint], CreatedAt: created}
+			}
 		}
 	}
 	if origin == nil || origin.Fingerprint == "" {
@@ -82,20 +85,24 @@ func (ar *actionRun) ddlDone(ctx context.Context, s planner.Step) (bool, error) 
 
 // deleteDDL deletes the table's completed DDL statement once its DML runs
 // carrying the DDL's origin, which says from then on that the table exists.
-// A table without DML keeps its DDL. Not being able to delete it leaves one
-// statement too many, not a table undeployed: it is logged, not failed.
+// A table without DML keeps its DDL, and so does one whose DDL cannot run
+// again as a no-op (see keepRecord). Not being able to delete it leaves
+// one statement too many, not a table undeployed: it is logged, not failed.
 func (ar *actionRun) deleteDDL(ctx context.Context) {
 	d := ar.a.Desired
 	if d == nil || d.DML == "" || !ar.createsDML() {
 		return
 	}
+	if _, ok := ar.rerunnableDDL(); !ok {
+		return
+	}
 	err := ar.bounded(ctx, ar.r.opts.ddlTimeout, func(ctx context.Context) error {
 		return ar.retrying(ctx, planner.Step{Kind: planner.DeleteStatement, Statement: d.DDL}, func(ctx context.Context, s planner.Step) error {
-			dml, err := ar.r.client.GetStatement(ctx, d.DML)
+			dml, err := ar.current(ctx, d.DML)
 			if err != nil || originOf(dml) == nil {
 				return err
 			}
-			ddl, err := ar.r.client.GetStatement(ctx, s.Statement)
+			ddl, err := ar.current(ctx, s.Statement)
 			switch {
 			case errors.Is(err, confluent.ErrStatementNotFound):
 				return nil
@@ -125,4 +132,104 @@ func (ar *actionRun) createsDML() bool {
 		}
 	}
 	return false
+}
+
+// current is the statement as this action's waits found it, else as it is
+// read now: what a wait found is still so, as only this action changes the
+// statements of its table.
+func (ar *actionRun) current(ctx context.Context, name string) (*confluent.Statement, error) {
+	if st, ok := ar.seen[name]; ok {
+		return st, nil
+	}
+	return ar.r.client.GetStatement(ctx, name)
+}
+
+// createdOf is when the table a DDL statement created was created: its
+// metadata.created_at, or, for a DDL statement restored as a record
+// (keepRecord), the time its label carries.
+func createdOf(st *confluent.Statement) (time.Time, bool) {
+	if ns, err := strconv.ParseInt(labelsOf(st)[LabelDDLCreated], 10, 64); err == nil && labelsOf(st)[LabelDDLFingerprint] == "" {
+		return time.Unix(0, ns).UTC(), true
+	}
+	if st.Metadata == nil || st.Metadata.CreatedAt == nil {
+		return time.Time{}, false
+	}
+	return *st.Metadata.CreatedAt, true
+}
+
+// rerunnableDDL is the table's DDL file when running it again on the
+// existing table does nothing (CREATE TABLE IF NOT EXISTS): only then is
+// its statement deleted, as it can always be restored.
+func (ar *actionRun) rerunnableDDL() (sqlFile, bool) {
+	ref := ""
+	if ar.a.Desired != nil {
+		ref = ar.a.Desired.DDLRef
+	}
+	for _, s := range ar.a.Steps {
+		if ref == "" && s.Kind == planner.CreateDDL {
+			ref = s.Ref
+		}
+	}
+	if ref == "" {
+		return sqlFile{}, false
+	}
+	f, ok := ar.files[ref]
+	if !ok {
+		sql, props, err := ar.r.load(ref)
+		if err != nil {
+			ar.log.Warn("cannot read the DDL", zap.String("ref", ref), zap.Error(err))
+			return sqlFile{}, false
+		}
+		f = sqlFile{sql: sql, properties: props}
+		ar.files[ref] = f
+	}
+	script, err := flinksql.Parse(f.sql)
+	if err != nil {
+		return sqlFile{}, false
+	}
+	created, ok := script.Created()
+	return f, ok && created.IfNotExists && !created.OrReplace
+}
+
+// keepRecord runs before the table's DML is deleted: when the DML is what
+// says the table exists (its DDL statement was deleted), the DDL statement
+// is restored first — the DDL run again, a no-op on the existing table,
+// labelled with the DML's origin — so that a deploy stopped after the
+// delete still knows the table, its DDL and its age.
+func (ar *actionRun) keepRecord(ctx context.Context) error {
+	d := ar.a.Desired
+	if d == nil || d.DML == "" {
+		return nil
+	}
+	ddl, err := ar.r.client.GetStatement(ctx, d.DDL)
+	switch {
+	case errors.Is(err, confluent.ErrStatementNotFound):
+	case err != nil:
+		return err
+	case phaseOf(ddl) != confluent.PhaseDeleting:
+		return nil
+	default:
+		if err := ar.r.client.WaitForDeletion(ctx, d.DDL); err != nil {
+			return err
+		}
+	}
+	dml, err := ar.r.client.GetStatement(ctx, d.DML)
+	if errors.Is(err, confluent.ErrStatementNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	origin := originOf(dml)
+	f, ok := ar.rerunnableDDL()
+	if origin == nil || !ok {
+		return nil
+	}
+	req := ar.request(d.DDL, f.sql, f.properties, origin.Fingerprint)
+	req.Labels[LabelDDLCreated] = strconv.FormatInt(origin.CreatedAt.UnixNano(), 10)
+	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil && !errors.Is(err, confluent.ErrAlreadyExists) {
+		return err
+	}
+	ar.log.Info("DDL statement restored as the table's record before its DML is deleted", zap.String("statement", d.DDL))
+	_, err = ar.waitPhase(ctx, d.DDL, confluent.PhaseCompleted)
+	return err
 }

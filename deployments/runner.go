@@ -26,6 +26,7 @@ type Runner struct {
 	// pools makes actions that want the same new compute pool wait for one
 	// creation: pool creates are not idempotent.
 	pools flights
+	waits waitEstimates
 }
 
 // NewRunner returns a runner of plans through c, reading SQL with load.
@@ -106,7 +107,7 @@ func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 // is not as the plan expects; one that failed or was blocked already keeps
 // its own error.
 func (r *Runner) verify(ctx context.Context, plan *planner.Plan, res *Result) error {
-	live, err := ReadLive(ctx, r.client)
+	live, err := r.readLive(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotVerified, err)
 	}

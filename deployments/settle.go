@@ -134,3 +134,24 @@ func health(plan *planner.Plan, res *Result, live planner.Live, settle time.Dura
 	}
 	return h
 }
+
+// readLive reads what runs, again after a pause while the API answers
+// with an error a later call may not meet, for as long as a DDL step may
+// last: a deploy whose steps all ran is not left unverified by one busy
+// moment of the API.
+func (r *Runner) readLive(ctx context.Context) (planner.Live, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.ddlTimeout)
+	defer cancel()
+	wait := retryInitial
+	for {
+		live, err := ReadLive(ctx, r.client)
+		if err == nil || !confluent.Retryable(err) || ctx.Err() != nil {
+			return live, err
+		}
+		r.log.Warn("cannot read what runs; reading again", zap.Duration("wait", wait), zap.Error(err))
+		if backoff.Sleep(ctx, wait) != nil {
+			return live, err
+		}
+		wait = min(2*wait, retryMax)
+	}
+}

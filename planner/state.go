@@ -43,6 +43,9 @@ type Desired struct {
 	DML string `json:"dml,omitempty"`
 	// Drop names the helper statement that drops its table.
 	Drop string `json:"drop"`
+	// DDLRef is its DDL file: a deploy runs it again, a no-op, to restore
+	// its DDL statement as the table's record (see [Origin]).
+	DDLRef string `json:"ddl_ref,omitempty"`
 	// Fingerprint is the table's fingerprint: its SQL and properties.
 	Fingerprint string `json:"fingerprint"`
 }
@@ -63,7 +66,7 @@ func DesiredState(inv *inventory.Inventory, n Naming) []Desired {
 func deployable(t *inventory.Table) bool { return !t.External() && t.Name != inventory.NoTable }
 
 func desiredOf(t *inventory.Table, n Naming) Desired {
-	d := Desired{Table: t.Name, DDL: n.DDL(t.Name, t.Product), Drop: n.Drop(t.Name), Fingerprint: t.Fingerprint}
+	d := Desired{Table: t.Name, DDL: n.DDL(t.Name, t.Product), Drop: n.Drop(t.Name), Fingerprint: t.Fingerprint, DDLRef: t.DDLRef}
 	if t.DMLRef != "" {
 		d.DML = n.DML(t.Name, t.Product)
 	}
