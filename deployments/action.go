@@ -73,7 +73,11 @@ func (ar *actionRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range ar.a.Steps[from:] {
+	steps, err := ar.dropFirst(ctx, ar.a.Steps[from:])
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
 		if !slices.Contains(ar.res.Statements, s.Statement) {
 			ar.res.Statements = append(ar.res.Statements, s.Statement)
 		}
@@ -207,11 +211,6 @@ func sameFingerprint(st *confluent.Statement, s planner.Step) bool {
 func (ar *actionRun) step(ctx context.Context, s planner.Step) error {
 	switch s.Kind {
 	case planner.DeleteStatement:
-		if ar.a.Desired != nil && s.Statement == ar.a.Desired.DML {
-			if err := ar.keepRecord(ctx); err != nil {
-				return err
-			}
-		}
 		return ar.delete(ctx, s.Statement)
 	case planner.DropTable:
 		return ar.dropTable(ctx, s.Statement)

@@ -34,8 +34,8 @@ func ReadLive(ctx context.Context, c Client) (planner.Live, error) {
 		if st.Status != nil {
 			s.Detail = st.Status.Detail
 		}
-		if created, ok := createdOf(st); ok {
-			s.CreatedAt = created
+		if st.Metadata != nil && st.Metadata.CreatedAt != nil {
+			s.CreatedAt = *st.Metadata.CreatedAt
 		}
 		live.Statements[st.Name] = s
 	}

@@ -47,10 +47,8 @@ func (ar *actionRun) withOrigin(ctx context.Context, s planner.Step, req *conflu
 		case errors.Is(err, confluent.ErrStatementNotFound):
 		case err != nil:
 			return err
-		case phaseOf(st) == confluent.PhaseCompleted:
-			if created, ok := createdOf(st); ok {
-				origin = &planner.Origin{Fingerprint: labelsOf(st)[LabelFingerprint], CreatedAt: created}
-			}
+		case phaseOf(st) == confluent.PhaseCompleted && st.Metadata != nil && st.Metadata.CreatedAt != nil:
+			origin = &planner.Origin{Fingerprint: labelsOf(st)[LabelFingerprint], CreatedAt: *st.Metadata.CreatedAt}
 		}
 	}
 	if origin == nil || origin.Fingerprint == "" {
@@ -86,7 +84,8 @@ func (ar *actionRun) ddlDone(ctx context.Context, s planner.Step) (bool, error) 
 // deleteDDL deletes the table's completed DDL statement once its DML runs
 // carrying the DDL's origin, which says from then on that the table exists.
 // A table without DML keeps its DDL, and so does one whose DDL cannot run
-// again as a no-op (see keepRecord). Not being able to delete it leaves
+// again as a no-op: a deploy stopped between deleting the DML and creating
+// the new one runs that DDL again. Not being able to delete it leaves
 // one statement too many, not a table undeployed: it is logged, not failed.
 func (ar *actionRun) deleteDDL(ctx context.Context) {
 	d := ar.a.Desired
@@ -144,22 +143,9 @@ func (ar *actionRun) current(ctx context.Context, name string) (*confluent.State
 	return ar.r.client.GetStatement(ctx, name)
 }
 
-// createdOf is when the table a DDL statement created was created: its
-// metadata.created_at, or, for a DDL statement restored as a record
-// (keepRecord), the time its label carries.
-func createdOf(st *confluent.Statement) (time.Time, bool) {
-	if ns, err := strconv.ParseInt(labelsOf(st)[LabelDDLCreated], 10, 64); err == nil && labelsOf(st)[LabelDDLFingerprint] == "" {
-		return time.Unix(0, ns).UTC(), true
-	}
-	if st.Metadata == nil || st.Metadata.CreatedAt == nil {
-		return time.Time{}, false
-	}
-	return *st.Metadata.CreatedAt, true
-}
-
 // rerunnableDDL is the table's DDL file when running it again on the
 // existing table does nothing (CREATE TABLE IF NOT EXISTS): only then is
-// its statement deleted, as it can always be restored.
+// its statement deleted.
 func (ar *actionRun) rerunnableDDL() (sqlFile, bool) {
 	ref := ""
 	if ar.a.Desired != nil {
@@ -191,45 +177,36 @@ func (ar *actionRun) rerunnableDDL() (sqlFile, bool) {
 	return f, ok && created.IfNotExists && !created.OrReplace
 }
 
-// keepRecord runs before the table's DML is deleted: when the DML is what
-// says the table exists (its DDL statement was deleted), the DDL statement
-// is restored first — the DDL run again, a no-op on the existing table,
-// labelled with the DML's origin — so that a deploy stopped after the
-// delete still knows the table, its DDL and its age.
-func (ar *actionRun) keepRecord(ctx context.Context) error {
+// dropFirst puts the drop of a recreate or an undeploy before the delete
+// of the DML when the DML is what says the table exists (its DDL statement
+// was deleted): deleted first, it would leave, until the drop's helper is
+// made, nothing that says the table is there, and a deploy stopped in
+// between would take the table for one to create and keep it as it is.
+// Dropped first, the DML fails (its table is gone) and is deleted next;
+// the drop's helper says the table was dropped.
+func (ar *actionRun) dropFirst(ctx context.Context, steps []planner.Step) ([]planner.Step, error) {
 	d := ar.a.Desired
-	if d == nil || d.DML == "" {
-		return nil
+	if d == nil || len(steps) < 2 || steps[0].Kind != planner.DeleteStatement || steps[0].Statement != d.DML || steps[1].Kind != planner.DropTable {
+		return steps, nil
 	}
-	ddl, err := ar.r.client.GetStatement(ctx, d.DDL)
-	switch {
-	case errors.Is(err, confluent.ErrStatementNotFound):
-	case err != nil:
-		return err
-	case phaseOf(ddl) != confluent.PhaseDeleting:
-		return nil
-	default:
-		if err := ar.r.client.WaitForDeletion(ctx, d.DDL); err != nil {
+	first := false
+	err := ar.bounded(ctx, ar.r.opts.ddlTimeout, func(ctx context.Context) error {
+		return ar.retrying(ctx, steps[0], func(ctx context.Context, _ planner.Step) error {
+			_, err := ar.r.client.GetStatement(ctx, d.DDL)
+			if !errors.Is(err, confluent.ErrStatementNotFound) {
+				return err // nil: its DDL statement says the table exists
+			}
+			dml, err := ar.r.client.GetStatement(ctx, d.DML)
+			if errors.Is(err, confluent.ErrStatementNotFound) {
+				return nil
+			}
+			first = err == nil && originOf(dml) != nil
 			return err
-		}
+		})
+	})
+	if err != nil || !first {
+		return steps, err
 	}
-	dml, err := ar.r.client.GetStatement(ctx, d.DML)
-	if errors.Is(err, confluent.ErrStatementNotFound) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	origin := originOf(dml)
-	f, ok := ar.rerunnableDDL()
-	if origin == nil || !ok {
-		return nil
-	}
-	req := ar.request(d.DDL, f.sql, f.properties, origin.Fingerprint)
-	req.Labels[LabelDDLCreated] = strconv.FormatInt(origin.CreatedAt.UnixNano(), 10)
-	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil && !errors.Is(err, confluent.ErrAlreadyExists) {
-		return err
-	}
-	ar.log.Info("DDL statement restored as the table's record before its DML is deleted", zap.String("statement", d.DDL))
-	_, err = ar.waitPhase(ctx, d.DDL, confluent.PhaseCompleted)
-	return err
+	ar.log.Info("dropping the table before deleting its DML, the one statement that says it exists", zap.String("statement", d.DML))
+	return append([]planner.Step{steps[1], steps[0]}, steps[2:]...), nil
 }

@@ -49,8 +49,9 @@ func NewRunner(c Client, load Loader, opts ...Option) (*Runner, error) {
 // Run executes the plan and reports every action. An action starts as soon
 // as the actions of the tables in its After list have succeeded, in plan
 // order, at most MaxParallel at once — fewer while the API answers 429: the
-// parallelism halves on a 429, no action starts during its Retry-After,
-// and it grows back by one per round of answers; a failed action blocks every action
+// parallelism halves on a 429 (once a second at most), no action starts
+// during that 429's Retry-After, and it grows back by one per round of
+// answers; a failed action blocks every action
 // that waits for it, directly or not, and the others go on.
 //
 // Once every action ended, Run watches the deployed statements settle

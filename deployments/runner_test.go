@@ -131,8 +131,6 @@ func TestRerunCreatesNothing(t *testing.T) {
 			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 1, "dev-usw2-ddl-c": 1, "dev-usw2-dml-c": 1},
 		},
 		{
-			// A plain CREATE TABLE cannot run again as a record: none is
-			// restored.
 			name:  "recreate a running table, its SQL changed",
 			setup: chainSetup,
 			plan: func(f fixture) *planner.Plan {
@@ -144,18 +142,16 @@ func TestRerunCreatesNothing(t *testing.T) {
 		{
 			// The DDL keeps its fingerprint, but the table it made was
 			// dropped: it runs again.
-			// b's DDL statement, deleted once its DML ran, is restored as
-			// the table's record before its DML is deleted.
 			name:    "recreate a running table, its SQL unchanged",
 			setup:   chainSetup,
 			plan:    func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.Recreate, "b", "a")) },
-			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 3, "dev-usw2-dml-b": 2, "drop-b": 1},
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2, "drop-b": 1},
 		},
 		{
 			name:    "restart a DML",
 			setup:   chainSetup,
 			plan:    func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.RestartDML, "b", "a")) },
-			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2},
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 2},
 		},
 	}
 	for _, tt := range tests {
@@ -219,9 +215,8 @@ func TestInterruptedRunResumes(t *testing.T) {
 		{name: "recreate, after the DML", setup: chainSetup, plan: recreate, cancelAfter: "dev-usw2-dml-b", creates: recreateCreates},
 		{
 			name: "restart-dml, after the DML", setup: chainSetup, cancelAfter: "dev-usw2-dml-b",
-			plan: func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.RestartDML, "b", "a")) },
-			// b's DDL restored once as its record before its DML went.
-			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 2, "dev-usw2-dml-b": 2},
+			plan:    func(f fixture) *planner.Plan { return plan(skip("a"), f.action(planner.RestartDML, "b", "a")) },
+			creates: map[string]int{"dev-usw2-ddl-a": 1, "dev-usw2-dml-a": 1, "dev-usw2-ddl-b": 1, "dev-usw2-dml-b": 2},
 		},
 	}
 	for _, tt := range tests {

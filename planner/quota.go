@@ -12,10 +12,8 @@ import (
 // every table would keep one for nothing; so a deploy deletes the DDL of a
 // table with DML once the DML runs, when running that DDL again is a no-op
 // (CREATE TABLE IF NOT EXISTS), and what runs still tells that the table
-// exists, with which DDL and since when, from the DML. Before a deploy
-// deletes such a DML, it runs the DDL again under its statement's name,
-// carrying the origin, so that what runs never loses the table. A table
-// without DML keeps its DDL: it is its one statement.
+// exists, with which DDL and since when, from the DML. A table without DML
+// keeps its DDL: it is its one statement.
 type Origin struct {
 	// Fingerprint is the DDL statement's fingerprint label.
 	Fingerprint string    `json:"fingerprint"`

@@ -43,8 +43,8 @@ type Desired struct {
 	DML string `json:"dml,omitempty"`
 	// Drop names the helper statement that drops its table.
 	Drop string `json:"drop"`
-	// DDLRef is its DDL file: a deploy runs it again, a no-op, to restore
-	// its DDL statement as the table's record (see [Origin]).
+	// DDLRef is its DDL file: a deploy deletes the DDL statement only when
+	// running that file again is a no-op (see [Origin]).
 	DDLRef string `json:"ddl_ref,omitempty"`
 	// Fingerprint is the table's fingerprint: its SQL and properties.
 	Fingerprint string `json:"fingerprint"`
