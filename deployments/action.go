@@ -323,14 +323,14 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		}
 	}
 	f := ar.files[s.Ref]
-	// Marked before the call: a create whose answer is an error may have
-	// been made all the same, and a retry of the step must keep it.
 	req := ar.request(s.Statement, f.sql, f.properties, s.Fingerprint)
 	if s.Kind == planner.CreateDML {
 		if err := ar.withOrigin(ctx, s, &req); err != nil {
 			return err
 		}
 	}
+	// Marked before the call: a create whose answer is an error may have
+	// been made all the same, and a retry of the step must keep it.
 	ar.mine[s.Statement] = true
 	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
 		return err
