@@ -16,19 +16,7 @@ import (
 // generated 10,000-table DAG that runs in sync: what a push costs the
 // planner, its descendants walked and compared with what runs.
 func BenchmarkPlanOneChange(b *testing.B) {
-	dir := b.TempDir()
-	tree, err := pipelinegen.Generate(dir, pipelinegen.Options{Tables: 10_000, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	inv, _, err := inventory.Build(os.DirFS(dir), inventory.Options{Root: "pipelines"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := pipeline.New(inv)
-	if err != nil {
-		b.Fatal(err)
-	}
+	tree, inv, g := generated(b, 10_000)
 	live := planner.Live{Statements: map[string]planner.Statement{}}
 	created := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i, d := range planner.DesiredState(inv, naming) {
@@ -70,18 +58,7 @@ func BenchmarkPlanOneChange(b *testing.B) {
 // anything runs (the scale benchmark of make bench times the whole
 // command).
 func BenchmarkPlanRefusedOverLimits(b *testing.B) {
-	dir := b.TempDir()
-	if _, err := pipelinegen.Generate(dir, pipelinegen.Options{Tables: 10_000, Seed: 1}); err != nil {
-		b.Fatal(err)
-	}
-	inv, _, err := inventory.Build(os.DirFS(dir), inventory.Options{Root: "pipelines"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := pipeline.New(inv)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, _, g := generated(b, 10_000)
 	var all []string
 	for _, n := range g.Order() {
 		if tb, _ := g.Table(n); !tb.External() {
@@ -96,4 +73,23 @@ func BenchmarkPlanRefusedOverLimits(b *testing.B) {
 			b.Fatalf("err %v, want ErrNoCapacity and ErrStatementQuota", err)
 		}
 	}
+}
+
+// generated is a generated tree of n tables, its inventory and its graph.
+func generated(b *testing.B, n int) (*pipelinegen.Tree, *inventory.Inventory, *pipeline.Graph) {
+	b.Helper()
+	dir := b.TempDir()
+	tree, err := pipelinegen.Generate(dir, pipelinegen.Options{Tables: n, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inv, _, err := inventory.Build(os.DirFS(dir), inventory.Options{Root: "pipelines"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := pipeline.New(inv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tree, inv, g
 }

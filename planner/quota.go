@@ -96,9 +96,11 @@ func countStatements(p *Plan, live Live, parallel int) StatementCount {
 	return c
 }
 
-// check refuses a plan whose statements do not fit the quota max.
+// check refuses a plan whose statements do not fit the quota max. A plan
+// that needs no more statements than live now is never refused: more live
+// than max says the environment's quota is larger than configured.
 func (c StatementCount) check(max int) error {
-	if c.Peak <= max {
+	if c.Peak <= max || c.Peak <= c.Now {
 		return nil
 	}
 	return fmt.Errorf("%w: %d statements short: the plan needs up to %d live statements (%d now, %d once it ran, and a helper for each of the tables deployed at once) and the environment's quota is %d (flink.max_statements)",
