@@ -23,6 +23,13 @@ var ErrNoTarget = errors.New("no deployment target configured")
 // in-process emulator and report success.
 var ErrIncompleteTarget = errors.New("incomplete Confluent Cloud target")
 
+// Defaults of a deploy's waits: how long a statement may stay PENDING,
+// and how long the statements deployed are watched afterwards.
+const (
+	DefaultPendingTimeout = 10 * time.Minute
+	DefaultSettle         = 30 * time.Second
+)
+
 // EmulatorOrganization and EmulatorEnvironment are the ids used against an
 // emulator when nothing else is configured.
 const (
@@ -65,9 +72,12 @@ type Config struct {
 		PoolStrategy string `yaml:"pool_strategy"`
 		// MaxComputePools is the environment's quota of pools (default 50,
 		// Confluent's).
-		MaxComputePools int    `yaml:"max_compute_pools"`
-		APIKey          string `yaml:"api_key"`
-		APISecret       string `yaml:"api_secret"`
+		MaxComputePools int `yaml:"max_compute_pools"`
+		// MaxStatements is the environment's quota of live statements
+		// (default 10,000, a Confluent Cloud region's usual one).
+		MaxStatements int    `yaml:"max_statements"`
+		APIKey        string `yaml:"api_key"`
+		APISecret     string `yaml:"api_secret"`
 	} `yaml:"flink"`
 	App struct {
 		AcceptedCommonProducts []string `yaml:"accepted_common_products"`
@@ -138,6 +148,14 @@ type Service struct {
 	// is left alone (default 3).
 	SelfHeal  bool `yaml:"self_heal"`
 	HealLimit int  `yaml:"heal_limit"`
+	// PendingTimeout is how long a deploy lets a statement stay PENDING (a
+	// full compute pool) before its step fails (default 10m;
+	// SL_PENDING_TIMEOUT; deploy's --pending-timeout).
+	PendingTimeout time.Duration `yaml:"pending_timeout"`
+	// Settle is how long a deploy watches the statements it deployed once
+	// its last step is done; one that turns FAILED or DEGRADED fails it
+	// (default 30s, 0 watches nothing; SL_SETTLE; deploy's --settle).
+	Settle *time.Duration `yaml:"settle"`
 
 	WebhookSecret string `yaml:"-"`
 	GitHubToken   string `yaml:"-"`
@@ -186,6 +204,9 @@ func (c *Config) check() error {
 	default:
 		return &KeyError{Key: "deploy.strategy", Problem: fmt.Sprintf("%q: want version, in-place or recreate", c.Deploy.Strategy)}
 	}
+	if c.Service.Settle != nil && *c.Service.Settle < 0 {
+		return &KeyError{Key: "service.settle", Problem: "is negative"}
+	}
 	if c.Flink.MaxComputePools < 0 {
 		return &KeyError{Key: "flink.max_compute_pools", Problem: "must be positive"}
 	}
@@ -221,6 +242,20 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	set(&c.Service.WebhookSecret, "SL_WEBHOOK_SECRET")
 	set(&c.Service.GitHubToken, "SL_GITHUB_TOKEN")
 	set(&c.Service.OpsToken, "SL_OPS_TOKEN")
+	if v := getenv("SL_SETTLE"); v != "" {
+		d, err := envDuration("SL_SETTLE", v)
+		if err != nil {
+			return err
+		}
+		c.Service.Settle = &d
+	}
+	if v := getenv("SL_PENDING_TIMEOUT"); v != "" {
+		d, err := envDuration("SL_PENDING_TIMEOUT", v)
+		if err != nil {
+			return err
+		}
+		c.Service.PendingTimeout = d
+	}
 	if v := getenv("SL_FLINK_MAX_CFU"); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {
@@ -229,6 +264,15 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		c.Flink.MaxCFU = n
 	}
 	return nil
+}
+
+// envDuration parses the duration an environment variable holds.
+func envDuration(key, v string) (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 0 {
+		return 0, &KeyError{Key: key, Problem: fmt.Sprintf("%q is not a duration such as 90s or 10m", v)}
+	}
+	return d, nil
 }
 
 // applyDefaults fills shift_left's defaults: cluster type dev, region
@@ -251,6 +295,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Flink.MaxComputePools == 0 {
 		c.Flink.MaxComputePools = 50
+	}
+	if c.Flink.MaxStatements == 0 {
+		c.Flink.MaxStatements = 10_000
 	}
 	if c.App.AcceptedCommonProducts == nil {
 		c.App.AcceptedCommonProducts = []string{"common", "seeds"}
@@ -283,6 +330,13 @@ func (c *Config) applyDefaults() {
 	}
 	if s.HealLimit <= 0 {
 		s.HealLimit = 3
+	}
+	if s.PendingTimeout <= 0 {
+		s.PendingTimeout = DefaultPendingTimeout
+	}
+	if s.Settle == nil {
+		settle := DefaultSettle
+		s.Settle = &settle
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shiftleft/shiftleft/config"
 )
@@ -124,7 +125,7 @@ func TestPoolStrategy(t *testing.T) {
 			switch {
 			case tt.wantErr && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Errorf("err %v, want one saying %q", err, tt.want)
-			case !tt.wantErr && (err != nil || c.Flink.PoolStrategy != tt.want || c.Flink.MaxComputePools != 50):
+			case !tt.wantErr && (err != nil || c.Flink.PoolStrategy != tt.want || c.Flink.MaxComputePools != 50 || c.Flink.MaxStatements != 10_000):
 				t.Errorf("%v %+v, want strategy %s and 50 pools", err, c, tt.want)
 			}
 		})
@@ -149,6 +150,43 @@ func TestExternalTables(t *testing.T) {
 				t.Errorf("err %v, want one saying %q", err, tt.want)
 			case !tt.wantErr && (err != nil || strings.Join(c.Kafka.ExternalTables, ",") != tt.want):
 				t.Errorf("%v %v, want %s", err, c, tt.want)
+			}
+		})
+	}
+}
+
+// TestDeployWaits: the pending timeout and the settle window, from the
+// file, the environment or the defaults; 0 disables the settle window.
+func TestDeployWaits(t *testing.T) {
+	tests := []struct {
+		name, yaml           string
+		env                  map[string]string
+		wantPending, wantSet time.Duration
+		wantErr              string
+	}{
+		{"defaults", "", nil, 10 * time.Minute, 30 * time.Second, ""},
+		{"from the file", "service:\n  pending_timeout: 2m\n  settle: 0s\n", nil, 2 * time.Minute, 0, ""},
+		{"the environment wins", "service:\n  settle: 1m\n", map[string]string{"SL_SETTLE": "5s", "SL_PENDING_TIMEOUT": "90s"}, 90 * time.Second, 5 * time.Second, ""},
+		{"negative settle", "service:\n  settle: -1s\n", nil, 0, 0, "service.settle"},
+		{"not a duration", "service:\n  pending_timeout: soon\n", nil, 0, 0, "pending_timeout"},
+		{"bad variable", "", map[string]string{"SL_SETTLE": "soon"}, 0, 0, "SL_SETTLE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(file, []byte(tt.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c, err := config.Load(file, true, func(k string) string { return tt.env[k] })
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("err %v, want one naming %s", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case c.Service.PendingTimeout != tt.wantPending || c.Service.Settle == nil || *c.Service.Settle != tt.wantSet:
+				t.Errorf("pending timeout %s, settle %v; want %s, %s", c.Service.PendingTimeout, c.Service.Settle, tt.wantPending, tt.wantSet)
 			}
 		})
 	}

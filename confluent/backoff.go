@@ -1,8 +1,6 @@
 package confluent
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shiftleft/shiftleft/internal/backoff"
@@ -12,11 +10,8 @@ import (
 // (integer seconds, as the fcpm spec declares it) when it has one, else a
 // random time up to BaseDelay·2ⁿ⁻¹ (full jitter); never more than MaxDelay.
 func (p RetryPolicy) delay(n int, retryAfter string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && s > 0 {
-		if s >= int(p.MaxDelay/time.Second) {
-			return p.MaxDelay
-		}
-		return time.Duration(s) * time.Second
+	if d := retryAfterOf(retryAfter); d > 0 {
+		return min(d, p.MaxDelay)
 	}
 	return backoff.Jitter(p.BaseDelay, p.MaxDelay, n)
 }

@@ -53,6 +53,7 @@ type options struct {
 	timeout     time.Duration
 	pageSize    int
 	version     string
+	metrics     *Metrics // nil: calls are not counted
 }
 
 // credentials is one API key; header is the whole Authorization value.

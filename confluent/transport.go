@@ -75,6 +75,8 @@ func (c *Client) do(ctx context.Context, cl call, out any) (*response, error) {
 	replayed := false
 	for attempt := 1; ; attempt++ {
 		res, err := c.send(ctx, log, cl, target, payload, attempt)
+		c.opts.metrics.observe(res, err)
+		traced(ctx, res)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

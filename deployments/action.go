@@ -35,7 +35,9 @@ type actionRun struct {
 	// created it (mine).
 	dropped bool
 	mine    map[string]bool
-	res     *ActionResult
+	// seen holds the statements as the waits of this action found them.
+	seen map[string]*confluent.Statement
+	res  *ActionResult
 }
 
 // runAction runs a's steps in order and returns res completed, Status
@@ -71,7 +73,11 @@ func (ar *actionRun) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, s := range ar.a.Steps[from:] {
+	steps, err := ar.dropFirst(ctx, ar.a.Steps[from:])
+	if err != nil {
+		return err
+	}
+	for _, s := range steps {
 		if !slices.Contains(ar.res.Statements, s.Statement) {
 			ar.res.Statements = append(ar.res.Statements, s.Statement)
 		}
@@ -83,6 +89,7 @@ func (ar *actionRun) run(ctx context.Context) error {
 			return fmt.Errorf("%s %s: %w", s.Kind, s.Statement, err)
 		}
 	}
+	ar.deleteDDL(ctx)
 	return nil
 }
 
@@ -289,7 +296,7 @@ func (ar *actionRun) dropTable(ctx context.Context, name string) error {
 			return err
 		}
 	}
-	_, err = ar.r.client.WaitForPhase(ctx, name, confluent.PhaseCompleted)
+	_, err = ar.waitPhase(ctx, name, confluent.PhaseCompleted)
 	return err
 }
 
@@ -323,6 +330,11 @@ var (
 func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) error {
 	st, err := ar.r.client.GetStatement(ctx, s.Statement)
 	switch {
+	case errors.Is(err, confluent.ErrStatementNotFound) && s.Kind == planner.CreateDDL:
+		if done, err := ar.ddlDone(ctx, s); err != nil || done {
+			return err
+		}
+		st = nil
 	case errors.Is(err, confluent.ErrStatementNotFound):
 		st = nil
 	case err != nil:
@@ -346,9 +358,6 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		}
 	}
 	f := ar.files[s.Ref]
-	// Marked before the call: a create whose answer is an error may have
-	// been made all the same, and a retry of the step must keep it.
-	ar.mine[s.Statement] = true
 	props := f.properties
 	if s.OffsetsFrom != "" {
 		props = maps.Clone(props)
@@ -357,7 +366,16 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		}
 		props[PropertyOffsetsFrom] = s.OffsetsFrom
 	}
-	if _, err := ar.r.client.CreateStatement(ctx, ar.request(s.Statement, f.sql, props, s.Fingerprint)); err != nil {
+	req := ar.request(s.Statement, f.sql, props, s.Fingerprint)
+	if s.Kind == planner.CreateDML || s.Kind == planner.SubmitDML {
+		if err := ar.withOrigin(ctx, s, &req); err != nil {
+			return err
+		}
+	}
+	// Marked before the call: a create whose answer is an error may have
+	// been made all the same, and a retry of the step must keep it.
+	ar.mine[s.Statement] = true
+	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
 		return err
 	}
 	ar.log.Debug("statement created", zap.String("statement", s.Statement))
@@ -365,7 +383,7 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 }
 
 func (ar *actionRun) wait(ctx context.Context, name string, want phases) error {
-	st, err := ar.r.client.WaitForPhase(ctx, name, want.done...)
+	st, err := ar.waitPhase(ctx, name, want.done...)
 	var failed *confluent.StatementFailedError
 	if errors.As(err, &failed) {
 		ar.res.FinalPhase = failed.Phase

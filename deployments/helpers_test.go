@@ -69,7 +69,7 @@ func (f fixture) load(ref string) (string, map[string]string, error) {
 // topic) unless the test set them already.
 func (f fixture) table(name string, parents ...string) {
 	if _, ok := f[ddlRef(name)]; !ok {
-		f[ddlRef(name)] = "CREATE TABLE " + name + " (id STRING)"
+		f[ddlRef(name)] = "CREATE TABLE IF NOT EXISTS " + name + " (id STRING)"
 	}
 	if _, ok := f[dmlRef(name)]; !ok {
 		if len(parents) == 0 {
@@ -119,7 +119,7 @@ func drop(table string) planner.Step {
 func (f fixture) action(kind planner.ActionKind, table string, parents ...string) planner.Action {
 	f.table(table, parents...)
 	a := planner.Action{Table: table, Kind: kind, Reason: "test", After: parents, Expect: planner.ExpectInSync,
-		Desired: &planner.Desired{Table: table, DDL: naming.DDL(table, ""), DML: naming.DML(table, ""), Drop: naming.Drop(table),
+		Desired: &planner.Desired{Table: table, DDL: naming.DDL(table, ""), DML: naming.DML(table, ""), Drop: naming.Drop(table), DDLRef: ddlRef(table),
 			Fingerprint: deployments.FingerprintLabel(fingerprint(f[dmlRef(table)]))}}
 	switch kind {
 	case planner.Create:
@@ -167,13 +167,15 @@ func statuses(res *deployments.Result) map[string]deployments.Status {
 }
 
 // spy wraps a client: it records the statements created, in order, counts
-// the phase waits in flight, and calls afterCreate after each create.
+// the statements in flight (created, their phase not yet waited for), and
+// calls afterCreate after each create.
 type spy struct {
 	deployments.Client
 	afterCreate func(name string)
 
 	mu                  sync.Mutex
 	created             []string
+	inFlight            map[string]bool
 	waiting, maxWaiting int
 }
 
@@ -181,6 +183,14 @@ func (s *spy) CreateStatement(ctx context.Context, r confluent.StatementRequest)
 	st, err := s.Client.CreateStatement(ctx, r)
 	s.mu.Lock()
 	s.created = append(s.created, r.Name)
+	if s.inFlight == nil {
+		s.inFlight = map[string]bool{}
+	}
+	if !s.inFlight[r.Name] {
+		s.inFlight[r.Name] = true
+		s.waiting++
+		s.maxWaiting = max(s.maxWaiting, s.waiting)
+	}
 	s.mu.Unlock()
 	if s.afterCreate != nil {
 		s.afterCreate(r.Name)
@@ -189,13 +199,12 @@ func (s *spy) CreateStatement(ctx context.Context, r confluent.StatementRequest)
 }
 
 func (s *spy) WaitForPhase(ctx context.Context, name string, want ...confluent.Phase) (*confluent.Statement, error) {
-	s.mu.Lock()
-	s.waiting++
-	s.maxWaiting = max(s.maxWaiting, s.waiting)
-	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.waiting--
+		if s.inFlight[name] {
+			delete(s.inFlight, name)
+			s.waiting--
+		}
 		s.mu.Unlock()
 	}()
 	return s.Client.WaitForPhase(ctx, name, want...)

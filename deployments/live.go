@@ -35,11 +35,12 @@ const readParallel = 16
 // names: a DML's versions too), the statements they name that another tool
 // made (each read by name), and every compute pool. The answer says which
 // tables it covers (Live.Tables), so a plan that needs another table fails
-// with planner.ErrUnread instead of taking it for not deployed. A plan of a
+// with planner.ErrUnread instead of taking it for not deployed; it cannot
+// say how many statements it left out (Live.Elsewhere -1). A plan of a
 // few tables in a large environment costs those tables' reads, not a
 // listing of every statement.
 func ReadLiveOf(ctx context.Context, c Client, desired []planner.Desired) (planner.Live, error) {
-	live := planner.Live{Statements: map[string]planner.Statement{}, Tables: map[string]bool{}}
+	live := planner.Live{Statements: map[string]planner.Statement{}, Tables: map[string]bool{}, Elsewhere: -1}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -120,6 +121,7 @@ func liveStatement(st *confluent.Statement) planner.Statement {
 		Fingerprint:   labelsOf(st)[LabelFingerprint],
 		Table:         labelsOf(st)[LabelTable],
 		SQL:           st.Spec.Statement,
+		Origin:        originOf(st),
 	}
 	if st.Status != nil {
 		s.Detail = st.Status.Detail

@@ -103,7 +103,7 @@ func TestReadLiveOf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := planner.Live{Statements: map[string]planner.Statement{}, Pools: all.Pools, Tables: map[string]bool{"t": true, "u": true}}
+	want := planner.Live{Statements: map[string]planner.Statement{}, Pools: all.Pools, Tables: map[string]bool{"t": true, "u": true}, Elsewhere: -1}
 	for _, n := range []string{"ddl-t", "dml-t", "dml-t-v2", "dml-u"} {
 		want.Statements[n] = all.Statements[n]
 	}

@@ -32,6 +32,9 @@ type options struct {
 	now         func() time.Time
 	cloud       string
 	region      string
+	// pendingTimeout and settle: see WithPendingTimeout and WithSettle.
+	pendingTimeout time.Duration
+	settle         time.Duration
 }
 
 func defaultOptions() options {
@@ -41,6 +44,8 @@ func defaultOptions() options {
 		ddlTimeout:  defaultDDLTimeout,
 		dmlTimeout:  defaultDMLTimeout,
 		now:         time.Now,
+
+		pendingTimeout: DefaultPendingTimeout,
 	}
 }
 

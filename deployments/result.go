@@ -52,6 +52,13 @@ type Result struct {
 	// the tables that were then not as the plan expects ([planner.Verify]).
 	Verified  bool                  `json:"verified"`
 	OutOfSync []planner.TableStatus `json:"out_of_sync,omitempty"`
+	// Health says, once verified, which tables run, run degraded, or were
+	// running and left unchanged.
+	Health *Health `json:"health,omitempty"`
+	// Throttled counts the API's 429 answers during the run, retries
+	// included; LowestParallel is the parallelism they brought it down to.
+	Throttled      int `json:"throttled,omitempty"`
+	LowestParallel int `json:"lowest_parallel,omitempty"`
 }
 
 // Failed reports whether an action failed, or was blocked or cancelled, or

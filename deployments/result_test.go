@@ -123,7 +123,14 @@ func TestResultAndProgress(t *testing.T) {
       "statement": "dev-usw2-dml-c",
       "detail": "no statement dev-usw2-dml-c"
     }
-  ]
+  ],
+  "health": {
+    "settle": "0s",
+    "running": [
+      "a"
+    ],
+    "unchanged": []
+  }
 }`
 	got, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/shiftleft/shiftleft/confluent"
 	"github.com/shiftleft/shiftleft/planner"
 )
 
@@ -24,6 +26,7 @@ type Runner struct {
 	// pools makes actions that want the same new compute pool wait for one
 	// creation: pool creates are not idempotent.
 	pools flights
+	waits waitEstimates
 }
 
 // NewRunner returns a runner of plans through c, reading SQL with load.
@@ -45,10 +48,14 @@ func NewRunner(c Client, load Loader, opts ...Option) (*Runner, error) {
 
 // Run executes the plan and reports every action. An action starts as soon
 // as the actions of the tables in its After list have succeeded, in plan
-// order, at most MaxParallel at once; a failed action blocks every action
+// order, at most MaxParallel at once — fewer while the API answers 429: the
+// parallelism halves on a 429 (once a second at most), no action starts
+// during that 429's Retry-After, and it grows back by one per round of
+// answers; a failed action blocks every action
 // that waits for it, directly or not, and the others go on.
 //
-// Once every action ended, Run reads what runs and checks each table against
+// Once every action ended, Run watches the deployed statements settle
+// ([WithSettle]), then reads what runs and checks each table against
 // what its action expects ([planner.Verify]): a table not in sync fails the
 // run although its steps succeeded, and [Result.OutOfSync] says why, with
 // Flink's detail. A run succeeded only when that check passed.
@@ -68,6 +75,7 @@ func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 	}
 	start := r.opts.now()
 	s := &scheduler{r: r, actions: plan.Actions, g: g, prog: newProgress(r.opts.progress, plan),
+		pace:    newAIMD(r.opts.maxParallel),
 		res:     make([]ActionResult, len(plan.Actions)),
 		state:   make([]actionState, len(plan.Actions)),
 		waiting: make([]int, len(plan.Actions)),
@@ -75,12 +83,15 @@ func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 	for i, a := range plan.Actions {
 		s.res[i] = ActionResult{Table: a.Table, Action: a.Kind, Reason: a.Reason}
 	}
+	ctx = confluent.WithTrace(ctx, s.pace.trace())
 	s.run(ctx)
 	res := &Result{Status: StatusSkipped, Commit: r.opts.commit, Started: start, Actions: s.res}
 	if ctx.Err() == nil {
+		r.settle(ctx, plan, res)
 		err = r.verify(ctx, plan, res)
 	}
 	res.Wall = rounded(r.opts.now().Sub(start))
+	res.Throttled, res.LowestParallel = s.pace.report()
 	for _, a := range res.Actions {
 		res.Totals.add(a.Status)
 		if a.Status.worse(res.Status) {
@@ -97,7 +108,7 @@ func (r *Runner) Run(ctx context.Context, plan *planner.Plan) (*Result, error) {
 // is not as the plan expects; one that failed or was blocked already keeps
 // its own error.
 func (r *Runner) verify(ctx context.Context, plan *planner.Plan, res *Result) error {
-	live, err := ReadLive(ctx, r.client)
+	live, err := r.readLive(ctx)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotVerified, err)
 	}
@@ -117,6 +128,7 @@ func (r *Runner) verify(ctx context.Context, plan *planner.Plan, res *Result) er
 				zap.String("state", string(s.State)), zap.String("detail", s.Detail))
 		}
 	}
+	res.Health = health(plan, res, live, r.opts.settle)
 	return nil
 }
 
@@ -146,6 +158,7 @@ type scheduler struct {
 	actions []planner.Action
 	g       *graph
 	prog    *progress
+	pace    *aimd
 	res     []ActionResult
 	state   []actionState
 	waiting []int // parents not yet succeeded, per action
@@ -174,7 +187,8 @@ func (s *scheduler) run(ctx context.Context) {
 	inFlight := 0
 	ctxDone := ctx.Done()
 	for {
-		for len(s.ready) > 0 && inFlight < s.r.opts.maxParallel && ctx.Err() == nil {
+		room, paused := s.pace.room(inFlight)
+		for ; len(s.ready) > 0 && room > 0 && ctx.Err() == nil; room-- {
 			i := s.ready[0]
 			s.ready = s.ready[1:]
 			s.state[i] = running
@@ -182,8 +196,14 @@ func (s *scheduler) run(ctx context.Context) {
 			s.prog.started()
 			go func() { done <- finished{i, s.r.runAction(ctx, &s.actions[i], s.res[i])} }()
 		}
-		if inFlight == 0 {
+		if inFlight == 0 && (len(s.ready) == 0 || ctx.Err() != nil) {
 			break
+		}
+		var pause *time.Timer // the end of a Retry-After pause
+		var resume <-chan time.Time
+		if paused > 0 && len(s.ready) > 0 {
+			pause = time.NewTimer(paused)
+			resume = pause.C
 		}
 		select {
 		case f := <-done:
@@ -199,6 +219,11 @@ func (s *scheduler) run(ctx context.Context) {
 			s.resolve(f.i, status)
 		case <-ctxDone:
 			ctxDone = nil // wake up to stop starting actions, once
+		case <-s.pace.wake:
+		case <-resume:
+		}
+		if pause != nil {
+			pause.Stop()
 		}
 	}
 	// What is left never started: ctx ended (the graph has no cycle).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,35 +53,45 @@ func TestRunCreatesChainFromScratch(t *testing.T) {
 			!slices.Equal(got.Statements, []string{a.Steps[0].Statement, a.Steps[1].Statement}) {
 			t.Errorf("action %d: %+v", i, got)
 		}
-		for _, step := range a.Steps {
-			t.Run(step.Statement, func(t *testing.T) {
-				st, err := r.Client.GetStatement(ctxFor(t), step.Statement)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantPhase := confluent.PhaseCompleted
-				if step.Kind == planner.CreateDML {
-					wantPhase = confluent.PhaseRunning
-				}
-				if st.Status.Phase != wantPhase {
-					t.Errorf("phase %s, want %s", st.Status.Phase, wantPhase)
-				}
-				wantLabels := map[string]string{
-					deployments.LabelTable:       a.Table,
-					deployments.LabelFingerprint: step.Fingerprint[:32],
-					deployments.LabelCommit:      commit,
-				}
-				if diff := cmp.Diff(wantLabels, st.Metadata.Labels); diff != "" {
-					t.Errorf("labels (-want +got):\n%s", diff)
-				}
-				if st.Spec.Properties["sql.current-catalog"] != "dev" || st.Spec.Properties["sql.current-database"] != "cluster" {
-					t.Errorf("properties %v, want the runner's", st.Spec.Properties)
-				}
-				if got := live.Statements[step.Statement].Fingerprint; got != deployments.FingerprintLabel(step.Fingerprint) {
-					t.Errorf("ReadLive fingerprint %q, want %q", got, deployments.FingerprintLabel(step.Fingerprint))
-				}
-			})
-		}
+		ddl, dml := a.Steps[0], a.Steps[1]
+		t.Run(ddl.Statement, func(t *testing.T) {
+			// Deleted once the DML ran: the DML says the table exists.
+			st, err := r.Client.GetStatement(ctxFor(t), ddl.Statement)
+			if !errors.Is(err, confluent.ErrStatementNotFound) && (err != nil || st.Status.Phase != confluent.PhaseDeleting) {
+				t.Errorf("DDL statement %+v (%v), want it deleted", st, err)
+			}
+		})
+		t.Run(dml.Statement, func(t *testing.T) {
+			st, err := r.Client.GetStatement(ctxFor(t), dml.Statement)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Status.Phase != confluent.PhaseRunning {
+				t.Errorf("phase %s, want RUNNING", st.Status.Phase)
+			}
+			created, err := strconv.ParseInt(st.Metadata.Labels[deployments.LabelDDLCreated], 10, 64)
+			if err != nil || created <= 0 {
+				t.Errorf("DDL creation label %q: %v", st.Metadata.Labels[deployments.LabelDDLCreated], err)
+			}
+			wantLabels := map[string]string{
+				deployments.LabelTable:          a.Table,
+				deployments.LabelFingerprint:    dml.Fingerprint[:32],
+				deployments.LabelCommit:         commit,
+				deployments.LabelDDLFingerprint: ddl.Fingerprint[:32],
+				deployments.LabelDDLCreated:     st.Metadata.Labels[deployments.LabelDDLCreated],
+			}
+			if diff := cmp.Diff(wantLabels, st.Metadata.Labels); diff != "" {
+				t.Errorf("labels (-want +got):\n%s", diff)
+			}
+			if st.Spec.Properties["sql.current-catalog"] != "dev" || st.Spec.Properties["sql.current-database"] != "cluster" {
+				t.Errorf("properties %v, want the runner's", st.Spec.Properties)
+			}
+			l := live.Statements[dml.Statement]
+			if l.Fingerprint != deployments.FingerprintLabel(dml.Fingerprint) || l.Origin == nil ||
+				l.Origin.Fingerprint != deployments.FingerprintLabel(ddl.Fingerprint) || l.Origin.CreatedAt.UnixNano() != created {
+				t.Errorf("ReadLive: fingerprint %q, origin %+v; want %q and the DDL's", l.Fingerprint, l.Origin, deployments.FingerprintLabel(dml.Fingerprint))
+			}
+		})
 	}
 }
 
@@ -311,7 +322,7 @@ func TestMaxParallel(t *testing.T) {
 			}
 			s := &spy{Client: r.Client}
 			deployed(t, runner(t, s, f, deployments.WithMaxParallel(tt.max)), plan(actions...))
-			// An action waits on one statement at a time.
+			// An action has one statement in flight at a time.
 			if s.maxWaiting != tt.max {
 				t.Errorf("at most %d actions ran at once, want %d", s.maxWaiting, tt.max)
 			}
@@ -364,6 +375,9 @@ func TestPoolCreatedOnce(t *testing.T) {
 			id := pools[0].ID
 			for _, a := range p.Actions {
 				for _, step := range a.Steps {
+					if step.Kind != planner.CreateDML {
+						continue // the DDL is deleted once the DML runs
+					}
 					st, err := r.Client.GetStatement(ctxFor(t), step.Statement)
 					if err != nil {
 						t.Fatal(err)
@@ -490,8 +504,11 @@ func TestStatementSettings(t *testing.T) {
 	if diff := cmp.Diff(want, st.Spec.Properties); diff != "" || st.Spec.Principal != "sa-deployer" {
 		t.Errorf("principal %q; properties, the file's over the runner's (-want +got):\n%s", st.Spec.Principal, diff)
 	}
-	if _, ok := st.Metadata.Labels[deployments.LabelCommit]; ok || !maps.Equal(st.Metadata.Labels, map[string]string{
+	labels := maps.Clone(st.Metadata.Labels)
+	delete(labels, deployments.LabelDDLCreated)
+	if _, ok := labels[deployments.LabelCommit]; ok || !maps.Equal(labels, map[string]string{
 		deployments.LabelTable: "a", deployments.LabelFingerprint: deployments.FingerprintLabel(p.Actions[0].Steps[1].Fingerprint),
+		deployments.LabelDDLFingerprint: deployments.FingerprintLabel(p.Actions[0].Steps[0].Fingerprint),
 	}) {
 		t.Errorf("labels %v: want no commit label without a commit", st.Metadata.Labels)
 	}

@@ -1,6 +1,7 @@
 package planner_test
 
 import (
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -15,19 +16,7 @@ import (
 // generated 10,000-table DAG that runs in sync: what a push costs the
 // planner, its descendants walked and compared with what runs.
 func BenchmarkPlanOneChange(b *testing.B) {
-	dir := b.TempDir()
-	tree, err := pipelinegen.Generate(dir, pipelinegen.Options{Tables: 10_000, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	inv, _, err := inventory.Build(os.DirFS(dir), inventory.Options{Root: "pipelines"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	g, err := pipeline.New(inv)
-	if err != nil {
-		b.Fatal(err)
-	}
+	tree, inv, g := generated(b, 10_000)
 	live := planner.Live{Statements: map[string]planner.Statement{}}
 	created := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for i, d := range planner.DesiredState(inv, naming) {
@@ -61,4 +50,46 @@ func BenchmarkPlanOneChange(b *testing.B) {
 	}
 	b.ReportMetric(float64(most), "descendants")
 	b.ReportMetric(float64(work), "actions")
+}
+
+// BenchmarkPlanRefusedOverLimits plans a whole generated 10,000-table DAG,
+// nothing running, into an environment of 50 pools of 50 CFU and 10,000
+// statements, which it cannot fit: how long the refusal takes, before
+// anything runs (the scale benchmark of make bench times the whole
+// command).
+func BenchmarkPlanRefusedOverLimits(b *testing.B) {
+	_, _, g := generated(b, 10_000)
+	var all []string
+	for _, n := range g.Order() {
+		if tb, _ := g.Table(n); !tb.External() {
+			all = append(all, n)
+		}
+	}
+	opts := planner.Options{PoolMaxCFU: 50, MaxCFURatio: 1, MaxPools: 50, MaxStatements: 10_000, Parallel: 64}
+	b.ResetTimer()
+	for b.Loop() {
+		_, err := planner.Build(g, planner.Live{}, planner.Request{Ensure: all}, opts)
+		if !errors.Is(err, planner.ErrNoCapacity) || !errors.Is(err, planner.ErrStatementQuota) {
+			b.Fatalf("err %v, want ErrNoCapacity and ErrStatementQuota", err)
+		}
+	}
+}
+
+// generated is a generated tree of n tables, its inventory and its graph.
+func generated(b *testing.B, n int) (*pipelinegen.Tree, *inventory.Inventory, *pipeline.Graph) {
+	b.Helper()
+	dir := b.TempDir()
+	tree, err := pipelinegen.Generate(dir, pipelinegen.Options{Tables: n, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	inv, _, err := inventory.Build(os.DirFS(dir), inventory.Options{Root: "pipelines"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := pipeline.New(inv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return tree, inv, g
 }

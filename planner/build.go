@@ -55,9 +55,17 @@ func Build(g *pipeline.Graph, live Live, req Request, opts Options) (*Plan, erro
 	if err := unread(b.unread); err != nil {
 		return nil, err
 	}
-	if err != nil {
+	count := countStatements(p, b.live, b.opts.Parallel, b.opts.KeepStopped)
+	if err := errors.Join(err, count.check(b.opts.MaxStatements)); err != nil {
 		return nil, err
 	}
+	if b.live.Tables != nil && b.live.Elsewhere < 0 && count.After > count.Now {
+		// The quota is the whole environment's: a plan that leaves more
+		// statements than it read is counted against every statement.
+		return nil, &UnreadError{}
+	}
+	b.origins(p)
+	p.Statements = &count
 	return p, b.checkDrops(p)
 }
 
@@ -191,7 +199,7 @@ func (b *builder) start(req Request) error {
 		b.set(t.Name, v, RoleStart, !s.ensure)
 	}
 	for _, s := range starts {
-		b.ancestors(s.table)
+		b.ancestors(s.table, b.opts.ForceAncestors)
 	}
 	return nil
 }
@@ -224,7 +232,9 @@ func (b *builder) redeploy(table string, v verdict, cascade bool) {
 		b.queue = append(b.queue, table)
 	}
 	if v.kind != Skip {
-		b.ancestors(table)
+		// A descendant's other parents are what it needs, not what the
+		// user asked to force: --force-ancestors stops at the request's.
+		b.ancestors(table, false)
 	}
 }
 
@@ -394,9 +404,9 @@ func (b *builder) changeAction(t *inventory.Table, s state, c Change) verdict {
 }
 
 // ancestors plans what name needs: every ancestor that does not run is
-// created, one that runs is skipped (another pipeline owns it), an external
-// topic is never deployed.
-func (b *builder) ancestors(name string) {
+// created, one that runs is skipped (another pipeline owns it) unless
+// force, an external topic is never deployed.
+func (b *builder) ancestors(name string, force bool) {
 	for _, a := range b.g.Ancestors(name) {
 		if _, ok := b.decided[a]; ok {
 			continue // the first decision stays
@@ -410,15 +420,15 @@ func (b *builder) ancestors(name string) {
 			b.set(a, skip("external topic: never deployed", ExpectNothing), RoleAncestor, false)
 			continue
 		}
-		b.set(a, b.decide(t, b.state(t), b.ancestorAction), RoleAncestor, false)
+		b.set(a, b.decide(t, b.state(t), func(t *inventory.Table, s state) verdict { return ancestorAction(s, force) }), RoleAncestor, false)
 	}
 }
 
-func (b *builder) ancestorAction(t *inventory.Table, s state) verdict {
+func ancestorAction(s state, force bool) verdict {
 	switch {
-	case b.opts.ForceAncestors && s.exists:
+	case force && s.exists:
 		return forced(work(Recreate, "--force-ancestors: redeploy"))
-	case b.opts.ForceAncestors:
+	case force:
 		return work(Create, "--force-ancestors: deploy")
 	case s.runs:
 		return skip("already runs: owned by its own pipeline", ExpectRunning)

@@ -12,6 +12,11 @@ type Live struct {
 	// only (the pools always all): a plan that needs another table's fails
 	// with ErrUnread rather than take it for not deployed.
 	Tables map[string]bool
+	// Elsewhere, with Tables, is how many statements the read left out, as
+	// the reader estimates them (a count of every statement made a little
+	// before); -1 when it cannot say, and then a plan that adds statements
+	// fails with ErrUnread, as the quota is the whole environment's.
+	Elsewhere int
 	// versions indexes the statements named like DML versions by stem
 	// (Live.indexed).
 	versions map[string][]version
@@ -40,6 +45,9 @@ type Statement struct {
 	// drop: what ran after what is how an interrupted deploy is told from a
 	// finished one.
 	CreatedAt time.Time
+	// Origin, on a DML, is the DDL that created its table, which a deploy
+	// deletes once the DML runs (see [Origin]); nil when it carries none.
+	Origin *Origin
 }
 
 // ComputePool is a pool as the plan needs it.
@@ -76,6 +84,19 @@ func running(st *Statement) bool {
 		return true
 	}
 	return false
+}
+
+// Count is how many statements take a place in the environment's quota:
+// all but those being deleted (of those read only, when Tables says the
+// read was scoped).
+func (l *Live) Count() int {
+	n := 0
+	for _, st := range l.Statements {
+		if st.Phase != PhaseDeleting {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *Live) statement(name string) *Statement {

@@ -58,6 +58,12 @@ type Options struct {
 	// (--keep-stopped): 0 means the default, 1; a negative number keeps
 	// none.
 	KeepStopped int
+	// MaxStatements is the environment's quota of live statements
+	// (flink.max_statements, default [DefaultMaxStatements]).
+	MaxStatements int
+	// Parallel is how many tables the deploy runs at once (--max-parallel,
+	// default 8): each may hold a helper statement beside what it leaves.
+	Parallel int
 }
 
 func (o Options) withDefaults() Options {
@@ -84,6 +90,12 @@ func (o Options) withDefaults() Options {
 		o.KeepStopped = 1
 	case o.KeepStopped < 0:
 		o.KeepStopped = 0
+	}
+	if o.MaxStatements <= 0 {
+		o.MaxStatements = DefaultMaxStatements
+	}
+	if o.Parallel <= 0 {
+		o.Parallel = 8
 	}
 	return o
 }

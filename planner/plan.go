@@ -73,6 +73,10 @@ type Step struct {
 	// OffsetsFrom is the statement whose offsets a DML carries over
 	// (sql.tables.initial-offset-from).
 	OffsetsFrom string `json:"offsets_from,omitempty"`
+	// Origin, on a create-dml step, is the DDL that created the table as
+	// what runs showed it when the plan was made (nil when it showed none):
+	// see [Origin].
+	Origin *Origin `json:"origin,omitempty"`
 }
 
 // Pool is the compute pool an action runs in: an existing one, or one to
@@ -117,6 +121,9 @@ type Action struct {
 // Plan is every action of a deployment, parents before children.
 type Plan struct {
 	Actions []Action `json:"actions"`
+	// Statements counts the environment's live statements before and
+	// after the plan, and the most it needs while it runs (Build's plans).
+	Statements *StatementCount `json:"statements,omitempty"`
 }
 
 // Waves groups the tables of the actions that do work by wave.

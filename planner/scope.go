@@ -86,11 +86,15 @@ func DesiredOf(inv *inventory.Inventory, n Naming, names []string) []Desired {
 
 // UnreadError is ErrUnread with the tables the plan needed.
 type UnreadError struct {
-	// Tables, sorted.
+	// Tables, sorted; none: it needs every statement (to count them
+	// against the statement quota).
 	Tables []string
 }
 
 func (e *UnreadError) Error() string {
+	if len(e.Tables) == 0 {
+		return fmt.Sprintf("%v: the plan adds statements, which counts every statement against the quota", ErrUnread)
+	}
 	names := e.Tables
 	if len(names) > 5 {
 		names = append(slices.Clip(names[:5]), fmt.Sprintf("and %d more", len(e.Tables)-5))

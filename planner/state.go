@@ -50,6 +50,9 @@ type Desired struct {
 	DML string `json:"dml,omitempty"`
 	// Drop names the helper statement that drops its table.
 	Drop string `json:"drop"`
+	// DDLRef is its DDL file: a deploy deletes the DDL statement only when
+	// running that file again is a no-op (see [Origin]).
+	DDLRef string `json:"ddl_ref,omitempty"`
 	// Fingerprint is the table's fingerprint: its SQL and properties.
 	Fingerprint string `json:"fingerprint"`
 }
@@ -71,7 +74,7 @@ func DesiredState(inv *inventory.Inventory, n Naming) []Desired {
 func deployable(t *inventory.Table) bool { return !t.External() && t.Name != inventory.NoTable }
 
 func desiredOf(t *inventory.Table, n Naming) Desired {
-	d := Desired{Table: t.Name, DDL: n.DDL(t.Name, t.Product), Drop: n.Drop(t.Name), Fingerprint: t.Fingerprint}
+	d := Desired{Table: t.Name, DDL: n.DDL(t.Name, t.Product), Drop: n.Drop(t.Name), Fingerprint: t.Fingerprint, DDLRef: t.DDLRef}
 	if t.DMLRef != "" {
 		d.DML = n.DML(t.Name, t.Product)
 	}
@@ -126,6 +129,9 @@ func liveOf(d Desired, live Live) tableLive {
 	tl := tableLive{ddl: live.statement(d.DDL), drop: live.statement(d.Drop), versions: live.dmlVersions(d)}
 	if n := len(tl.versions); n > 0 {
 		tl.dml = &tl.versions[n-1].st
+	}
+	if origin := tl.dml.originDDL(d.DDL); origin != nil && (tl.ddl == nil || tl.ddl.Phase == PhaseDeleting) {
+		tl.ddl = origin
 	}
 	if tl.drop != nil {
 		recreated := tl.ddl != nil && tl.ddl.CreatedAt.After(tl.drop.CreatedAt)

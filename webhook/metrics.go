@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/shiftleft/shiftleft/confluent"
 )
 
 // Metrics are the service's job metrics, defined here so that the webhook and
@@ -24,9 +25,9 @@ type Metrics struct {
 	JobDuration *prometheus.HistogramVec
 	// StatementsDeployed counts Flink statements a deploy created.
 	StatementsDeployed prometheus.Counter
-	// ConfluentCalls counts Confluent API calls by HTTP status code, or
-	// "error" when no answer came.
-	ConfluentCalls *prometheus.CounterVec
+	// Confluent counts the Confluent API calls of the clients given it
+	// (confluent.WithMetrics) by HTTP status, 429s included.
+	Confluent *confluent.Metrics
 }
 
 // NewMetrics registers the job metrics on reg. Calling it again on the same
@@ -49,23 +50,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "shiftleft_statements_deployed_total",
 			Help: "Flink statements created by deploys.",
 		})),
-		ConfluentCalls: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shiftleft_confluent_api_calls_total",
-			Help: "Confluent API calls by HTTP status, or error when none came back.",
-		}, []string{"status"})),
+		Confluent: register(reg, confluent.NewMetrics()),
 	}
 }
 
-// Transport counts the Confluent API calls made through next, and the
-// statements they created (a POST to a statements collection answered 2xx).
+// Transport counts the statements the Confluent API calls made through
+// next created (a POST to a statements collection answered 2xx).
 func (m *Metrics) Transport(next http.RoundTripper) http.RoundTripper {
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		res, err := next.RoundTrip(req)
 		if err != nil {
-			m.ConfluentCalls.WithLabelValues("error").Inc()
 			return res, err
 		}
-		m.ConfluentCalls.WithLabelValues(strconv.Itoa(res.StatusCode)).Inc()
 		if req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/statements") && res.StatusCode/100 == 2 {
 			m.StatementsDeployed.Inc()
 		}

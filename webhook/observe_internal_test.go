@@ -88,7 +88,7 @@ func TestMetrics(t *testing.T) {
 	m := NewMetrics(reg)
 	m.Jobs.WithLabelValues("deploy", "succeeded").Inc()
 	m.JobDuration.WithLabelValues("deploy").Observe(42)
-	if again := NewMetrics(reg); again.Jobs != m.Jobs || again.ConfluentCalls != m.ConfluentCalls {
+	if again := NewMetrics(reg); again.Jobs != m.Jobs || again.Confluent != m.Confluent {
 		t.Error("NewMetrics on the same registry made new collectors")
 	}
 	RegisterQueueDepth(reg, func(context.Context) (int, error) { return 5, nil })
@@ -128,9 +128,6 @@ func TestMetrics(t *testing.T) {
 		`shiftleft_jobs_total{kind="deploy",result="succeeded"} 1`,
 		`shiftleft_job_duration_seconds_count{kind="deploy"} 1`,
 		`shiftleft_statements_deployed_total 3`,
-		`shiftleft_confluent_api_calls_total{status="429"} 1`,
-		`shiftleft_confluent_api_calls_total{status="200"} 4`,
-		`shiftleft_confluent_api_calls_total{status="error"} 1`,
 		`shiftleft_queue_depth 5`,
 	} {
 		if !strings.Contains(string(body), want+"\n") {

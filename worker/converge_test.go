@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/confluent/emulator"
 	"github.com/shiftleft/shiftleft/jobs"
 )
 
@@ -94,9 +95,11 @@ func TestForcePushDeploysFromTheDeployedCommit(t *testing.T) {
 }
 
 // TestReplayRepairsWhatItFindsNotRunning: after a push deployed p_src's
-// change (and p_agg, which reads it), p_agg's DML is deleted by hand. A
-// replay of that push finds p_src in sync, and still walks its lineage:
-// p_agg, missing, is deployed again.
+// change (and p_agg, which reads it), p_agg's DML fails. A replay of that
+// push finds p_src in sync, and still walks its lineage: p_agg, failed, is
+// deployed again. (Its DML is what says its table exists, its DDL
+// statement deleted once the DML ran: it fails here rather than being
+// deleted by hand, which would leave no record of the table.)
 func TestReplayRepairsWhatItFindsNotRunning(t *testing.T) {
 	s := newService(t, 1)
 	r := newRepo(t, twoTables(t, "p"))
@@ -112,8 +115,11 @@ func TestReplayRepairsWhatItFindsNotRunning(t *testing.T) {
 	}
 	ctx := context.Background()
 	agg := statement(t, s, "dml-p-agg")
-	must(t, s.client.DeleteStatement(ctx, agg))
-	must(t, s.client.WaitForDeletion(ctx, agg))
+	must(t, s.emu.SetFaults(emulator.Faults{FailStatements: map[string]string{agg: "scripted: out of memory"}}))
+	if _, err := s.client.WaitForPhase(ctx, agg, confluent.PhaseFailing, confluent.PhaseFailed); err != nil {
+		t.Fatalf("p_agg's DML did not fail: %v", err)
+	}
+	must(t, s.emu.SetFaults(emulator.Faults{}))
 
 	j, err := s.replay(t, pushed.ID, jobs.Options{})
 	must(t, err)

@@ -19,6 +19,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -127,6 +128,36 @@ type Worker struct {
 	target Target
 	cfg    Config
 	log    *zap.Logger
+	// counted is how many statements the target held at the worker's last
+	// read of every statement: a plan on a scoped read counts the others
+	// against the statement quota from it.
+	counted struct {
+		sync.Mutex
+		n  int
+		at time.Time
+	}
+}
+
+// countedAge bounds how old a count of every statement may be for a plan
+// to rest on it; older, a plan that adds statements reads everything.
+const countedAge = 10 * time.Minute
+
+// count records n, the statements of a read of every one.
+func (w *Worker) count(n int) {
+	w.counted.Lock()
+	defer w.counted.Unlock()
+	w.counted.n, w.counted.at = n, time.Now()
+}
+
+// elsewhere estimates how many statements a scoped read holding read left
+// out, -1 when no recent count says.
+func (w *Worker) elsewhere(read int) int {
+	w.counted.Lock()
+	defer w.counted.Unlock()
+	if w.counted.at.IsZero() || time.Since(w.counted.at) > countedAge {
+		return -1
+	}
+	return max(0, w.counted.n-read)
 }
 
 // New returns a worker; log may be nil.
@@ -292,7 +323,10 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 // expected to need (tables, whose statements desired names) while that is
 // cheaper than reading every statement: when the plan needs other tables
 // (planner.ErrUnread), they are read too and the plan is made again, and
-// once reading by table no longer pays, everything is read.
+// once reading by table no longer pays, everything is read. The statements
+// left out are estimated from the worker's last read of everything, for
+// the statement quota; with none recent, a plan that adds statements reads
+// everything.
 func (w *Worker) readAndPlan(ctx context.Context, c *change, tables []string, desired func([]string) []planner.Desired,
 	build func(planner.Live) (*planner.Plan, error)) error {
 	environment := len(c.head.inv.Tables)
@@ -301,13 +335,15 @@ func (w *Worker) readAndPlan(ctx context.Context, c *change, tables []string, de
 		start := time.Now()
 		var err error
 		if !first && len(todo) == 0 || !deployments.ScopedReadPays(len(live.Tables)+len(todo), environment) {
-			live, err = deployments.ReadLive(ctx, w.target.Client)
+			if live, err = deployments.ReadLive(ctx, w.target.Client); err == nil {
+				w.count(live.Count())
+			}
 		} else {
 			var more planner.Live
 			more, err = deployments.ReadLiveOf(ctx, w.target.Client, desired(todo))
 			maps.Copy(live.Statements, more.Statements)
 			maps.Copy(live.Tables, more.Tables)
-			live.Pools = more.Pools
+			live.Pools, live.Elsewhere = more.Pools, w.elsewhere(live.Count())
 		}
 		c.took.Live += time.Since(start)
 		if err != nil {

@@ -36,6 +36,12 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
+	if os.Getenv(settleEnv) == "" {
+		// Inherited by the subprocesses the tests start.
+		if err := os.Setenv(settleEnv, noSettle); err != nil {
+			panic(err)
+		}
+	}
 	os.Exit(m.Run())
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
@@ -32,11 +33,15 @@ type deployOptions struct {
 	dmlOnly, force, forceAncestors                          bool
 	mayStartDescendants, crossProduct                       bool
 	maxParallel                                             int
-	dryRun, json, yes                                       bool
-	emulator, configFile                                    string
-	strategy                                                string
-	allowDrop                                               bool
-	keepStopped                                             int
+	// pendingTimeout and settle override the configuration's when set
+	// (pendingSet, settleSet).
+	pendingTimeout, settle time.Duration
+	pendingSet, settleSet  bool
+	dryRun, json, yes      bool
+	emulator, configFile   string
+	strategy               string
+	allowDrop              bool
+	keepStopped            int
 }
 
 // targetFlags are the flags that say where statements go.
@@ -66,6 +71,10 @@ fingerprint of their SQL, so a re-run after a crash resumes without creating any
 statement twice. Exit 1 when a step fails.`,
 		Args: args(0, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.pendingSet, o.settleSet = cmd.Flags().Changed("pending-timeout"), cmd.Flags().Changed("settle")
+			if !dryRun && (o.pendingTimeout <= 0 || o.settle < 0) {
+				return usagef("--pending-timeout must be more than 0 and --settle at least 0")
+			}
 			return interruptible(cmd.Context(), func(ctx context.Context) error { return a.deploy(ctx, args, o) })
 		},
 	}
@@ -81,12 +90,16 @@ statement twice. Exit 1 when a step fails.`,
 	f.BoolVar(&o.forceAncestors, "force-ancestors", false, "redeploy the ancestors that already run")
 	f.BoolVar(&o.mayStartDescendants, "may-start-descendants", false, "restart the descendants a stateful change impacts")
 	f.BoolVar(&o.crossProduct, "cross-product-deployment", false, "also restart descendants of other products")
-	f.IntVar(&o.maxParallel, "max-parallel", 8, "statements deployed at the same time")
+	f.IntVar(&o.maxParallel, "max-parallel", 8, "tables deployed at the same time, at most: fewer while the API answers 429")
 	f.StringVar(&o.strategy, "strategy", "", "how tables that run other SQL change: version (default: carry-over, nothing lost), in-place or recreate (drop and rebuild, shift_left's)")
 	f.BoolVar(&o.allowDrop, "allow-drop", false, "let the plan drop topics (a recreate deletes a topic, its records and schema)")
 	f.IntVar(&o.keepStopped, "keep-stopped", -1, "stopped DML statements each table keeps as rollback points after a carry-over (default deploy.keep_stopped, else 1)")
 	if !dryRun {
 		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and stop")
+		f.DurationVar(&o.pendingTimeout, "pending-timeout", config.DefaultPendingTimeout,
+			"fail a statement PENDING this long (a full compute pool), with Confluent's detail (default service.pending_timeout)")
+		f.DurationVar(&o.settle, "settle", config.DefaultSettle,
+			"after the last step, watch the deployed statements this long: one FAILED or DEGRADED fails the deploy; 0 disables (default service.settle)")
 	}
 	o.targetFlags(cmd)
 	return cmd
@@ -180,6 +193,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	case o.keepStopped > 0:
 		po.KeepStopped = o.keepStopped
 	}
+	po.Parallel = o.maxParallel
 	plan, err := planner.Build(g, s.live, req, po)
 	var refused *planner.DropError
 	if errors.As(err, &refused) {
@@ -320,7 +334,8 @@ func planOptions(cfg *config.Config) planner.Options {
 	return planner.Options{DefaultComputePoolID: cfg.Flink.ComputePoolID, AcceptedCommonProducts: cfg.App.AcceptedCommonProducts,
 		Naming: naming(cfg), MaxCFURatio: cfg.Flink.MaxCFUPercentBeforeAllocation, PoolMaxCFU: cfg.Flink.MaxCFU,
 		PoolStrategy: planner.PoolStrategy(cfg.Flink.PoolStrategy), MaxPools: cfg.Flink.MaxComputePools,
-		ConfigStrategy: planner.Strategy(cfg.Deploy.Strategy), AllowDrop: cfg.Deploy.AllowDrop, KeepStopped: cfg.Deploy.KeepStopped}
+		ConfigStrategy: planner.Strategy(cfg.Deploy.Strategy), AllowDrop: cfg.Deploy.AllowDrop, KeepStopped: cfg.Deploy.KeepStopped,
+		MaxStatements: cfg.Flink.MaxStatements, Parallel: cfg.Service.MaxParallel}
 }
 
 // runnerOptions are the deployment options the configuration sets: the
@@ -329,6 +344,12 @@ func runnerOptions(cfg *config.Config) []deployments.Option {
 	opts := []deployments.Option{deployments.WithProperties(statementProperties(cfg)), deployments.WithPoolLocation(poolLocation(cfg))}
 	if p := cfg.ConfluentCloud.ServiceAccountID; p != "" {
 		opts = append(opts, deployments.WithPrincipal(p))
+	}
+	if d := cfg.Service.PendingTimeout; d > 0 {
+		opts = append(opts, deployments.WithPendingTimeout(d))
+	}
+	if d := cfg.Service.Settle; d != nil {
+		opts = append(opts, deployments.WithSettle(*d))
 	}
 	return opts
 }
@@ -441,6 +462,12 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session
 	}
 	opts := append(runnerOptions(cfg), deployments.WithMaxParallel(o.maxParallel),
 		deployments.WithLogger(a.log), deployments.WithProgress(a.stderr))
+	if o.pendingSet {
+		opts = append(opts, deployments.WithPendingTimeout(o.pendingTimeout))
+	}
+	if o.settleSet {
+		opts = append(opts, deployments.WithSettle(o.settle))
+	}
 	runner, err := deployments.NewRunner(s.client, deployments.TreeLoader(dirfs.New(t.dir), g.Inventory()), opts...)
 	if err != nil {
 		return err
@@ -516,6 +543,9 @@ func (a *app) printJSON(v any) error {
 func (a *app) printPlan(out io.Writer, p *planner.Plan) {
 	waves := p.Waves()
 	fmt.Fprintf(out, "Plan: %d tables, %d to deploy in %d waves, %d skipped\n", len(p.Actions), p.Work(), len(waves), len(p.Actions)-p.Work())
+	if c := p.Statements; c != nil && p.Work() > 0 {
+		fmt.Fprintf(out, "Statements: %d live now, %d after the plan, up to %d while it runs\n", c.Now, c.After, c.Peak)
+	}
 	w := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	for i := range waves {
 		fmt.Fprintf(w, "wave %d\n", i+1)
@@ -567,10 +597,43 @@ func (a *app) printResult(r *deployments.Result) {
 			fmt.Fprintln(a.stdout, "  "+s.String())
 		}
 	}
+	a.printHealth(r.Health)
+	if r.Throttled > 0 {
+		fmt.Fprintf(a.stdout, "rate limited: %d answers were 429; parallelism went down to %d\n", r.Throttled, r.LowestParallel)
+	}
 	verified := "verified"
 	if !r.Verified {
 		verified = "not verified"
 	}
 	fmt.Fprintf(a.stdout, "%s in %s: %d succeeded, %d failed, %d blocked, %d skipped; %s\n", r.Status, r.Wall,
 		r.Totals.Succeeded, r.Totals.Failed, r.Totals.Blocked, r.Totals.Skipped, verified)
+}
+
+// printHealth names what runs after a verified run: the tables deployed
+// that run, those degraded, and the running tables the plan left alone.
+func (a *app) printHealth(h *deployments.Health) {
+	if h == nil {
+		return
+	}
+	for _, l := range []struct {
+		what   string
+		tables []string
+	}{{"running", h.Running}, {"degraded", h.Degraded}, {"running, left unchanged", h.Unchanged}} {
+		if len(l.tables) > 0 {
+			fmt.Fprintf(a.stdout, "%s (%d): %s\n", l.what, len(l.tables), names(l.tables))
+		}
+	}
+	if h.Settle.Duration > 0 {
+		fmt.Fprintf(a.stdout, "watched for %s after the last step\n", h.Settle)
+	}
+}
+
+// names lists tables, the first 20 only: --json has them all.
+func names(tables []string) string {
+	const shown = 20
+	out := strings.Join(tables[:min(len(tables), shown)], ", ")
+	if len(tables) > shown {
+		out += fmt.Sprintf(" and %d more (--json lists them all)", len(tables)-shown)
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/confluent/emulator"
 	"github.com/shiftleft/shiftleft/deployments"
 	"github.com/shiftleft/shiftleft/inventory"
 	"github.com/shiftleft/shiftleft/planner"
@@ -141,14 +142,18 @@ func TestDeployDryRunChangesNothing(t *testing.T) {
 }
 
 // TestDeployDDLDropsTheExistingTableWithoutForce: an ancestor whose table
-// exists with other SQL but whose DML does not run is dropped before its
-// new DDL runs, with no --force.
+// exists with other SQL but whose DML does not run (it FAILED: its DML
+// says the table exists, its DDL statement deleted once it ran) is dropped
+// before its new DDL runs, with no --force.
 func TestDeployDDLDropsTheExistingTableWithoutForce(t *testing.T) {
 	tg, dir := newTarget(t).shiftLeft(), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--table-name", "mid")
 	ctx := context.Background()
-	must(t, tg.client.DeleteStatement(ctx, dml("mid", "p")))
-	must(t, tg.client.WaitForDeletion(ctx, dml("mid", "p")))
+	must(t, tg.emu.SetFaults(emulator.Faults{FailStatements: map[string]string{dml("mid", "p"): "scripted: out of memory"}}))
+	if _, err := tg.client.WaitForPhase(ctx, dml("mid", "p"), confluent.PhaseFailing, confluent.PhaseFailed); err != nil {
+		t.Fatalf("mid's DML did not fail: %v", err)
+	}
+	must(t, tg.emu.SetFaults(emulator.Faults{}))
 	writeTree(t, dir, map[string]string{"intermediates/p/mid/sql-scripts/ddl.mid.sql": "CREATE TABLE IF NOT EXISTS mid (id STRING, note STRING);"})
 	r := tg.mustDeploy(t, dir, "--table-name", "p_fct_sink")
 	if c := tg.creates(); c["drop-mid"] != 1 || c[ddl("mid", "p")] != 2 || c[dml("mid", "p")] != 2 {

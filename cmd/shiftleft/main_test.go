@@ -20,9 +20,22 @@ type result struct {
 func shiftleft(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := run(args, nil, &out, &errOut, func(k string) string { return env[k] })
+	code := run(args, nil, &out, &errOut, func(k string) string {
+		if v, ok := env[k]; ok || k != settleEnv {
+			return v
+		}
+		return noSettle
+	})
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
+
+// Deploys in tests watch nothing after their last step unless a test sets
+// SL_SETTLE: the settle window is tested on its own, and 30 s a deploy
+// would make the suite crawl.
+const (
+	settleEnv = "SL_SETTLE"
+	noSettle  = "0s"
+)
 
 // mustRun runs the CLI and fails the test unless it exits 0.
 func mustRun(t *testing.T, args ...string) result {

@@ -577,7 +577,8 @@ func (s *service) target(cfg *config.Config, metrics *webhook.Metrics) (worker.T
 	default:
 		declare = func(context.Context, []string) error { return nil }
 	}
-	client, err := clientOf(t, s.log, confluent.WithHTTPClient(&http.Client{Transport: metrics.Transport(http.DefaultTransport)}))
+	client, err := clientOf(t, s.log, confluent.WithHTTPClient(&http.Client{Transport: metrics.Transport(http.DefaultTransport)}),
+		confluent.WithMetrics(metrics.Confluent))
 	if err != nil {
 		return worker.Target{}, err
 	}

@@ -48,6 +48,8 @@ func serviceConfig(t *testing.T, natsURL string, repos ...string) *config.Config
 	// reconciler's tests turn it on.
 	off := time.Duration(0)
 	s.ReconcileInterval = &off
+	noSettle := time.Duration(0)
+	s.Settle = &noSettle
 	return cfg
 }
 

@@ -46,12 +46,16 @@ func main() {
 	clients := flag.Int("clients", 32, "concurrent webhook clients in the ingest benchmark")
 	planSizes := flag.String("plan-sizes", "10000,100000", "comma-separated repository sizes in tables of the worker's plan benchmark (empty: none)")
 	planRuns := flag.Int("plan-runs", 3, "pushes planned per size in the plan benchmark (the slowest counts)")
+	sc := scaleFlags{}
+	flag.IntVar(&sc.tables, "scale-tables", 2000, "tables of the scale benchmark, deployed within Confluent Cloud's limits (0: none)")
+	flag.IntVar(&sc.refuse, "scale-refuse", 10_000, "tables of the tree the scale benchmark's limits must refuse (0: none)")
+	flag.IntVar(&sc.parallel, "scale-parallel", 64, "--max-parallel of the scale benchmark")
 	flag.Parse()
 	parallels := []int{*parallel}
 	if *serial {
 		parallels = append(parallels, 1)
 	}
-	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels, *ingest, *clients, *planSizes, *planRuns); err != nil {
+	if err := run(*sizesFlag, *runs, *deployTables, *latency, parallels, *ingest, *clients, *planSizes, *planRuns, sc); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
@@ -85,8 +89,11 @@ func parseSizes(list string) ([]int, error) {
 	return sizes, nil
 }
 
+// scaleFlags are the scale benchmark's settings.
+type scaleFlags struct{ tables, refuse, parallel int }
+
 func run(sizesFlag string, runs, deployTables int, latency time.Duration, parallels []int, ingest time.Duration, clients int,
-	planSizesFlag string, planRuns int) error {
+	planSizesFlag string, planRuns int, sc scaleFlags) error {
 	sizes, err := parseSizes(sizesFlag)
 	if err != nil {
 		return err
@@ -182,6 +189,9 @@ func run(sizesFlag string, runs, deployTables int, latency time.Duration, parall
 	}
 	if deployTables > 0 {
 		errs = append(errs, benchDeploy(bin, work, deployTables, latency, parallels))
+	}
+	if sc.tables > 0 || sc.refuse > 0 {
+		errs = append(errs, benchScale(bin, work, sc.tables, sc.refuse, sc.parallel))
 	}
 	return errors.Join(errs...)
 }
