@@ -64,3 +64,12 @@ func statementProperties(props map[string]string) map[string]string {
 	}
 	return out
 }
+
+// DDLReader reads a DDL file as load sends it, for the planner to compare
+// with the running DDL (planner.Options.ReadDDL).
+func DDLReader(load Loader) func(ref string) (string, error) {
+	return func(ref string) (string, error) {
+		sql, _, err := load(ref)
+		return sql, err
+	}
+}

@@ -58,6 +58,10 @@ type Options struct {
 	// (--keep-stopped): 0 means the default, 1; a negative number keeps
 	// none.
 	KeepStopped int
+	// ReadDDL reads a table's DDL file (its Ref) as it is sent: a DDL that
+	// changed only in what ALTER TABLE can change is compared with the
+	// running one and altered. nil: a changed DDL is never altered.
+	ReadDDL func(ref string) (string, error)
 }
 
 func (o Options) withDefaults() Options {

@@ -236,6 +236,7 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 	}
 	o := w.target.Plan
 	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
+	o.ReadDDL = deployments.DDLReader(deployments.TreeLoader(headSnap.tree, headSnap.inv))
 	req := planner.Request{Changes: c.diff.Changes}
 	if opts.Force {
 		// The change rule leaves a table that already runs its SQL alone,
