@@ -73,3 +73,16 @@ func DDLReader(load Loader) func(ref string) (string, error) {
 		return sql, err
 	}
 }
+
+// TableDDL reads a table's DDL file of inv, as TreeLoader sends it: the DDL
+// a commit deployed (planner.Options.BaseDDL).
+func TableDDL(fsys fs.FS, inv *inventory.Inventory) func(table string) (string, error) {
+	read := DDLReader(TreeLoader(fsys, inv))
+	return func(table string) (string, error) {
+		t := inv.Tables[table]
+		if t == nil || t.DDLRef == "" {
+			return "", fmt.Errorf("%s: %w", table, fs.ErrNotExist)
+		}
+		return read(t.DDLRef)
+	}
+}

@@ -42,27 +42,35 @@ type alteration struct {
 }
 
 // alterOf says whether ALTER TABLE can bring the table's live DDL to the
-// tree's, comparing the live DDL statement's CREATE TABLE with the file's,
-// and why not when the two differ in what it cannot change. Both are
-// empty when the DDL did not change, or when either cannot be read as a
-// plain CREATE TABLE: then nothing is known, and the rules decide as they
-// did without the comparison.
+// tree's, comparing the CREATE TABLE that runs (the live DDL statement's,
+// else the base commit's when the table exists) with the file's, and why
+// not when the two differ in what it cannot change. Both are empty when the
+// DDL did not change, or when either cannot be read as a plain CREATE
+// TABLE: then nothing is known, and the rules decide as they did without
+// the comparison.
 func (b *builder) alterOf(t *inventory.Table, s state) (*alteration, string) {
 	if b.opts.ReadDDL == nil || t.DDLRef == "" || b.opts.DMLOnly || s.dropped {
 		return nil, ""
 	}
-	ddl := b.opts.Naming.DDL(t.Name, t.Product)
-	if s.ddl == nil {
-		if h := b.live.statement(AlterName(ddl, 1)); h != nil && h.Table == TableLabel(t.Name) &&
-			h.Phase == PhaseCompleted && h.Fingerprint == t.Fingerprint {
+	running := ""
+	switch {
+	case s.ddl != nil && (s.ddl.Phase != PhaseCompleted || s.ddl.Fingerprint == t.Fingerprint):
+		return nil, "" // the tree's, or on its way
+	case s.ddl != nil:
+		running = s.ddl.SQL
+	case s.exists && b.opts.BaseDDL != nil:
+		running, _ = b.opts.BaseDDL(t.Name)
+	}
+	if running == "" {
+		// An earlier run deleted the old DDL statement once every ALTER
+		// ran: only the DDL is left to record.
+		h := b.live.statement(AlterName(b.opts.Naming.DDL(t.Name, t.Product), 1))
+		if s.ddl == nil && h != nil && h.Table == TableLabel(t.Name) && h.Phase == PhaseCompleted && h.Fingerprint == t.Fingerprint {
 			return &alteration{resumed: true}, ""
 		}
 		return nil, ""
 	}
-	if s.ddl.Phase != PhaseCompleted || s.ddl.Fingerprint == t.Fingerprint || s.ddl.SQL == "" {
-		return nil, ""
-	}
-	old, err := flinksql.ParseTableSchema(s.ddl.SQL)
+	old, err := flinksql.ParseTableSchema(running)
 	if err != nil {
 		return nil, ""
 	}

@@ -57,6 +57,12 @@ func TestAlterTable(t *testing.T) {
 			},
 			want:  map[string]planner.ActionKind{"src": planner.Alter, "mid": planner.CarryOver},
 			steps: []string{"delete-statement " + srcDDL, "create-ddl " + srcDDL, "submit-dml " + planner.DMLVersion(srcDML, 2), "stop-statement " + srcDML, "create-dml " + planner.DMLVersion(srcDML, 2)}},
+		{name: "no DDL statement: the base commit's DDL", liveSQL: "", file: wmDDL10, table: "src",
+			opts: planner.Options{BaseDDL: func(table string) (string, error) { return wmDDL5, nil }},
+			live: func(l planner.Live) { delete(l.Statements, srcDDL) },
+			want: map[string]planner.ActionKind{"src": planner.Alter, "mid": planner.CarryOver},
+			steps: []string{"alter-table " + helper, "delete-statement " + srcDDL, "create-ddl " + srcDDL,
+				"submit-dml " + planner.DMLVersion(srcDML, 2), "stop-statement " + srcDML, "create-dml " + planner.DMLVersion(srcDML, 2)}},
 		{name: "killed before the reader restarted", liveSQL: wmDDL10, file: wmDDL10, table: "src",
 			req: &planner.Request{Tables: []string{"src"}},
 			live: func(l planner.Live) {
@@ -167,5 +173,30 @@ func TestAlterHelpersBelongToTheirTable(t *testing.T) {
 		if deleted < 0 || dropped < deleted {
 			t.Errorf("%s: steps %v, want %s deleted before the drop", a.Kind, stepKinds(a), helper)
 		}
+	}
+}
+
+// TestAlterTableWithoutDML: a table whose SQL is its DDL alone (fed from
+// outside) is altered too; its reader carries over.
+func TestAlterTableWithoutDML(t *testing.T) {
+	g := chain(t, "seed:", "mid: seed")
+	seed, _ := g.Table("seed")
+	seed.DMLRef = ""
+	live := deployed(g, true, "seed", "mid")
+	ddl := naming.DDL("seed", "p")
+	delete(live.Statements, naming.DML("seed", "p"))
+	live.Statements[ddl] = planner.Statement{Name: ddl, Phase: planner.PhaseCompleted, Fingerprint: "old", Table: "seed",
+		SQL: strings.ReplaceAll(wmDDL5, "src", "seed")}
+	opts := planner.Options{ReadDDL: func(string) (string, error) { return strings.ReplaceAll(wmDDL10, "src", "seed"), nil }}
+	p, err := planner.Build(g, live, planner.Request{Tables: []string{"seed"}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(p); got["seed"] != planner.Alter || got["mid"] != planner.CarryOver {
+		t.Fatalf("plan %v, want seed altered and mid carried over", got)
+	}
+	a, _ := p.Action("seed")
+	if want := []string{"alter-table", "delete-statement", "create-ddl"}; strings.Join(stepKinds(a), " ") != strings.Join(want, " ") {
+		t.Errorf("steps %v, want %v", stepKinds(a), want)
 	}
 }

@@ -62,6 +62,10 @@ type Options struct {
 	// changed only in what ALTER TABLE can change is compared with the
 	// running one and altered. nil: a changed DDL is never altered.
 	ReadDDL func(ref string) (string, error)
+	// BaseDDL reads a table's DDL at the commit deployed before (a push's
+	// base), as it was sent: what runs when the live DDL statement is gone
+	// but the table exists. nil, or an error: not known.
+	BaseDDL func(table string) (string, error)
 }
 
 func (o Options) withDefaults() Options {

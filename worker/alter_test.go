@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,12 +58,36 @@ func TestPushAltersTheTable(t *testing.T) {
 		t.Fatalf("push: %s %q %+v (%s)", j.Status, planOf(j), j.Plan, j.Error)
 	}
 	feed()
-	for _, n := range []string{"p_src", "p_mid"} {
-		if st := s.emu.Topic(config.EmulatorEnvironment, n); st.DistinctOrigins != 2000 || st.Duplicates != 0 || st.Missing != 0 || st.Deleted != 0 {
-			t.Errorf("%s: %+v, want the 2,000 records once", n, st)
-		}
-	}
+	once(t, s, 2000, "p_src", "p_mid")
 	if sc := s.emu.Schema(config.EmulatorEnvironment, "p_src"); sc == nil || sc.Watermark == nil || !strings.Contains(sc.Watermark.Expr, "'10'") {
 		t.Errorf("p_src's schema %+v, want the new watermark", sc)
+	}
+
+	// Without its DDL statement (deleted once its DML ran), the table's
+	// DDL is the deployed commit's.
+	client := s.client
+	must(t, client.DeleteStatement(context.Background(), "dev-usw2-p-ddl-p-src"))
+	must(t, client.WaitForDeletion(context.Background(), "dev-usw2-p-ddl-p-src"))
+	r.write(srcDDL, watermarkDDL("20"))
+	again := r.commit("main", "p_src: longer still")
+	j = s.run(t, deployJob(r, altered, again, "push-3"))
+	if j.Status != jobs.StatusSucceeded || planOf(j) != "p_src:alter p_mid:carry-over" {
+		t.Fatalf("push without the DDL statement: %s %q %+v (%s)", j.Status, planOf(j), j.Plan, j.Error)
+	}
+	feed()
+	once(t, s, 3000, "p_src", "p_mid")
+	if sc := s.emu.Schema(config.EmulatorEnvironment, "p_src"); sc == nil || sc.Watermark == nil || !strings.Contains(sc.Watermark.Expr, "'20'") {
+		t.Errorf("p_src's schema %+v, want the newest watermark", sc)
+	}
+}
+
+// once checks that each table holds the records of ext_p once: none read
+// twice or skipped, the topic never deleted.
+func once(t *testing.T, s *service, records uint64, tables ...string) {
+	t.Helper()
+	for _, n := range tables {
+		if st := s.emu.Topic(config.EmulatorEnvironment, n); st.DistinctOrigins != records || st.Duplicates != 0 || st.Missing != 0 || st.Deleted != 0 {
+			t.Errorf("%s: %+v, want the %d records once", n, st, records)
+		}
 	}
 }
