@@ -59,7 +59,7 @@ type TableSchema struct {
 	// Options are the WITH options, keys lower-cased.
 	Options map[string]string `json:"options,omitempty"`
 	// Rest is everything else after the column list (COMMENT, DISTRIBUTED
-	// BY, PARTITIONED BY, LIKE, AS) in the form of Column.Key.
+	// BY, PARTITIONED BY) in the form of Column.Key.
 	Rest string `json:"rest,omitempty"`
 }
 
@@ -117,6 +117,10 @@ func ParseTableSchema(src string) (*TableSchema, error) {
 			}
 			s.Options = opts
 			continue
+		}
+		if c.peek().Is("LIKE") || c.peek().Is("AS") {
+			// Its columns come from another table or a query.
+			return nil, fmt.Errorf("%w: a CREATE TABLE ... %s", ErrNotAlterable, c.peek().upper())
 		}
 		rest = append(rest, c.next())
 	}
@@ -222,7 +226,7 @@ func AlterStatements(old, new *TableSchema) ([]string, error) {
 		return nil, fmt.Errorf("%w: the table name changed (%s, now %s)", ErrNotAlterable, old.Table, new.Table)
 	}
 	if old.Rest != new.Rest {
-		return nil, fmt.Errorf("%w: what follows the column list changed (COMMENT, DISTRIBUTED BY, PARTITIONED BY, LIKE or AS)", ErrNotAlterable)
+		return nil, fmt.Errorf("%w: what follows the column list changed (COMMENT, DISTRIBUTED BY or PARTITIONED BY)", ErrNotAlterable)
 	}
 	alter := "ALTER TABLE " + new.Table.String() + " "
 	var out []string
