@@ -221,7 +221,7 @@ func (ar *actionRun) step(ctx context.Context, s planner.Step) error {
 		return ar.dropTable(ctx, s.Statement)
 	case planner.StopStatement:
 		return ar.stop(ctx, s.Statement)
-	case planner.CreateDDL:
+	case planner.CreateDDL, planner.AlterTable:
 		return ar.create(ctx, s, ddlPhases)
 	case planner.SubmitDML:
 		return ar.create(ctx, s, submitPhases)
@@ -324,9 +324,9 @@ var (
 	submitPhases = phases{done: append([]confluent.Phase{confluent.PhasePending}, dmlPhases.done...)}
 )
 
-// create makes the statement of a create step run the step's SQL: a
-// statement of that name carrying the step's fingerprint is kept (and
-// waited for when underway); any other is deleted first.
+// create makes the statement of a create step (or an ALTER TABLE step) run
+// the step's SQL: a statement of that name carrying the step's fingerprint
+// is kept (and waited for when underway); any other is deleted first.
 func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) error {
 	st, err := ar.r.client.GetStatement(ctx, s.Statement)
 	switch {
@@ -358,6 +358,10 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		}
 	}
 	f := ar.files[s.Ref]
+	if s.Kind == planner.AlterTable {
+		// Its SQL is in the plan: the difference of two files' DDL.
+		f = sqlFile{sql: s.SQL}
+	}
 	props := f.properties
 	if s.OffsetsFrom != "" {
 		props = maps.Clone(props)

@@ -61,6 +61,10 @@ func checkSteps(a planner.Action) error {
 			if s.Ref == "" {
 				return fmt.Errorf("%w: %s: step %s %s has no SQL file", ErrInvalidPlan, a.Table, s.Kind, s.Statement)
 			}
+		case s.Kind == planner.AlterTable:
+			if s.SQL == "" || s.Fingerprint == "" {
+				return fmt.Errorf("%w: %s: step %s %s has no SQL or no fingerprint", ErrInvalidPlan, a.Table, s.Kind, s.Statement)
+			}
 		case !destroys(s.Kind) && s.Kind != planner.StopStatement:
 			return fmt.Errorf("%w: %s: unknown step %q", ErrInvalidPlan, a.Table, s.Kind)
 		}

@@ -64,3 +64,25 @@ func statementProperties(props map[string]string) map[string]string {
 	}
 	return out
 }
+
+// DDLReader reads a DDL file as load sends it, for the planner to compare
+// with the running DDL (planner.Options.ReadDDL).
+func DDLReader(load Loader) func(ref string) (string, error) {
+	return func(ref string) (string, error) {
+		sql, _, err := load(ref)
+		return sql, err
+	}
+}
+
+// TableDDL reads a table's DDL file of inv, as TreeLoader sends it: the DDL
+// a commit deployed (planner.Options.BaseDDL).
+func TableDDL(fsys fs.FS, inv *inventory.Inventory) func(table string) (string, error) {
+	read := DDLReader(TreeLoader(fsys, inv))
+	return func(table string) (string, error) {
+		t := inv.Tables[table]
+		if t == nil || t.DDLRef == "" {
+			return "", fmt.Errorf("%s: %w", table, fs.ErrNotExist)
+		}
+		return read(t.DDLRef)
+	}
+}

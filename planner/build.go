@@ -261,6 +261,12 @@ type state struct {
 	// cannot, noCarry saying why.
 	carry   *carry
 	noCarry string
+	// alter is how ALTER TABLE brings its DDL to the tree's; nil when it
+	// cannot, noAlter saying why (or "": the DDL did not change).
+	alter   *alteration
+	noAlter string
+	// altered: its DDL statement records an ALTER TABLE of the table.
+	altered bool
 }
 
 func (b *builder) state(t *inventory.Table) state {
@@ -290,6 +296,8 @@ func (b *builder) readState(t *inventory.Table) state {
 	if t.DMLRef != "" && !s.dropped {
 		s.carry, s.noCarry = b.carryOf(t, s)
 	}
+	s.alter, s.noAlter = b.alterOf(t, s)
+	s.altered = b.alteredDDL(t, s)
 	return s
 }
 
@@ -313,9 +321,21 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 		return work(CarryOver, "resuming: "+s.carry.into+" waits to carry over the offsets of "+s.carry.from+"; stop it")
 	case s.underway:
 		return work(Create, "resuming: "+s.sync.Statement+" is "+s.sync.Detail+" with this SQL; wait for it")
+	case s.alter != nil && s.alter.resumed:
+		return work(Alter, "resuming: its ALTER TABLE statements ran; record its DDL")
 	}
 	v := r(t, s)
 	switch {
+	case b.alters(t, s, v):
+		v.kind, v.intent = Alter, Alter
+		v.reason = "DDL changed only in what ALTER TABLE applies: alter the table, keep its topic"
+	case s.noAlter != "" && v.kind == Recreate && v.ddlChanged:
+		v.reason += " (no ALTER TABLE: " + s.noAlter + ")"
+	case s.noAlter != "" && (v.kind == RestartDML || v.kind == CarryOver) && !v.fromEarliest:
+		// A start table's rule looks at its DML only: restarting it would
+		// leave the table on its old DDL, silently.
+		v = work(Recreate, "DDL changed: drop and recreate (no ALTER TABLE: "+s.noAlter+")")
+		v.ddlChanged = true
 	case v.kind == RestartDML && t.DMLRef == "":
 		return ddlOnlyAction(b.opts)
 	case v.kind == Recreate && !v.fromEarliest && !v.ddlChanged && !v.forced && b.inPlace(t, s):
@@ -502,7 +522,22 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 	switch {
 	case drops:
 		cause = "parent " + name + " recreated (DROP TABLE fails its readers)"
-	case d.scope && b.state(parent).ddl != nil && startedBefore(b.state(child), b.state(parent).ddl):
+	case d.kind == Alter:
+		// Its readers run on the catalog they started with: restarted,
+		// with carry-over when they can, to read the altered table.
+		if b.excluded[c] {
+			b.set(c, excludedVerdict, RoleDescendant, false)
+			return nil
+		}
+		b.redeploy(c, b.restart(child, "parent "+name+" altered (ALTER TABLE): restart to read its new catalog"), false)
+		return nil
+	case d.scope && b.state(parent).altered && !b.excluded[c] &&
+		(startedBefore(b.state(child), b.state(parent).ddl) || !b.state(child).current):
+		// What a deploy that stopped half way left: it altered the parent,
+		// and did not restart this reader, or not to the end.
+		b.redeploy(c, b.restart(child, "parent "+name+" was altered after it started (a deploy that did not finish)"), false)
+		return nil
+	case d.scope && b.state(parent).ddl != nil && !b.state(parent).altered && startedBefore(b.state(child), b.state(parent).ddl):
 		// What a deploy that stopped half way left: it recreated the
 		// parent, not yet its readers. (A parent without a table recreated
 		// nothing: its readers are not read for it.)
@@ -622,7 +657,10 @@ func (b *builder) restartFromEarliest(t *inventory.Table, cause string) verdict 
 //
 // An in-place DML writes again, but upserts of the keys the table holds,
 // which its readers take as updates: they have nothing to rebuild either.
-func reemits(k ActionKind) bool { return k != Skip && k != CarryOver && k != InPlace }
+//
+// An altered table's DML carries over too; its readers are restarted by
+// the walk, to read the new catalog, not to rebuild anything.
+func reemits(k ActionKind) bool { return k != Skip && k != CarryOver && k != InPlace && k != Alter }
 
 // inPlace says whether a change that must rebuild t's state goes into the
 // same table: t has a primary key, its strategy is version (the default)

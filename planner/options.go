@@ -64,6 +64,14 @@ type Options struct {
 	// Parallel is how many tables the deploy runs at once (--max-parallel,
 	// default 8): each may hold a helper statement beside what it leaves.
 	Parallel int
+	// ReadDDL reads a table's DDL file (its Ref) as it is sent: a DDL that
+	// changed only in what ALTER TABLE can change is compared with the
+	// running one and altered. nil: a changed DDL is never altered.
+	ReadDDL func(ref string) (string, error)
+	// BaseDDL reads a table's DDL at the commit deployed before (a push's
+	// base), as it was sent: what runs when the live DDL statement is gone
+	// but the table exists. nil, or an error: not known.
+	BaseDDL func(table string) (string, error)
 }
 
 func (o Options) withDefaults() Options {

@@ -28,6 +28,11 @@ const (
 	// the same table: the rows it writes again are upserts of the same
 	// keys. The old DML is stopped first, kept as a rollback point.
 	InPlace ActionKind = "in-place"
+	// Alter applies a DDL change with ALTER TABLE statements, records the
+	// new DDL, and carries over the offsets of the table's DML into its
+	// next version; the table's readers restart with carry-over too
+	// (running statements keep the catalog they started with).
+	Alter ActionKind = "alter"
 	// Recreate deletes the DML, drops the table, then runs DDL and DML.
 	Recreate ActionKind = "recreate"
 	// Drop deletes the DML and drops the table (undeploy).
@@ -59,6 +64,10 @@ const (
 	// StopStatement stops Statement (it is kept, with its offsets) and
 	// waits for STOPPED.
 	StopStatement StepKind = "stop-statement"
+	// AlterTable runs the ALTER TABLE statement SQL as Statement, a helper
+	// kept after it COMPLETED: one carrying the step's fingerprint is an
+	// ALTER done, never run twice.
+	AlterTable StepKind = "alter-table"
 )
 
 // Step is one statement-level operation of an action.
@@ -77,6 +86,8 @@ type Step struct {
 	// what runs showed it when the plan was made (nil when it showed none):
 	// see [Origin].
 	Origin *Origin `json:"origin,omitempty"`
+	// SQL is the statement an AlterTable step runs.
+	SQL string `json:"sql,omitempty"`
 }
 
 // Pool is the compute pool an action runs in: an existing one, or one to

@@ -235,6 +235,9 @@ func Status(desired []Desired, live Live) []TableStatus {
 		for _, v := range tl.versions {
 			wanted[v.st.Name] = true // its rollback points
 		}
+		for i := 1; i <= maxAlters && live.statement(AlterName(d.DDL, i)) != nil; i++ {
+			wanted[AlterName(d.DDL, i)] = true // the ALTER TABLE helpers its DDL records
+		}
 	}
 	var orphans []TableStatus
 	for name, st := range live.Statements {

@@ -74,8 +74,10 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	if s.staleDrop {
 		steps = append(steps, deleteHelper)
 	}
-	recreate := slices.Concat(deleteDML, []Step{drop, deleteDDL, createDDL, deleteHelper}, createDML)
+	recreate := slices.Concat(deleteDML, b.alterHelpers(t), []Step{drop, deleteDDL, createDDL, deleteHelper}, createDML)
 	switch {
+	case kind == Alter:
+		return append(steps, b.alterSteps(t, s)...)
 	case kind == CarryOver:
 		return append(steps, b.carrySteps(t, s.carry)...)
 	case kind == InPlace:
@@ -85,7 +87,7 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	case kind == RestartDML:
 		return slices.Concat(steps, deleteDML, createDML)
 	case kind == Drop:
-		return slices.Concat(steps, deleteDML, []Step{drop, deleteDDL, deleteHelper})
+		return slices.Concat(steps, deleteDML, b.alterHelpers(t), []Step{drop, deleteDDL, deleteHelper})
 	case s.dropped:
 		// An interrupted recreate dropped the table: the drop is done (the
 		// step waits for it), its table is created again.

@@ -23,12 +23,16 @@ const versionSuffix = len("-v9999")
 // dmlStem is the part of a table's DML name that its versions share: the
 // name itself when a version suffix fits after it, else its beginning and a
 // hash of it, so that every version stays within [MaxStatementName].
-func dmlStem(dml string) string {
-	if len(dml)+versionSuffix <= MaxStatementName {
-		return dml
+func dmlStem(dml string) string { return stem(dml, versionSuffix) }
+
+// stem is name when suffix more characters fit after it within
+// [MaxStatementName], else its beginning and a hash of it.
+func stem(name string, suffix int) string {
+	if len(name)+suffix <= MaxStatementName {
+		return name
 	}
-	sum := sha256.Sum256([]byte(dml))
-	return strings.TrimRight(dml[:MaxStatementName-versionSuffix-nameHash-1], "-") + "-" + hex.EncodeToString(sum[:])[:nameHash]
+	sum := sha256.Sum256([]byte(name))
+	return strings.TrimRight(name[:MaxStatementName-suffix-nameHash-1], "-") + "-" + hex.EncodeToString(sum[:])[:nameHash]
 }
 
 // DMLVersion names version k of a table's DML statement dml: dml itself for

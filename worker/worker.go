@@ -278,6 +278,10 @@ func (w *Worker) planChange(ctx context.Context, repo *gitrepo.Repo, base, head 
 	}
 	o := w.target.Plan
 	o.MayStartDescendants, o.Force, o.DMLOnly = true, opts.Force, opts.DMLOnly
+	o.ReadDDL = deployments.DDLReader(deployments.TreeLoader(headSnap.tree, headSnap.inv))
+	if baseSnap.inv != nil {
+		o.BaseDDL = deployments.TableDDL(baseSnap.tree, baseSnap.inv)
+	}
 	req := planner.Request{Changes: c.diff.Changes}
 	if opts.Force {
 		// The change rule leaves a table that already runs its SQL alone,

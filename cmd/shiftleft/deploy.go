@@ -187,6 +187,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 		return usagef("--strategy: %v", err)
 	}
 	po.AllowDrop = po.AllowDrop || o.allowDrop
+	po.ReadDDL = deployments.DDLReader(deployments.TreeLoader(dirfs.New(t.dir), g.Inventory()))
 	switch {
 	case o.keepStopped == 0:
 		po.KeepStopped = -1 // none: the planner's 0 is its default

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/flinksql"
 )
 
 // The /_emulator/ routes: inspect and steer the emulator. They need no
@@ -270,6 +271,20 @@ func (e *Emulator) Topic(env, table string) TopicStats {
 	defer e.mu.Unlock()
 	e.advance(e.now())
 	return e.m.stats(env, table)
+}
+
+// Schema returns the schema of table in environment env as its CREATE
+// TABLE and the ALTER TABLE statements since made it: nil when the table
+// does not exist or no plain CREATE TABLE made it.
+func (e *Emulator) Schema(env, table string) *flinksql.TableSchema {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.advance(e.now())
+	en := e.m.Environments[env]
+	if en == nil || !en.Tables[table] || en.Topics[table] == nil || en.Topics[table].Schema == nil {
+		return nil
+	}
+	return cloneSchema(en.Topics[table].Schema)
 }
 
 // Tick lets every running statement of environment env ("" for all) read

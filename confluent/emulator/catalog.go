@@ -50,8 +50,8 @@ func (c catalog) columns(table string) ([]string, bool) {
 			return cols, cols != nil
 		}
 	}
-	if t := c.env.Topics[table]; t != nil && c.env.Tables[table] && t.Columns != nil {
-		return t.Columns, true
+	if t := c.env.Topics[table]; t != nil && c.env.Tables[table] && t.Schema != nil {
+		return t.Schema.ColumnNames(), true
 	}
 	return nil, false
 }

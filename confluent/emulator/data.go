@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/flinksql"
 )
 
 // The data plane is a model of Kafka topics, not a SQL engine: every table
@@ -121,10 +122,11 @@ type topic struct {
 	// Options are the WITH options of the CREATE TABLE, keys lower-cased:
 	// a table's scan.startup.mode is one.
 	Options map[string]string `json:"options,omitempty"`
-	// Columns are the columns of the CREATE TABLE; nil when unknown (a
-	// declared topic, a CTAS, a table altered since).
-	Columns []string `json:"columns,omitempty"`
-	end     uint64
+	// Schema is what the table's CREATE TABLE declared, as ALTER TABLE
+	// changed it since; nil for a table no plain CREATE TABLE made (a CTAS,
+	// one declared through /_emulator/tables).
+	Schema *flinksql.TableSchema `json:"schema,omitempty"`
+	end    uint64
 }
 
 // decode reads the records of a state file, and rebuilds the runs' start
@@ -203,7 +205,7 @@ func (t *topic) offsetAt(ms int64) uint64 {
 // clear deletes every record, as DROP TABLE deletes the topic; later records
 // get a new origin.
 func (t *topic) clear(source uint32) {
-	t.Runs, t.end, t.Options, t.Columns, t.Source = nil, 0, nil, nil, source
+	t.Runs, t.end, t.Options, t.Schema, t.Source = nil, 0, nil, nil, source
 	t.Deleted++
 }
 

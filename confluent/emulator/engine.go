@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/flinksql"
 )
 
 // The engine moves statements and pools through their phases. Every function
@@ -229,6 +230,10 @@ func (e *Emulator) check(cat catalog, st *statement, first bool) (class, detail 
 		return exValidation, dropMissing(p.Drops)
 	case p.Alters != nil && !cat.has(p.Alters.Table()) && !p.IfExists:
 		return exValidation, missingTable(p.Alters)
+	case p.Alters != nil && cat.env.Tables[p.Alters.Table()]:
+		if _, err := e.altered(cat.env, st); err != nil {
+			return exValidation, err.Error()
+		}
 	}
 	if detail := validateSQL(st.SQL, p, cat); detail != "" {
 		return exValidation, detail
@@ -342,22 +347,68 @@ func (e *Emulator) applyDDL(env *environment, st *statement, at time.Time) bool 
 			return true
 		}
 		env.Tables[t] = true
-		topic := e.m.topic(env, t)
-		topic.Options, topic.Columns = p.Options, p.Columns
+		tp := e.m.topic(env, t)
+		tp.Options = p.Options
+		if !p.Job {
+			tp.Schema, _ = flinksql.ParseTableSchema(st.SQL) // nil when it is no plain CREATE TABLE
+		}
 	case p.Drops != nil && env.Tables[p.Drops.Table()]:
 		e.drop(env, p.Drops.Table(), st, at)
 	case p.Alters != nil && env.Tables[p.Alters.Table()]:
 		t := e.m.topic(env, p.Alters.Table())
-		if len(p.Options) == 0 {
-			t.Columns = nil // it may have added some: they are not known
-			break
+		t.Schema, _ = e.altered(env, st) // check vetted it
+		a, _ := flinksql.ParseAlter(st.SQL)
+		switch a.Kind {
+		case flinksql.AlterSet:
+			if t.Options == nil {
+				t.Options = map[string]string{}
+			}
+			maps.Copy(t.Options, a.Options)
+		case flinksql.AlterReset:
+			for _, k := range a.Keys {
+				delete(t.Options, k)
+			}
 		}
-		if t.Options == nil {
-			t.Options = map[string]string{}
-		}
-		maps.Copy(t.Options, p.Options)
 	}
 	return false
+}
+
+// altered is the schema of the table st alters once st ran, or why Flink
+// refuses st: a form Confluent Cloud does not run, or a change the schema
+// does not allow (a column added twice, a watermark on no column...). The
+// topic and its records are not touched. A table without a known schema
+// takes any supported form.
+func (e *Emulator) altered(env *environment, st *statement) (*flinksql.TableSchema, error) {
+	a, err := flinksql.ParseAlter(st.SQL)
+	if err != nil {
+		return nil, err
+	}
+	old := e.m.topic(env, st.Plan.Alters.Table()).Schema
+	if old == nil {
+		return nil, nil
+	}
+	s := cloneSchema(old)
+	if err := s.Apply(a); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// cloneSchema copies a schema deeply enough for Apply to change the copy.
+func cloneSchema(s *flinksql.TableSchema) *flinksql.TableSchema {
+	c := *s
+	c.Columns = slices.Clone(s.Columns)
+	c.Options = maps.Clone(s.Options)
+	if s.Watermark != nil {
+		w := *s.Watermark
+		c.Watermark = &w
+	}
+	if s.PrimaryKey != nil {
+		pk := *s.PrimaryKey
+		pk.Columns = slices.Clone(pk.Columns)
+		c.PrimaryKey = &pk
+	}
+	return &c
 }
 
 // drop deletes table and its topic, as DROP TABLE does on Confluent Cloud:

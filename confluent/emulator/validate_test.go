@@ -59,7 +59,8 @@ func TestDryRunValidates(t *testing.T) {
 		{"unknown columns of a declared topic", "INSERT INTO sink SELECT whatever FROM src", ""},
 		{"unnest with an alias and columns", "INSERT INTO sink SELECT o.id, tag FROM orders AS o CROSS JOIN UNNEST(o.tags) AS t (tag)", ""},
 		{"implicit alias with columns", "INSERT INTO sink SELECT o.id, tag FROM orders o CROSS JOIN UNNEST(o.tags) t (tag)", ""},
-		{"alter modify", "ALTER TABLE orders MODIFY (amount DOUBLE)", ""},
+		{"alter a physical column", "ALTER TABLE orders MODIFY (amount DOUBLE)", "is not supported by Confluent Cloud"},
+		{"alter a watermark", "ALTER TABLE orders MODIFY WATERMARK FOR ts AS ts - INTERVAL '5' SECOND", ""},
 		{"a catalog function of the option", "INSERT INTO sink SELECT id, to_eur(amount) FROM orders", ""},
 		{"a function CREATE FUNCTION made", "INSERT INTO sink SELECT id, Mask_Name(id) FROM orders", ""},
 	}
@@ -194,7 +195,8 @@ func validateTree(t *testing.T, dir string) {
 		}
 		if p.Creates != nil && !p.Job {
 			env.Tables[p.Creates.Table()] = true
-			env.Topics[p.Creates.Table()] = &topic{Columns: p.Columns}
+			schema, _ := flinksql.ParseTableSchema(sql) // nil when it is no plain CREATE TABLE
+			env.Topics[p.Creates.Table()] = &topic{Schema: schema}
 			if detail := validateSQL(sql, p, catalog{env: env}); detail != "" {
 				t.Errorf("%s: %s", path, detail)
 			}
@@ -232,7 +234,7 @@ func FuzzValidateSQL(f *testing.F) {
 		f.Add(seed)
 	}
 	env := &environment{ID: "env", Tables: map[string]bool{"orders": true, "customers": true, "sink": true, "t": true},
-		Topics: map[string]*topic{"orders": {Columns: []string{"id", "customer_id", "ts"}}, "customers": {Columns: []string{"id"}}}}
+		Topics: map[string]*topic{"orders": {Schema: columns("id", "customer_id", "ts")}, "customers": {Schema: columns("id")}}}
 	f.Fuzz(func(t *testing.T, sql string) {
 		p := classify(sql)
 		_ = validateSQL(sql, p, catalog{env: env})
@@ -240,4 +242,13 @@ func FuzzValidateSQL(f *testing.F) {
 			_ = createColumns(toks)
 		}
 	})
+}
+
+// columns is a schema of the named columns.
+func columns(names ...string) *flinksql.TableSchema {
+	s := &flinksql.TableSchema{}
+	for _, n := range names {
+		s.Columns = append(s.Columns, flinksql.Column{Name: n})
+	}
+	return s
 }
