@@ -88,8 +88,8 @@ func (ar *actionRun) ddlDone(ctx context.Context, s planner.Step) (bool, error) 
 // the new one runs that DDL again. Not being able to delete it leaves
 // one statement too many, not a table undeployed: it is logged, not failed.
 func (ar *actionRun) deleteDDL(ctx context.Context) {
-	d := ar.a.Desired
-	if d == nil || d.DML == "" || !ar.createsDML() {
+	d, created := ar.a.Desired, ar.createdDML()
+	if d == nil || d.DML == "" || created == "" {
 		return
 	}
 	if _, ok := ar.rerunnableDDL(); !ok {
@@ -97,7 +97,7 @@ func (ar *actionRun) deleteDDL(ctx context.Context) {
 	}
 	err := ar.bounded(ctx, ar.r.opts.ddlTimeout, func(ctx context.Context) error {
 		return ar.retrying(ctx, planner.Step{Kind: planner.DeleteStatement, Statement: d.DDL}, func(ctx context.Context, s planner.Step) error {
-			dml, err := ar.current(ctx, d.DML)
+			dml, err := ar.current(ctx, created)
 			if err != nil || originOf(dml) == nil {
 				return err
 			}
@@ -124,13 +124,15 @@ func (ar *actionRun) deleteDDL(ctx context.Context) {
 	}
 }
 
-func (ar *actionRun) createsDML() bool {
+// createdDML is the DML statement the action creates (its name, or a
+// version of it), "" when it creates none.
+func (ar *actionRun) createdDML() string {
 	for _, s := range ar.a.Steps {
-		if s.Kind == planner.CreateDML {
-			return true
+		if s.Kind == planner.CreateDML || s.Kind == planner.SubmitDML {
+			return s.Statement
 		}
 	}
-	return false
+	return ""
 }
 
 // current is the statement as this action's waits found it, else as it is
