@@ -35,6 +35,7 @@ type options struct {
 	// pendingTimeout and settle: see WithPendingTimeout and WithSettle.
 	pendingTimeout time.Duration
 	settle         time.Duration
+	keepDDL        bool
 }
 
 func defaultOptions() options {
@@ -51,6 +52,17 @@ func defaultOptions() options {
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...)
+}
+
+// WithKeepDDL keeps each table's completed DDL statement, which is
+// otherwise deleted once its DML runs (the statement quota): a deployer
+// with no deployed commit to read the table's DDL from (the command line)
+// keeps it as the record ALTER TABLE is planned against.
+func WithKeepDDL() Option {
+	return func(o *options) error {
+		o.keepDDL = true
+		return nil
+	}
 }
 
 // WithMaxParallel bounds how many actions run at once; default 8.

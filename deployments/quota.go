@@ -89,7 +89,7 @@ func (ar *actionRun) ddlDone(ctx context.Context, s planner.Step) (bool, error) 
 // one statement too many, not a table undeployed: it is logged, not failed.
 func (ar *actionRun) deleteDDL(ctx context.Context) {
 	d, created := ar.a.Desired, ar.createdDML()
-	if d == nil || d.DML == "" || created == "" {
+	if d == nil || d.DML == "" || created == "" || ar.r.opts.keepDDL {
 		return
 	}
 	if _, ok := ar.rerunnableDDL(); !ok {

@@ -56,16 +56,19 @@ func (b *builder) alterOf(t *inventory.Table, s state) (*alteration, string) {
 	switch {
 	case s.ddl != nil && (s.ddl.Phase != PhaseCompleted || s.ddl.Fingerprint == t.Fingerprint):
 		return nil, "" // the tree's, or on its way
-	case s.ddl != nil:
+	case s.ddl != nil && s.ddl.SQL != "":
 		running = s.ddl.SQL
 	case s.exists && b.opts.BaseDDL != nil:
+		// The DDL statement is gone (deleted once the DML ran, its
+		// origin kept on the DML): the base commit's says what runs.
 		running, _ = b.opts.BaseDDL(t.Name)
 	}
 	if running == "" {
 		// An earlier run deleted the old DDL statement once every ALTER
 		// ran: only the DDL is left to record.
 		h := b.live.statement(AlterName(b.opts.Naming.DDL(t.Name, t.Product), 1))
-		if s.ddl == nil && h != nil && h.Table == TableLabel(t.Name) && h.Phase == PhaseCompleted && h.Fingerprint == t.Fingerprint {
+		// (What runs may show the DDL as its DML's origin, no statement.)
+		if (s.ddl == nil || s.ddl.SQL == "") && h != nil && h.Table == TableLabel(t.Name) && h.Phase == PhaseCompleted && h.Fingerprint == t.Fingerprint {
 			return &alteration{resumed: true}, ""
 		}
 		return nil, ""

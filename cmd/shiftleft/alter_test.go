@@ -38,9 +38,11 @@ func writeSrcDDL(t *testing.T, dir, sql string) {
 // their offsets into their next versions (running statements keep the
 // catalog they started with); every sink holds each record once and no
 // topic is deleted. A re-run has nothing to do.
+// The command line has no deployed commit to read a table's DDL from: it
+// keeps the DDL statements (--keep-ddl) to plan an ALTER TABLE against.
 func TestWatermarkChangeAltersTheTable(t *testing.T) {
 	tg, dir := newTarget(t), watermarkTree(t)
-	tg.mustDeploy(t, dir, "--dir", dir)
+	tg.mustDeploy(t, dir, "--dir", dir, "--keep-ddl")
 	tg.feed(t, 1000)
 	writeSrcDDL(t, dir, srcDDL("10"))
 	before := tg.mutating()
@@ -58,7 +60,7 @@ func TestWatermarkChangeAltersTheTable(t *testing.T) {
 	if plan.Work() != 2 {
 		t.Errorf("%d tables to deploy, want src and its reader mid: mid's readers have nothing to rebuild", plan.Work())
 	}
-	tg.mustDeploy(t, dir, "--table-name", "src")
+	tg.mustDeploy(t, dir, "--table-name", "src", "--keep-ddl")
 	tg.feed(t, 1000)
 	tg.lossless(t, 2000)
 	if s := tg.emu.Schema(config.EmulatorEnvironment, "src"); s == nil || s.Watermark == nil || !strings.Contains(s.Watermark.Expr, "'10'") {
@@ -80,7 +82,7 @@ func TestWatermarkChangeAltersTheTable(t *testing.T) {
 	}
 	// The next watermark change compares with the DDL the ALTER recorded.
 	writeSrcDDL(t, dir, strings.Replace(srcDDL("10"), ", WATERMARK FOR `$rowtime` AS `$rowtime` - INTERVAL '10' SECOND", "", 1))
-	tg.mustDeploy(t, dir, "--table-name", "src")
+	tg.mustDeploy(t, dir, "--table-name", "src", "--keep-ddl")
 	tg.feed(t, 1000)
 	tg.lossless(t, 3000)
 	if s := tg.emu.Schema(config.EmulatorEnvironment, "src"); s == nil || s.Watermark != nil {
@@ -113,10 +115,10 @@ func TestAlterKilledAtEveryStepResumes(t *testing.T) {
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
 			tg, dir := newTarget(t, emulator.Latency(300*time.Millisecond)), watermarkTree(t)
-			tg.mustDeploy(t, dir, "--dir", dir)
+			tg.mustDeploy(t, dir, "--dir", dir, "--keep-ddl")
 			tg.feed(t, 1000)
 			writeSrcDDL(t, dir, srcDDL("10"))
-			args := []string{"pipeline", "deploy", dir, "--table-name", "src", "--emulator", tg.url}
+			args := []string{"pipeline", "deploy", dir, "--table-name", "src", "--keep-ddl", "--emulator", tg.url}
 			killAt(t, tg, args, func(context.Context, *confluent.Client) bool { return p.at(tg) })
 			tg.feed(t, 500) // records keep coming while nobody deploys
 			if r := shiftleft(t, nil, args...); r.code != exitOK {
@@ -145,7 +147,7 @@ func TestAlterKilledAtEveryStepResumes(t *testing.T) {
 // before any request that changes anything, naming the topic.
 func TestColumnTypeChangeIsNoAlter(t *testing.T) {
 	tg, dir := newTarget(t), watermarkTree(t)
-	tg.mustDeploy(t, dir, "--dir", dir)
+	tg.mustDeploy(t, dir, "--dir", dir, "--keep-ddl")
 	tg.feed(t, 1000)
 	writeSrcDDL(t, dir, strings.Replace(srcDDL("5"), "id STRING", "id VARCHAR(10)", 1))
 	before := tg.mutating()

@@ -42,6 +42,7 @@ type deployOptions struct {
 	strategy               string
 	allowDrop              bool
 	keepStopped            int
+	keepDDL                bool
 }
 
 // targetFlags are the flags that say where statements go.
@@ -94,6 +95,7 @@ statement twice. Exit 1 when a step fails.`,
 	f.StringVar(&o.strategy, "strategy", "", "how tables that run other SQL change: version (default: carry-over, nothing lost), in-place or recreate (drop and rebuild, shift_left's)")
 	f.BoolVar(&o.allowDrop, "allow-drop", false, "let the plan drop topics (a recreate deletes a topic, its records and schema)")
 	f.IntVar(&o.keepStopped, "keep-stopped", -1, "stopped DML statements each table keeps as rollback points after a carry-over (default deploy.keep_stopped, else 1)")
+	f.BoolVar(&o.keepDDL, "keep-ddl", false, "keep each table's DDL statement once its DML runs (it is deleted, for the statement quota): the record a later ALTER TABLE is planned against")
 	if !dryRun {
 		f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and stop")
 		f.DurationVar(&o.pendingTimeout, "pending-timeout", config.DefaultPendingTimeout,
@@ -463,6 +465,9 @@ func (a *app) execute(ctx context.Context, t tree, g *pipeline.Graph, s *session
 	}
 	opts := append(runnerOptions(cfg), deployments.WithMaxParallel(o.maxParallel),
 		deployments.WithLogger(a.log), deployments.WithProgress(a.stderr))
+	if o.keepDDL {
+		opts = append(opts, deployments.WithKeepDDL())
+	}
 	if o.pendingSet {
 		opts = append(opts, deployments.WithPendingTimeout(o.pendingTimeout))
 	}
