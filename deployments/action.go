@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/flinksql"
 	"github.com/shiftleft/shiftleft/internal/backoff"
 	"github.com/shiftleft/shiftleft/planner"
 )
@@ -211,7 +212,7 @@ func (ar *actionRun) step(ctx context.Context, s planner.Step) error {
 	case planner.DeleteStatement:
 		return ar.delete(ctx, s.Statement)
 	case planner.DropTable:
-		return ar.dropTable(ctx, s.Statement)
+		return ar.dropTable(ctx, s)
 	case planner.StopStatement:
 		return ar.stop(ctx, s.Statement)
 	case planner.CreateDDL:
@@ -264,7 +265,8 @@ func (ar *actionRun) delete(ctx context.Context, name string) error {
 // left is that attempt's drop: COMPLETED, the drop is done; underway, it is
 // waited for; anything else is replaced. The helper is kept (a later step
 // deletes it): while it is there, what runs says the table is gone.
-func (ar *actionRun) dropTable(ctx context.Context, name string) error {
+func (ar *actionRun) dropTable(ctx context.Context, s planner.Step) error {
+	name := s.Statement
 	st, err := ar.r.client.GetStatement(ctx, name)
 	switch {
 	case errors.Is(err, confluent.ErrStatementNotFound):
@@ -284,7 +286,8 @@ func (ar *actionRun) dropTable(ctx context.Context, name string) error {
 				return err
 			}
 		}
-		req := ar.request(name, "DROP TABLE IF EXISTS "+quoteIdent(ar.a.Table), nil, "")
+		req := ar.request(name, "DROP TABLE IF EXISTS "+quoteIdent(physical(ar.a.Table, s)), nil, "")
+		versionLabel(&req, s)
 		if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
 			return err
 		}
@@ -357,7 +360,12 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		}
 		props[PropertyOffsetsFrom] = s.OffsetsFrom
 	}
-	if _, err := ar.r.client.CreateStatement(ctx, ar.request(s.Statement, f.sql, props, s.Fingerprint)); err != nil {
+	req := ar.request(s.Statement, f.sql, props, s.Fingerprint)
+	if req.SQL, err = flinksql.RenameTables(f.sql, s.Tables); err != nil {
+		return fmt.Errorf("rewrite %s for physical tables %v: %w", s.Ref, s.Tables, err)
+	}
+	versionLabel(&req, s)
+	if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
 		return err
 	}
 	ar.log.Debug("statement created", zap.String("statement", s.Statement))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"sync"
 
 	"github.com/shiftleft/shiftleft/confluent"
@@ -121,6 +122,7 @@ func liveStatement(st *confluent.Statement) planner.Statement {
 		Table:         labelsOf(st)[LabelTable],
 		SQL:           st.Spec.Statement,
 	}
+	s.Version, _ = strconv.Atoi(labelsOf(st)[LabelVersion])
 	if st.Status != nil {
 		s.Detail = st.Status.Detail
 	}

@@ -268,7 +268,7 @@ func (b *builder) readState(t *inventory.Table) state {
 	if b.live.Tables != nil && deployable(t) && !b.live.Tables[t.Name] {
 		b.unread = append(b.unread, t.Name)
 	}
-	d := desiredOf(t, b.opts.Naming)
+	d := b.live.resolve(desiredOf(t, b.opts.Naming))
 	s := state{tableLive: liveOf(d, b.live), desired: d}
 	s.sync = compare(d, s.tableLive)
 	ddlDone := s.ddl != nil && s.ddl.Phase == PhaseCompleted && !s.dropped
@@ -303,6 +303,8 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 		return work(CarryOver, "resuming: "+s.carry.into+" waits to carry over the offsets of "+s.carry.from+"; stop it")
 	case s.underway:
 		return work(Create, "resuming: "+s.sync.Statement+" is "+s.sync.Detail+" with this SQL; wait for it")
+	case halfBuilt(t, s):
+		return work(Create, "resuming: new version "+PhysicalName(t.Name, s.desired.Version)+" has its DDL; create its DML")
 	}
 	v := r(t, s)
 	switch {
@@ -311,6 +313,9 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 	case v.kind == Recreate && !v.fromEarliest && !v.ddlChanged && !v.forced && b.inPlace(t, s):
 		v.kind, v.intent = InPlace, InPlace
 		v.reason += "; it has a primary key: rebuilt in place"
+	case b.newVersion(t, s, v):
+		v.kind, v.intent = NewVersion, NewVersion
+		v.reason += "; a new version " + PhysicalName(t.Name, b.nextPhysical(t, s)) + " beside it"
 	case v.fromEarliest || s.carry == nil || b.strategy(t) == StrategyRecreate:
 	case v.kind == RestartDML, v.kind == Create && s.ddlCurrent:
 		// A new DML of a table that exists with this DDL: it starts where
@@ -486,6 +491,9 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 	child, _ := b.g.Table(c)
 	cd, decided := b.decided[c]
 	if decided && cd.kind != Skip {
+		return nil
+	}
+	if b.follows(parent, d, child) {
 		return nil
 	}
 	cause := ""

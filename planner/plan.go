@@ -28,6 +28,13 @@ const (
 	// the same table: the rows it writes again are upserts of the same
 	// keys. The old DML is stopped first, kept as a rollback point.
 	InPlace ActionKind = "in-place"
+	// NewVersion builds the next physical version of the table beside the
+	// live one (bluegreen.go): its DDL, then its DML from the earliest
+	// offset; the old version keeps running until it is retired.
+	NewVersion ActionKind = "new-version"
+	// RetireVersion stops an old physical version's statements, or deletes them
+	// and drops its table (Retire).
+	RetireVersion ActionKind = "retire"
 	// Recreate deletes the DML, drops the table, then runs DDL and DML.
 	Recreate ActionKind = "recreate"
 	// Drop deletes the DML and drops the table (undeploy).
@@ -73,6 +80,13 @@ type Step struct {
 	// OffsetsFrom is the statement whose offsets a DML carries over
 	// (sql.tables.initial-offset-from).
 	OffsetsFrom string `json:"offsets_from,omitempty"`
+	// Version is the physical version of the table a create or drop step
+	// is about (label shiftleft.version); 0 for version 1.
+	Version int `json:"version,omitempty"`
+	// Tables are the physical tables the SQL of a create step and the
+	// table of a drop step refer to, by logical name: the runner rewrites
+	// the SQL (flinksql.RenameTables).
+	Tables map[string]string `json:"tables,omitempty"`
 }
 
 // Pool is the compute pool an action runs in: an existing one, or one to

@@ -183,6 +183,8 @@ func (b *builder) consequence(t *inventory.Table, s state, kind ActionKind) stri
 	case CarryOver:
 		return "carries over offsets from " + s.carry.from + ": " + s.carry.into + " reads on where it stopped, nothing read twice or skipped; " +
 			s.carry.from + " is " + b.kept()
+	case NewVersion:
+		return b.newVersionConsequence(t, s)
 	case InPlace:
 		return "in place: reprocesses from the earliest offset into the same keyed table " + t.Name +
 			" (its rows are upserted again, none deleted); " + s.dml.Name + " is stopped and " + b.kept()

@@ -99,8 +99,8 @@ func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts
 // readers that do work (waves holds their waves and gets t's); a table not
 // deployed is a skip.
 func (b *builder) drop(t *inventory.Table, role Role, reason string, readers []string, waves map[string]int) Action {
-	desired := desiredOf(t, b.opts.Naming)
 	s := b.state(t)
+	desired := s.desired
 	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed",
 		Expect: ExpectAbsent, Desired: &desired, Consequence: b.consequence(t, s, Skip)}
 	if !s.exists && s.dml == nil && s.ddl == nil && s.drop == nil {
