@@ -72,6 +72,27 @@ func TestStatefulChangeBuildsANewVersion(t *testing.T) {
 			t.Errorf("%s created %d times", name, n)
 		}
 	}
+	// A later stateless change of the view applies to its live version:
+	// carried over, its SQL still on the physical tables.
+	writeTree(t, dir, map[string]string{"views/p/sink_view/sql-scripts/dml.p_mv_sink.sql": "INSERT INTO p_mv_sink SELECT id FROM p_fct_sink WHERE id <> 'x';"})
+	plan = tg.dryRunPlan(t, dir, "--table-name", "p_mv_sink")
+	if a, _ := plan.Action("p_mv_sink"); a.Kind != planner.CarryOver || !strings.HasPrefix(a.Consequence, "carries over offsets from "+dmlAt("p_mv_sink", 2)) {
+		t.Fatalf("p_mv_sink: %s %q, want a carry-over from its live version", a.Kind, a.Consequence)
+	}
+	tg.mustDeploy(t, dir, "--table-name", "p_mv_sink")
+	tg.feed(t, 1000)
+	carried := planner.DMLVersion(dmlAt("p_mv_sink", 2), 2)
+	if st := tg.statement(t, carried); st.Status.Phase != confluent.PhaseRunning || !strings.HasPrefix(st.Spec.Statement, "INSERT INTO p_mv_sink_v2 SELECT id FROM p_fct_sink_v2 ") {
+		t.Errorf("%s: %s %q", carried, st.Status.Phase, st.Spec.Statement)
+	}
+	if s := tg.topic("p_mv_sink_v2"); s.Duplicates != 0 || s.Missing != 0 || s.DistinctOrigins != 3000 {
+		t.Errorf("p_mv_sink_v2: %+v, want 3000 origins once", s)
+	}
+	// (tg.inSync reads p_mv_sink's DML by its first versions' names, which
+	// the carry-over of its version 2 stopped.)
+	if plan := tg.dryRunPlan(t, dir, "--table-name", "p_mv_sink", "--may-start-descendants"); plan.Work() != 0 {
+		t.Errorf("%d tables still to deploy: %+v", plan.Work(), plan.Actions)
+	}
 }
 
 // TestNewVersionKilledAtEveryStepResumes kills the deploy at each step of
