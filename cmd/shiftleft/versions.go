@@ -10,6 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shiftleft/shiftleft/config"
+	"github.com/shiftleft/shiftleft/deployments"
+	"github.com/shiftleft/shiftleft/opsapi"
 	"github.com/shiftleft/shiftleft/planner"
 )
 
@@ -117,4 +120,25 @@ func (a *app) retire(ctx context.Context, args []string, o deployOptions, versio
 		return err
 	}
 	return a.execute(ctx, t, g, s, plan, o, false)
+}
+
+// targetVersions reads the table versions of the service's deployment
+// target for the ops API, the configuration read at each call: the
+// in-process emulator's address is known once it started.
+func (a *app) targetVersions(cfg *config.Config) opsapi.VersionsReader {
+	return func(ctx context.Context, tables ...string) ([]planner.TableVersions, error) {
+		t, err := cfg.Target()
+		if err != nil {
+			return nil, err
+		}
+		client, err := clientOf(t, a.log)
+		if err != nil {
+			return nil, err
+		}
+		live, err := deployments.ReadLive(ctx, client)
+		if err != nil {
+			return nil, err
+		}
+		return planner.Versions(live, tables...), nil
+	}
 }
