@@ -344,23 +344,59 @@ func Retire(g *pipeline.Graph, live Live, table string, k int, drop bool, opts O
 	if readers := readersOf(b.live, old.Physical, old.Statements); len(readers) > 0 {
 		return nil, fmt.Errorf("%w: %s is read by %s, which runs: retire its readers' old versions first", ErrRetire, old.Physical, strings.Join(readers, ", "))
 	}
-	for _, st := range old.Statements {
-		if st.Name != d.DDL && st.Name != d.Drop {
-			a.Steps = append(a.Steps, Step{Kind: DeleteStatement, Statement: st.Name})
-		}
-	}
-	tables := map[string]string{}
-	if k > 1 {
-		tables[table] = old.Physical
-	}
-	a.Steps = append(a.Steps, Step{Kind: DropTable, Statement: d.Drop, Version: d.Version, Tables: tables},
-		Step{Kind: DeleteStatement, Statement: d.DDL}, Step{Kind: DeleteStatement, Statement: d.Drop})
+	a.Steps = b.dropVersionSteps(t, old)
 	a.Consequence = "drops topic " + old.Physical + " (its records and schema)"
 	p := &Plan{Actions: []Action{a}}
 	if !b.allowDrop(t) {
 		return p, &DropError{Refused: []RefusedDrop{{Table: old.Physical, Reason: string(RetireVersion) + ": " + a.Reason}}}
 	}
 	return p, nil
+}
+
+// dropVersionSteps delete the statements of version v of t and drop its
+// table: its DML statements first, then DROP TABLE, then its DDL and the
+// drop's helper, as a recreate's drop does.
+func (b *builder) dropVersionSteps(t *inventory.Table, v VersionInfo) []Step {
+	d := desiredOf(t, b.opts.Naming).At(v.Version)
+	var steps []Step
+	for _, st := range v.Statements {
+		if st.Name != d.DDL && st.Name != d.Drop {
+			steps = append(steps, Step{Kind: DeleteStatement, Statement: st.Name})
+		}
+	}
+	var tables map[string]string
+	if v.Version > 1 {
+		tables = map[string]string{t.Name: v.Physical}
+	}
+	drop := Step{Kind: DropTable, Statement: d.Drop, Tables: tables}
+	if v.Version > 1 {
+		drop.Version = v.Version
+	}
+	return append(steps, drop, Step{Kind: DeleteStatement, Statement: d.DDL}, Step{Kind: DeleteStatement, Statement: d.Drop})
+}
+
+// liveDropSteps drop t's live version: its table is the physical one.
+func (b *builder) liveDropSteps(t *inventory.Table, s state) []Step {
+	steps := b.steps(t, s, Drop)
+	if k := s.desired.Version; k > 1 {
+		for i := range steps {
+			if steps[i].Kind == DropTable {
+				steps[i].Version, steps[i].Tables = k, map[string]string{t.Name: PhysicalName(t.Name, k)}
+			}
+		}
+	}
+	return steps
+}
+
+// oldVersionSteps drop every old version of t (an undeploy drops them all).
+func (b *builder) oldVersionSteps(t *inventory.Table) []Step {
+	var steps []Step
+	for _, tv := range Versions(b.live, t.Name) {
+		for _, v := range tv.Old {
+			steps = append(steps, b.dropVersionSteps(t, v)...)
+		}
+	}
+	return steps
 }
 
 func versionList(tv *TableVersions) string {

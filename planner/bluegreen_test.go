@@ -219,3 +219,30 @@ func TestRetire(t *testing.T) {
 		t.Errorf("drop steps %v, want %v", got, want)
 	}
 }
+
+// TestUndeployDropsEveryVersion: the live version's table is its physical
+// one, and the old versions go too.
+func TestUndeployDropsEveryVersion(t *testing.T) {
+	g := chain(t, "src:", "agg*: src")
+	live := planner.Live{Statements: map[string]planner.Statement{}}
+	putVersion(live, "src", 1, "fp-src", true, "raw")
+	putVersion(live, "agg", 1, "old", true, "src")
+	putVersion(live, "agg", 2, "fp-agg", true, "src")
+	p, err := planner.Undeploy(g, live, "agg", planner.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := p.Action("agg")
+	var got []string
+	for _, s := range a.Steps {
+		got = append(got, string(s.Kind)+" "+s.Statement+" "+s.Tables["agg"])
+	}
+	dml, ddl := naming.DML("agg", "p"), naming.DDL("agg", "p")
+	want := []string{
+		"delete-statement " + dml + "-v2 ", "drop-table drop-agg-v2 agg_v2", "delete-statement " + ddl + "-v2 ", "delete-statement drop-agg-v2 ",
+		"delete-statement " + dml + " ", "drop-table drop-agg ", "delete-statement " + ddl + " ", "delete-statement drop-agg ",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("steps\n%v\nwant\n%v", got, want)
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 // Undeploy plans the removal of a table and every table that depends on it,
 // children before parents: each deployed one loses its DML, its table and its
-// DDL statement.
+// DDL statement, those of its old physical versions too.
 func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, error) {
 	t, err := g.Table(table)
 	if err != nil {
@@ -107,7 +107,7 @@ func (b *builder) drop(t *inventory.Table, role Role, reason string, readers []s
 		return a
 	}
 	a.Kind, a.Reason, a.Consequence = Drop, reason, b.consequence(t, s, Drop)
-	a.Steps = b.steps(t, s, Drop)
+	a.Steps = append(b.liveDropSteps(t, s), b.oldVersionSteps(t)...)
 	for _, r := range readers {
 		if w, ok := waves[r]; ok {
 			a.After = append(a.After, r)
