@@ -114,12 +114,17 @@ func (a *app) retire(ctx context.Context, args []string, o deployOptions, versio
 	var refused *planner.DropError
 	if errors.As(err, &refused) {
 		a.printPlan(a.stdout, plan)
-		return fmt.Errorf("%w. To drop, pass --allow-drop, or set allow_drop: true in the table's .properties or deploy.allow_drop in the configuration", err)
+		return howToAllowDrop(err)
 	}
 	if err != nil {
 		return err
 	}
 	return a.execute(ctx, t, g, s, plan, o, false)
+}
+
+// howToAllowDrop is a refused drop, saying how to allow it.
+func howToAllowDrop(err error) error {
+	return fmt.Errorf("%w. To drop, pass --allow-drop, or set allow_drop: true in the table's .properties or deploy.allow_drop in the configuration", err)
 }
 
 // targetVersions reads the table versions of the service's deployment
