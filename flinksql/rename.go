@@ -9,7 +9,8 @@ import (
 // name (its last part, catalog and database aside) is a key of to into the
 // key's value; CTE names, columns, strings and comments are left alone, and
 // so is every other byte of src. A blue/green deploy runs a table's SQL
-// against its physical versions this way.
+// against its physical versions this way. A new name should be one the
+// script does not use: a CTE of that name would take the renamed reads.
 func RenameTables(src string, to map[string]string) (string, error) {
 	if len(to) == 0 {
 		return src, nil
