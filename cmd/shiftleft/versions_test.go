@@ -39,15 +39,31 @@ func (tg *target) blueGreen(t *testing.T, dir string) {
 }
 
 // TestStatefulChangeBuildsANewVersion is the default strategy on a
-// stateful change of a table without primary key: a new version
+// stateful change of a table without primary key, and on a change of its
+// DDL that ALTER TABLE cannot make: a new version
 // p_fct_sink_v2 beside p_fct_sink, rebuilt from the earliest offset, and
 // its reader follows with p_mv_sink_v2; nothing is dropped, the old
 // branch keeps running.
 func TestStatefulChangeBuildsANewVersion(t *testing.T) {
+	changes := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+	}{
+		{"a stateful DML change", func(t *testing.T, dir string) { changeAggregate(t, dir, 2) }},
+		{"a column type change", func(t *testing.T, dir string) {
+			writeTree(t, dir, map[string]string{"facts/p/sink/sql-scripts/ddl.p_fct_sink.sql": "CREATE TABLE IF NOT EXISTS p_fct_sink (id STRING, n DECIMAL(20, 0));"})
+		}},
+	}
+	for _, c := range changes {
+		t.Run(c.name, func(t *testing.T) { newVersionOf(t, c.change) })
+	}
+}
+
+func newVersionOf(t *testing.T, change func(t *testing.T, dir string)) {
 	tg, dir := newTarget(t), pipelineTree(t)
 	tg.mustDeploy(t, dir, "--dir", dir)
 	tg.feed(t, 1000)
-	changeAggregate(t, dir, 2)
+	change(t, dir)
 	before := tg.mutating()
 	plan := tg.dryRunPlan(t, dir, "--table-name", "p_fct_sink", "--may-start-descendants")
 	if n := tg.mutating() - before; n != 0 {
