@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/shiftleft/shiftleft/confluent"
+	"github.com/shiftleft/shiftleft/flinksql"
 	"github.com/shiftleft/shiftleft/internal/backoff"
 	"github.com/shiftleft/shiftleft/planner"
 )
@@ -218,7 +219,7 @@ func (ar *actionRun) step(ctx context.Context, s planner.Step) error {
 	case planner.DeleteStatement:
 		return ar.delete(ctx, s.Statement)
 	case planner.DropTable:
-		return ar.dropTable(ctx, s.Statement)
+		return ar.dropTable(ctx, s)
 	case planner.StopStatement:
 		return ar.stop(ctx, s.Statement)
 	case planner.CreateDDL, planner.AlterTable:
@@ -271,7 +272,8 @@ func (ar *actionRun) delete(ctx context.Context, name string) error {
 // left is that attempt's drop: COMPLETED, the drop is done; underway, it is
 // waited for; anything else is replaced. The helper is kept (a later step
 // deletes it): while it is there, what runs says the table is gone.
-func (ar *actionRun) dropTable(ctx context.Context, name string) error {
+func (ar *actionRun) dropTable(ctx context.Context, s planner.Step) error {
+	name := s.Statement
 	st, err := ar.r.client.GetStatement(ctx, name)
 	switch {
 	case errors.Is(err, confluent.ErrStatementNotFound):
@@ -291,7 +293,8 @@ func (ar *actionRun) dropTable(ctx context.Context, name string) error {
 				return err
 			}
 		}
-		req := ar.request(name, "DROP TABLE IF EXISTS "+quoteIdent(ar.a.Table), nil, "")
+		req := ar.request(name, "DROP TABLE IF EXISTS "+quoteIdent(physical(ar.a.Table, s)), nil, "")
+		versionLabel(&req, s)
 		if _, err := ar.r.client.CreateStatement(ctx, req); err != nil {
 			return err
 		}
@@ -371,6 +374,10 @@ func (ar *actionRun) create(ctx context.Context, s planner.Step, want phases) er
 		props[PropertyOffsetsFrom] = s.OffsetsFrom
 	}
 	req := ar.request(s.Statement, f.sql, props, s.Fingerprint)
+	if req.SQL, err = flinksql.RenameTables(f.sql, s.Tables); err != nil {
+		return fmt.Errorf("rewrite %s for physical tables %v: %w", s.Ref, s.Tables, err)
+	}
+	versionLabel(&req, s)
 	if s.Kind == planner.CreateDML || s.Kind == planner.SubmitDML {
 		if err := ar.withOrigin(ctx, s, &req); err != nil {
 			return err

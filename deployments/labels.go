@@ -14,6 +14,9 @@ const (
 	LabelFingerprint = "shiftleft.fingerprint"
 	// LabelCommit is the commit given with [WithCommit].
 	LabelCommit = "shiftleft.commit"
+	// LabelVersion is the physical version of the table (planner.Step's
+	// Version) when it is above 1: the table is then planner.PhysicalName.
+	LabelVersion = "shiftleft.version"
 )
 
 // PropertyOffsetsFrom is the statement property that makes a new statement

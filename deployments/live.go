@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 	"sync"
 
 	"github.com/shiftleft/shiftleft/confluent"
@@ -123,6 +124,7 @@ func liveStatement(st *confluent.Statement) planner.Statement {
 		SQL:           st.Spec.Statement,
 		Origin:        originOf(st),
 	}
+	s.Version, _ = strconv.Atoi(labelsOf(st)[LabelVersion])
 	if st.Status != nil {
 		s.Detail = st.Status.Detail
 	}

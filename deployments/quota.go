@@ -42,7 +42,15 @@ func originOf(st *confluent.Statement) *planner.Origin {
 func (ar *actionRun) withOrigin(ctx context.Context, s planner.Step, req *confluent.StatementRequest) error {
 	origin := s.Origin
 	if ar.a.Desired != nil {
-		st, err := ar.current(ctx, ar.a.Desired.DDL)
+		// The DDL this action creates (a new version's has its own name),
+		// else the table's.
+		ddl := ar.a.Desired.DDL
+		for _, st := range ar.a.Steps {
+			if st.Kind == planner.CreateDDL {
+				ddl = st.Statement
+			}
+		}
+		st, err := ar.current(ctx, ddl)
 		switch {
 		case errors.Is(err, confluent.ErrStatementNotFound):
 		case err != nil:

@@ -24,7 +24,11 @@ const MaxStatementBytes = 4 << 20
 // starts no statement, a FROM or JOIN without its table, an unknown word
 // where a clause must start, a query missing where one must be, text after
 // the end of a query. Anything else it does not understand is skipped.
-func Parse(src string) (*Script, error) {
+func Parse(src string) (*Script, error) { return parse(src, nil) }
+
+// parse is Parse; with refs, it appends to *refs the last part of every
+// table name the script creates, writes or reads (CTE names aside).
+func parse(src string, refs *[]Token) (*Script, error) {
 	sc := scratchPool.Get().(*scratch)
 	defer sc.release()
 	all, err := tokenize(src, sc.toks[:0])
@@ -38,7 +42,7 @@ func Parse(src string) (*Script, error) {
 	if err := pairParens(toks, match, isQuery); err != nil {
 		return nil, withTable(err, toks)
 	}
-	p := &parser{toks: toks, match: match, isQuery: isQuery, limit: len(toks)}
+	p := &parser{toks: toks, match: match, isQuery: isQuery, limit: len(toks), refs: refs}
 	script := &Script{Fingerprint: fp, Joins: countJoins(toks)}
 	if err := p.script(script); err != nil {
 		return nil, err
@@ -235,6 +239,17 @@ type parser struct {
 	reasons ordered[string]
 	// scope holds the CTE names visible at this point, innermost last.
 	scope []string
+	// refs, when set, collects the last token of every table name (ref).
+	refs *[]Token
+	// nameEnd is the index of the last token of the name read last.
+	nameEnd int
+}
+
+// ref records the name read last as a table reference.
+func (p *parser) ref() {
+	if p.refs != nil {
+		*p.refs = append(*p.refs, p.toks[p.nameEnd])
+	}
 }
 
 var eof = Token{}
@@ -280,6 +295,9 @@ func (p *parser) read(n Name) {
 		}
 	}
 	p.reads.add(n)
+	if len(n) > 0 {
+		p.ref()
+	}
 }
 
 // statement walks one statement into st, in place to save a copy and an
@@ -369,6 +387,7 @@ func (p *parser) named(kind Kind) bool {
 	if p.stmt.Table = p.name(); p.stmt.Table == nil {
 		return false
 	}
+	p.ref()
 	p.stmt.Kind = kind
 	return true
 }
@@ -500,6 +519,7 @@ func (p *parser) insert() {
 		p.fail(p.peek(0), "a table must follow INSERT %s, not %s", into.upper(), describe(p.peek(0)))
 	}
 	p.stmt.Writes = append(p.stmt.Writes, n)
+	p.ref()
 	if p.at(kwPartition) && p.peek(1).IsPunct("(") {
 		p.pos++
 		p.skipOne()
@@ -1077,6 +1097,7 @@ func (p *parser) name() Name {
 		n[i] = p.peek(2 * i).Text
 	}
 	p.pos += 2*len(n) - 1
+	p.nameEnd = p.pos - 1
 	return n
 }
 

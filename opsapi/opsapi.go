@@ -33,20 +33,28 @@ type Handler struct {
 	token string
 	log   *zap.Logger
 	mux   *http.ServeMux
+	// versions reads the target's table versions (WithVersions).
+	versions VersionsReader
 }
 
 // New returns the API; an empty token turns it off (every call answers 503
 // saying how to turn it on).
-func New(store Store, token string, log *zap.Logger) *Handler {
+func New(store Store, token string, log *zap.Logger, opts ...Option) (*Handler, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
 	h := &Handler{store: store, token: token, log: log.Named("opsapi"), mux: http.NewServeMux()}
+	for _, o := range opts {
+		if err := o(h); err != nil {
+			return nil, err
+		}
+	}
 	h.mux.HandleFunc("GET /api/jobs", h.list)
 	h.mux.HandleFunc("GET /api/jobs/{id}", h.get)
 	h.mux.HandleFunc("POST /api/jobs/{id}/replay", h.replay)
 	h.mux.HandleFunc("GET /api/drift", h.drift)
-	return h
+	h.mux.HandleFunc("GET /api/versions", h.listVersions)
+	return h, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package opsapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/shiftleft/shiftleft/jobs"
 	"github.com/shiftleft/shiftleft/opsapi"
+	"github.com/shiftleft/shiftleft/planner"
 )
 
 func TestOpsAPI(t *testing.T) {
@@ -54,10 +56,16 @@ func TestOpsAPI(t *testing.T) {
 	if err := q.PutDrift(ctx, "acme/other", "env-1", []byte(`{"repo":"acme/other","environment":"env-1"}`)); err != nil {
 		t.Fatal(err)
 	}
-	api := httptest.NewServer(opsapi.New(q, "ops-token", nil))
+	api := httptest.NewServer(mustNew(t, q, "ops-token"))
 	t.Cleanup(api.Close)
-	off := httptest.NewServer(opsapi.New(q, "", nil))
+	off := httptest.NewServer(mustNew(t, q, ""))
 	t.Cleanup(off.Close)
+	noTarget, err := opsapi.New(q, "ops-token", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare := httptest.NewServer(noTarget)
+	t.Cleanup(bare.Close)
 
 	tests := []struct {
 		name, method, url, auth, body string
@@ -83,6 +91,11 @@ func TestOpsAPI(t *testing.T) {
 		{"drift of one", "GET", api.URL + "/api/drift?repo=acme/flink", "Bearer ops-token", "", 200, `{"reports":[{"repo":"acme/flink","environment":"env-1","counts":{"failed":1}}]}`},
 		{"drift of a repository without a report", "GET", api.URL + "/api/drift?repo=acme/none", "Bearer ops-token", "", 200, `{"reports":[]}`},
 		{"drift without the token", "GET", api.URL + "/api/drift", "", "", 401, "bearer token"},
+		{"versions of every table", "GET", api.URL + "/api/versions", "Bearer ops-token", "", 200, `"live":{"version":2,"physical":"agg_v2","statements":{"ddl-agg-v2":"COMPLETED"}},"old":[{"version":1,"physical":"agg"`},
+		{"versions of one table", "GET", api.URL + "/api/versions?table=src", "Bearer ops-token", "", 200, `{"tables":[{"table":"src","live":{"version":1,"physical":"src","statements":{"dml-src":"RUNNING"}}}]}`},
+		{"versions of an unknown table", "GET", api.URL + "/api/versions?table=nope", "Bearer ops-token", "", 200, `{"tables":[]}`},
+		{"versions without a target", "GET", bare.URL + "/api/versions", "Bearer ops-token", "", 503, "no deployment target"},
+		{"versions without the token", "GET", api.URL + "/api/versions", "", "", 401, "bearer token"},
 		{"replay with a bad body", "POST", api.URL + "/api/jobs/" + done.ID + "/replay", "Bearer ops-token", `{"force": "yes"}`, 400, "force"},
 	}
 	for _, tt := range tests {
@@ -105,5 +118,29 @@ func TestOpsAPI(t *testing.T) {
 				t.Errorf("%d %s, want %d with %q", res.StatusCode, body, tt.want, tt.has)
 			}
 		})
+	}
+}
+
+// mustNew is the API over q with a versions reader of a fixed environment:
+// agg at version 2 beside its version 1, src at 1.
+func mustNew(t *testing.T, q opsapi.Store, token string) *opsapi.Handler {
+	t.Helper()
+	live := planner.Live{Statements: map[string]planner.Statement{
+		"dml-src":    {Name: "dml-src", Phase: planner.PhaseRunning, Table: "src"},
+		"ddl-agg":    {Name: "ddl-agg", Phase: planner.PhaseCompleted, Table: "agg"},
+		"ddl-agg-v2": {Name: "ddl-agg-v2", Phase: planner.PhaseCompleted, Table: "agg", Version: 2},
+	}}
+	h, err := opsapi.New(q, token, nil, opsapi.WithVersions(func(_ context.Context, tables ...string) ([]planner.TableVersions, error) {
+		return planner.Versions(live, tables...), nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestOptions(t *testing.T) {
+	if _, err := opsapi.New(nil, "t", nil, opsapi.WithVersions(nil)); !errors.Is(err, opsapi.ErrInvalidOption) {
+		t.Errorf("WithVersions(nil): %v, want ErrInvalidOption", err)
 	}
 }

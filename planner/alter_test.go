@@ -34,6 +34,8 @@ func TestAlterTable(t *testing.T) {
 		want     map[string]planner.ActionKind
 		steps    []string // the changed table's
 		refused  string   // part of the DropError
+		// (A DDL change ALTER TABLE cannot apply gets a new version by
+		// default: only strategy recreate drops.)
 		inReason string
 	}{
 		{name: "watermark", liveSQL: wmDDL5, file: wmDDL10, table: "src",
@@ -41,15 +43,15 @@ func TestAlterTable(t *testing.T) {
 			steps: []string{"alter-table " + helper, "delete-statement " + srcDDL, "create-ddl " + srcDDL,
 				"submit-dml " + planner.DMLVersion(srcDML, 2), "stop-statement " + srcDML, "create-dml " + planner.DMLVersion(srcDML, 2)}},
 		{name: "column type", liveSQL: wmDDL5, file: strings.Replace(wmDDL5, "id STRING", "id BIGINT", 1), table: "src",
-			want: map[string]planner.ActionKind{"src": planner.Recreate}, refused: "topic src", inReason: "column id changes from STRING to BIGINT"},
+			want: map[string]planner.ActionKind{"src": planner.NewVersion}, inReason: "column id changes from STRING to BIGINT"},
 		{name: "no IF NOT EXISTS to record it", liveSQL: wmDDL5, file: strings.Replace(wmDDL10, " IF NOT EXISTS", "", 1), table: "src",
-			want: map[string]planner.ActionKind{"src": planner.Recreate}, refused: "topic src", inReason: "IF NOT EXISTS"},
+			want: map[string]planner.ActionKind{"src": planner.NewVersion}, inReason: "IF NOT EXISTS"},
 		{name: "running DDL unknown", liveSQL: "", file: wmDDL10, table: "src",
-			want: map[string]planner.ActionKind{"src": planner.Recreate}, refused: "topic src"},
+			want: map[string]planner.ActionKind{"src": planner.NewVersion}},
 		{name: "strategy recreate", liveSQL: wmDDL5, file: wmDDL10, table: "src", opts: planner.Options{Strategy: planner.StrategyRecreate},
 			want: map[string]planner.ActionKind{"src": planner.Recreate}, refused: "topic src"},
 		{name: "a stateful DML cannot carry over", liveSQL: strings.ReplaceAll(wmDDL5, "src", "agg"), file: strings.ReplaceAll(wmDDL10, "src", "agg"), table: "agg",
-			want: map[string]planner.ActionKind{"agg": planner.Recreate}, refused: "topic agg"},
+			want: map[string]planner.ActionKind{"agg": planner.NewVersion}},
 		{name: "killed with the old DDL deleted", liveSQL: wmDDL5, file: wmDDL10, table: "src",
 			live: func(l planner.Live) {
 				delete(l.Statements, srcDDL)

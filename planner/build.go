@@ -284,7 +284,7 @@ func (b *builder) readState(t *inventory.Table) state {
 	if b.live.Tables != nil && deployable(t) && !b.live.Tables[t.Name] {
 		b.unread = append(b.unread, t.Name)
 	}
-	d := desiredOf(t, b.opts.Naming)
+	d := b.live.resolve(desiredOf(t, b.opts.Naming))
 	s := state{tableLive: liveOf(d, b.live), desired: d}
 	s.sync = compare(d, s.tableLive)
 	ddlDone := s.ddl != nil && s.ddl.Phase == PhaseCompleted && !s.dropped
@@ -323,24 +323,33 @@ func (b *builder) decide(t *inventory.Table, s state, r rule) verdict {
 		return work(Create, "resuming: "+s.sync.Statement+" is "+s.sync.Detail+" with this SQL; wait for it")
 	case s.alter != nil && s.alter.resumed:
 		return work(Alter, "resuming: its ALTER TABLE statements ran; record its DDL")
+	case halfBuilt(t, s):
+		return work(Create, "resuming: new version "+PhysicalName(t.Name, s.desired.Version)+" has its DDL; create its DML")
 	}
 	v := r(t, s)
 	switch {
 	case b.alters(t, s, v):
 		v.kind, v.intent = Alter, Alter
 		v.reason = "DDL changed only in what ALTER TABLE applies: alter the table, keep its topic"
+		return v
 	case s.noAlter != "" && v.kind == Recreate && v.ddlChanged:
 		v.reason += " (no ALTER TABLE: " + s.noAlter + ")"
 	case s.noAlter != "" && (v.kind == RestartDML || v.kind == CarryOver) && !v.fromEarliest:
 		// A start table's rule looks at its DML only: restarting it would
-		// leave the table on its old DDL, silently.
-		v = work(Recreate, "DDL changed: drop and recreate (no ALTER TABLE: "+s.noAlter+")")
+		// leave the table on its old DDL, silently. The table is rebuilt:
+		// a new version, or a recreate (below).
+		v = work(Recreate, "DDL changed: rebuild the table (no ALTER TABLE: "+s.noAlter+")")
 		v.ddlChanged = true
+	}
+	switch {
 	case v.kind == RestartDML && t.DMLRef == "":
 		return ddlOnlyAction(b.opts)
 	case v.kind == Recreate && !v.fromEarliest && !v.ddlChanged && !v.forced && b.inPlace(t, s):
 		v.kind, v.intent = InPlace, InPlace
 		v.reason += "; it has a primary key: rebuilt in place"
+	case b.newVersion(t, s, v):
+		v.kind, v.intent = NewVersion, NewVersion
+		v.reason += "; a new version " + PhysicalName(t.Name, b.nextPhysical(t, s)) + " beside it"
 	case v.fromEarliest || s.carry == nil || b.strategy(t) == StrategyRecreate:
 	case v.kind == RestartDML, v.kind == Create && s.ddlCurrent:
 		// A new DML of a table that exists with this DDL: it starts where
@@ -516,6 +525,9 @@ func (b *builder) visit(parent *inventory.Table, d *decision, drops bool, c stri
 	child, _ := b.g.Table(c)
 	cd, decided := b.decided[c]
 	if decided && cd.kind != Skip {
+		return nil
+	}
+	if b.follows(parent, d, child) {
 		return nil
 	}
 	cause := ""

@@ -111,7 +111,7 @@ func TestDMLVersionNamesFit(t *testing.T) {
 
 // TestInPlaceRules: a stateful change of a table with a primary key goes
 // into the same table, unless its DDL changed, a recreate is asked for, or
-// it has no key.
+// it has no key (a new version, by default).
 func TestInPlaceRules(t *testing.T) {
 	dmlChange := planner.Request{Changes: []planner.Change{{Table: "agg", DML: true}}}
 	tests := []struct {
@@ -123,10 +123,11 @@ func TestInPlaceRules(t *testing.T) {
 	}{
 		{"a keyed table, by default", true, dmlChange, planner.Options{}, planner.InPlace},
 		{"strategy in-place", true, dmlChange, planner.Options{Strategy: planner.StrategyInPlace}, planner.InPlace},
-		{"its DDL changed", true, planner.Request{Changes: []planner.Change{{Table: "agg", DDL: true, DML: true}}}, planner.Options{AllowDrop: true}, planner.Recreate},
+		{"its DDL changed", true, planner.Request{Changes: []planner.Change{{Table: "agg", DDL: true, DML: true}}}, planner.Options{AllowDrop: true}, planner.NewVersion},
 		{"--force", true, planner.Request{Tables: []string{"agg"}}, planner.Options{Force: true, AllowDrop: true}, planner.Recreate},
 		{"strategy recreate", true, dmlChange, planner.Options{Strategy: planner.StrategyRecreate, AllowDrop: true}, planner.Recreate},
-		{"no primary key", false, dmlChange, planner.Options{Strategy: planner.StrategyInPlace, AllowDrop: true}, planner.Recreate},
+		{"no primary key", false, dmlChange, planner.Options{Strategy: planner.StrategyInPlace, AllowDrop: true}, planner.NewVersion},
+		{"its DDL changed, strategy recreate", true, planner.Request{Changes: []planner.Change{{Table: "agg", DDL: true, DML: true}}}, planner.Options{Strategy: planner.StrategyRecreate, AllowDrop: true}, planner.Recreate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,9 @@ type Live struct {
 	// versions indexes the statements named like DML versions by stem
 	// (Live.indexed).
 	versions map[string][]version
+	// current is the live physical version of each table, by table label
+	// (Live.indexed).
+	current map[string]int
 }
 
 // Statement is a statement as the plan needs it.
@@ -41,6 +44,9 @@ type Statement struct {
 	// OffsetsFrom is its sql.tables.initial-offset-from property: the
 	// statement whose offsets it carries over.
 	OffsetsFrom string
+	// Version is the physical version of the table it belongs to (label
+	// shiftleft.version); 0 for version 1.
+	Version int
 	// CreatedAt orders a table's statements against its parents' and its
 	// drop: what ran after what is how an interrupted deploy is told from a
 	// finished one.

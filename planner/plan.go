@@ -33,6 +33,13 @@ const (
 	// next version; the table's readers restart with carry-over too
 	// (running statements keep the catalog they started with).
 	Alter ActionKind = "alter"
+	// NewVersion builds the next physical version of the table beside the
+	// live one (bluegreen.go): its DDL, then its DML from the earliest
+	// offset; the old version keeps running until it is retired.
+	NewVersion ActionKind = "new-version"
+	// RetireVersion stops an old physical version's statements, or deletes them
+	// and drops its table (Retire).
+	RetireVersion ActionKind = "retire"
 	// Recreate deletes the DML, drops the table, then runs DDL and DML.
 	Recreate ActionKind = "recreate"
 	// Drop deletes the DML and drops the table (undeploy).
@@ -88,6 +95,13 @@ type Step struct {
 	Origin *Origin `json:"origin,omitempty"`
 	// SQL is the statement an AlterTable step runs.
 	SQL string `json:"sql,omitempty"`
+	// Version is the physical version of the table a create or drop step
+	// is about (label shiftleft.version); 0 for version 1.
+	Version int `json:"version,omitempty"`
+	// Tables are the physical tables the SQL of a create step and the
+	// table of a drop step refer to, by logical name: the runner rewrites
+	// the SQL (flinksql.RenameTables).
+	Tables map[string]string `json:"tables,omitempty"`
 }
 
 // Pool is the compute pool an action runs in: an existing one, or one to

@@ -42,6 +42,9 @@ func (b *builder) origins(p *Plan) {
 			continue
 		}
 		ddl := b.state(t).ddl
+		if slices.ContainsFunc(a.Steps, func(s Step) bool { return s.Kind == CreateDDL }) {
+			continue // its DML's table is the one the action creates
+		}
 		for j := range a.Steps {
 			if s := &a.Steps[j]; (s.Kind == CreateDML || s.Kind == SubmitDML) && ddl != nil && ddl.Phase == PhaseCompleted {
 				s.Origin = &Origin{Fingerprint: ddl.Fingerprint, CreatedAt: ddl.CreatedAt}

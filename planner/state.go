@@ -55,6 +55,9 @@ type Desired struct {
 	DDLRef string `json:"ddl_ref,omitempty"`
 	// Fingerprint is the table's fingerprint: its SQL and properties.
 	Fingerprint string `json:"fingerprint"`
+	// Version is the table's physical version (bluegreen.go): 0, as
+	// DesiredState gives it, is the one that runs.
+	Version int `json:"version,omitempty"`
 }
 
 // DesiredState is what a tree wants deployed: every table that can be
@@ -126,7 +129,8 @@ type tableLive struct {
 }
 
 func liveOf(d Desired, live Live) tableLive {
-	tl := tableLive{ddl: live.statement(d.DDL), drop: live.statement(d.Drop), versions: live.dmlVersions(d)}
+	d = live.resolve(d)
+	tl := tableLive{ddl: live.versioned(d.DDL, d.Version), drop: live.versioned(d.Drop, d.Version), versions: live.dmlVersions(d)}
 	if n := len(tl.versions); n > 0 {
 		tl.dml = &tl.versions[n-1].st
 	}
@@ -163,7 +167,9 @@ func (tl tableLive) deployed(d Desired) bool {
 
 // CompareLive compares one table's live statements with its desired state.
 func CompareLive(d Desired, live Live) TableStatus {
-	return compare(d, liveOf(d, live.indexed()))
+	live = live.indexed()
+	d = live.resolve(d)
+	return compare(d, liveOf(d, live))
 }
 
 func compare(d Desired, tl tableLive) TableStatus {
@@ -227,7 +233,10 @@ func Status(desired []Desired, live Live) []TableStatus {
 	wanted := map[string]bool{}
 	tables := map[string]bool{}
 	live = live.indexed()
+	labels := map[string]bool{}
 	for _, d := range desired {
+		d = live.resolve(d)
+		labels[TableLabel(d.Table)] = true
 		tl := liveOf(d, live)
 		out = append(out, compare(d, tl))
 		wanted[d.DDL], wanted[d.DML], wanted[d.Drop] = true, true, true
@@ -243,6 +252,8 @@ func Status(desired []Desired, live Live) []TableStatus {
 	for name, st := range live.Statements {
 		switch {
 		case wanted[name]:
+		case labels[st.Table] && versionOf(st) < live.current[st.Table]:
+			// An old physical version, serving until it is retired.
 		case st.Table != "":
 			orphans = append(orphans, TableStatus{Table: st.Table, State: Orphaned, Statement: name,
 				Detail: "statement " + name + " (" + st.Phase + ") of a table the tree does not have"})
@@ -287,7 +298,7 @@ func Verify(p *Plan, live Live) []TableStatus {
 		if a.Desired == nil {
 			continue
 		}
-		d := *a.Desired
+		d := live.resolve(*a.Desired)
 		switch a.Expect {
 		case ExpectInSync:
 			if s := CompareLive(d, live); s.State != InSync {
@@ -302,7 +313,7 @@ func Verify(p *Plan, live Live) []TableStatus {
 				out = append(out, s)
 			}
 		case ExpectAbsent:
-			left := []*Statement{live.statement(d.DDL), live.statement(d.Drop)}
+			left := []*Statement{live.versioned(d.DDL, d.Version), live.versioned(d.Drop, d.Version)}
 			for _, v := range live.dmlVersions(d) {
 				left = append(left, &v.st)
 			}

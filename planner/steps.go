@@ -22,12 +22,13 @@ func (b *builder) plan() (*Plan, error) {
 		a := Action{Table: n, Product: t.Product, Kind: d.kind, Role: d.role, Reason: d.reason, Expect: d.expect,
 			Consequence: b.consequence(t, b.state(t), d.kind)}
 		if d.expect != ExpectNothing {
-			desired := desiredOf(t, b.opts.Naming)
+			desired := b.targetDesired(t)
 			a.Desired = &desired
 		}
 		if d.kind != Skip {
 			s := b.state(t)
 			a.Steps = b.steps(t, s, d.kind)
+			b.physicalSteps(t, a.Steps)
 			a.Pool = pools.pool(t, s)
 			for _, parent := range t.Parents {
 				if pd, ok := b.decided[parent]; ok && pd.kind != Skip {
@@ -47,8 +48,10 @@ func (b *builder) plan() (*Plan, error) {
 // the new DDL completed: while it is there, what runs says the table is
 // gone, so a deploy stopped at any step is resumed, never redone.
 func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
-	n := b.opts.Naming
-	ddl, dml, helper := n.DDL(t.Name, t.Product), n.DML(t.Name, t.Product), n.Drop(t.Name)
+	ddl, dml, helper := s.desired.DDL, s.desired.DML, s.desired.Drop
+	if dml == "" { // a table without DML: a statement of its name is deleted all the same
+		dml = Desired{DML: b.opts.Naming.DML(t.Name, t.Product)}.At(s.desired.Version).DML
+	}
 	// A DML is made again under the name of its last version; every
 	// version goes with it, the rollback points of what is replaced.
 	var deleteDML []Step
@@ -78,6 +81,8 @@ func (b *builder) steps(t *inventory.Table, s state, kind ActionKind) []Step {
 	switch {
 	case kind == Alter:
 		return append(steps, b.alterSteps(t, s)...)
+	case kind == NewVersion:
+		return append(steps, b.newVersionSteps(t, s)...)
 	case kind == CarryOver:
 		return append(steps, b.carrySteps(t, s.carry)...)
 	case kind == InPlace:

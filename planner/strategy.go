@@ -155,7 +155,7 @@ func (b *builder) checkDrops(p *Plan) error {
 		if b.state(t).dropped || b.allowDrop(t) {
 			continue
 		}
-		refused = append(refused, RefusedDrop{Table: a.Table, Reason: string(a.Kind) + ": " + a.Reason})
+		refused = append(refused, RefusedDrop{Table: PhysicalName(a.Table, b.state(t).desired.Version), Reason: string(a.Kind) + ": " + a.Reason})
 	}
 	if len(refused) > 0 {
 		return &DropError{Refused: refused}
@@ -170,33 +170,36 @@ func dropsTopic(a Action) bool {
 // consequence says what the action does to the table's data, as a person
 // reviewing the plan needs to read it.
 func (b *builder) consequence(t *inventory.Table, s state, kind ActionKind) string {
+	topic := PhysicalName(t.Name, s.desired.Version)
 	rebuild := "rebuilds it from the earliest offset of its inputs"
 	switch kind {
 	case Skip:
 		return "none: its data is left as it is"
 	case Drop:
-		return "drops topic " + t.Name + " (its records and schema)"
+		return "drops topic " + topic + " (its records and schema)"
 	case Recreate:
-		return "drops topic " + t.Name + " (its records and schema), then " + rebuild
+		return "drops topic " + topic + " (its records and schema), then " + rebuild
 	case RestartDML:
-		return "restarts its DML from the earliest offset (" + b.whyEarliest(t, s) + "): " + t.Name + " receives every input record again (duplicates)"
+		return "restarts its DML from the earliest offset (" + b.whyEarliest(t, s) + "): " + topic + " receives every input record again (duplicates)"
 	case CarryOver:
 		return "carries over offsets from " + s.carry.from + ": " + s.carry.into + " reads on where it stopped, nothing read twice or skipped; " +
 			s.carry.from + " is " + b.kept()
 	case Alter:
 		return b.alterConsequence(t, s)
+	case NewVersion:
+		return b.newVersionConsequence(t, s)
 	case InPlace:
-		return "in place: reprocesses from the earliest offset into the same keyed table " + t.Name +
+		return "in place: reprocesses from the earliest offset into the same keyed table " + topic +
 			" (its rows are upserted again, none deleted); " + s.dml.Name + " is stopped and " + b.kept()
 	}
 	switch {
 	case !s.dropped && slices.ContainsFunc(b.steps(t, s, kind), func(s Step) bool { return s.Kind == DropTable }):
 		// A table created over one that exists with another DDL.
-		return "drops topic " + t.Name + " (its records and schema): it exists with another DDL; then " + rebuild
+		return "drops topic " + topic + " (its records and schema): it exists with another DDL; then " + rebuild
 	case s.dropped:
 		return "its topic was dropped by an interrupted recreate: creates it again and " + rebuild
 	case !s.exists:
-		return "creates topic " + t.Name + " and fills it from the earliest offset of its inputs"
+		return "creates topic " + topic + " and fills it from the earliest offset of its inputs"
 	case t.DMLRef == "":
 		return "none: creates its DDL statement over the existing topic"
 	case s.underway:

@@ -25,7 +25,6 @@ func TestDropsNeedPermission(t *testing.T) {
 		{"no permission", planner.Options{Strategy: planner.StrategyRecreate}, "", []string{"agg", "top"}, nil},
 		{"--allow-drop", planner.Options{Strategy: planner.StrategyRecreate, AllowDrop: true}, "", nil, []string{"agg", "top"}},
 		{"one table allows it, its reader does not", planner.Options{Strategy: planner.StrategyRecreate}, "agg", []string{"top"}, nil},
-		{"the default strategy needs it too for a stateful change", planner.Options{}, "", []string{"agg", "top"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

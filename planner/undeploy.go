@@ -10,7 +10,7 @@ import (
 
 // Undeploy plans the removal of a table and every table that depends on it,
 // children before parents: each deployed one loses its DML, its table and its
-// DDL statement.
+// DDL statement, those of its old physical versions too.
 func Undeploy(g *pipeline.Graph, live Live, table string, opts Options) (*Plan, error) {
 	t, err := g.Table(table)
 	if err != nil {
@@ -99,15 +99,15 @@ func Prune(p *Plan, base *inventory.Inventory, live Live, deleted []string, opts
 // readers that do work (waves holds their waves and gets t's); a table not
 // deployed is a skip.
 func (b *builder) drop(t *inventory.Table, role Role, reason string, readers []string, waves map[string]int) Action {
-	desired := desiredOf(t, b.opts.Naming)
 	s := b.state(t)
+	desired := s.desired
 	a := Action{Table: t.Name, Product: t.Product, Kind: Skip, Role: role, Reason: "not deployed",
 		Expect: ExpectAbsent, Desired: &desired, Consequence: b.consequence(t, s, Skip)}
 	if !s.exists && s.dml == nil && s.ddl == nil && s.drop == nil {
 		return a
 	}
 	a.Kind, a.Reason, a.Consequence = Drop, reason, b.consequence(t, s, Drop)
-	a.Steps = b.steps(t, s, Drop)
+	a.Steps = append(b.liveDropSteps(t, s), b.oldVersionSteps(t)...)
 	for _, r := range readers {
 		if w, ok := waves[r]; ok {
 			a.After = append(a.After, r)

@@ -69,8 +69,11 @@ func (l Live) indexed() Live {
 	if l.versions != nil {
 		return l
 	}
-	l.versions = map[string][]version{}
+	l.versions, l.current = map[string][]version{}, map[string]int{}
 	for name, st := range l.Statements {
+		if st.Table != "" && st.Phase != PhaseDeleting {
+			l.current[st.Table] = max(l.current[st.Table], versionOf(st))
+		}
 		if stem, k, ok := splitVersion(name); ok && st.Table != "" {
 			l.versions[stem] = append(l.versions[stem], version{k, st})
 		}
@@ -86,14 +89,14 @@ func (l Live) dmlVersions(d Desired) []version {
 		return nil
 	}
 	var out []version
-	if st := l.statement(d.DML); st != nil {
+	if st := l.versioned(d.DML, d.Version); st != nil {
 		out = append(out, version{1, *st})
 	}
 	if l.versions == nil {
 		l = l.indexed() // one table's comparison: CompareLive
 	}
 	for _, v := range l.versions[dmlStem(d.DML)] {
-		if v.st.Table == TableLabel(d.Table) && DMLVersion(d.DML, v.k) == v.st.Name {
+		if v.st.Table == TableLabel(d.Table) && DMLVersion(d.DML, v.k) == v.st.Name && versionOf(v.st) == max(d.Version, 1) {
 			out = append(out, v)
 		}
 	}

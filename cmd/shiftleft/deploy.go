@@ -64,10 +64,12 @@ func (a *app) deployCmd(dryRun bool) *cobra.Command {
 		Short: short,
 		Long: `Plan the deployment of the selected tables against what runs now, then run it:
 a table that does not exist is created after its missing ancestors (ancestors that
-already run are skipped, external topics never deployed); one that exists is
-recreated (drop, DDL, DML) when forced or when its DML is stateful, else its DML
-restarts; with --may-start-descendants the tables a stateful change impacts
-restart too. Independent tables deploy in parallel; statements carry the
+already run are skipped, external topics never deployed); one that exists and
+runs other SQL is changed by --strategy: by default a stateless DML carries over
+its offsets, a stateful change gets a new version of the table beside the old one
+(t_v2, which its readers follow), a keyed table is upgraded in place; --force
+recreates it (drop, DDL, DML); with --may-start-descendants the tables a
+stateful change impacts restart too. Independent tables deploy in parallel; statements carry the
 fingerprint of their SQL, so a re-run after a crash resumes without creating any
 statement twice. Exit 1 when a step fails.`,
 		Args: args(0, 2),
@@ -92,7 +94,7 @@ statement twice. Exit 1 when a step fails.`,
 	f.BoolVar(&o.mayStartDescendants, "may-start-descendants", false, "restart the descendants a stateful change impacts")
 	f.BoolVar(&o.crossProduct, "cross-product-deployment", false, "also restart descendants of other products")
 	f.IntVar(&o.maxParallel, "max-parallel", 8, "tables deployed at the same time, at most: fewer while the API answers 429")
-	f.StringVar(&o.strategy, "strategy", "", "how tables that run other SQL change: version (default: carry-over, nothing lost), in-place or recreate (drop and rebuild, shift_left's)")
+	f.StringVar(&o.strategy, "strategy", "", "how tables that run other SQL change: version (default: carry-over, or a new version beside the old table; nothing lost), in-place or recreate (drop and rebuild, shift_left's)")
 	f.BoolVar(&o.allowDrop, "allow-drop", false, "let the plan drop topics (a recreate deletes a topic, its records and schema)")
 	f.IntVar(&o.keepStopped, "keep-stopped", -1, "stopped DML statements each table keeps as rollback points after a carry-over (default deploy.keep_stopped, else 1)")
 	f.BoolVar(&o.keepDDL, "keep-ddl", false, "keep each table's DDL statement once its DML runs (it is deleted, for the statement quota): the record a later ALTER TABLE is planned against")
@@ -206,7 +208,7 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 		} else {
 			a.printPlan(a.stdout, plan)
 		}
-		return fmt.Errorf("%w. To drop, pass --allow-drop, or set allow_drop: true in the table's .properties or deploy.allow_drop in the configuration", err)
+		return howToAllowDrop(err)
 	}
 	if err != nil {
 		return err

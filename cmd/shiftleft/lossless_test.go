@@ -150,7 +150,8 @@ func TestCarryOverKilledAtEveryStepResumes(t *testing.T) {
 }
 
 // TestRecreateNeedsPermissionToDrop: with --strategy recreate a stateful
-// change drops its topic: refused without --allow-drop before any request
+// change drops its topic (the default builds a new version:
+// versions_test.go): refused without --allow-drop before any request
 // that changes anything, naming the topic; with it, shift_left's recreate,
 // the readers redeployed and running.
 func TestRecreateNeedsPermissionToDrop(t *testing.T) {
@@ -160,7 +161,7 @@ func TestRecreateNeedsPermissionToDrop(t *testing.T) {
 	file := filepath.Join(dir, "facts/p/sink/sql-scripts/dml.p_fct_sink.sql")
 	must(t, os.WriteFile(file, []byte("INSERT INTO p_fct_sink SELECT id, COUNT(*) + 0 FROM mid GROUP BY id;"), 0o644))
 	before := tg.mutating()
-	for _, flags := range [][]string{{"--strategy", "recreate"}, nil} {
+	for _, flags := range [][]string{{"--strategy", "recreate"}} {
 		r := tg.deploy(t, dir, append(flags, "--table-name", "p_fct_sink", "--may-start-descendants")...)
 		if r.code != exitError || !strings.Contains(r.stderr, "topic p_fct_sink (recreate: ") || !strings.Contains(r.stderr, "--allow-drop") {
 			t.Errorf("%v: exit %d, want 1 naming topic p_fct_sink and why\n%s%s", flags, r.code, r.stdout, r.stderr)

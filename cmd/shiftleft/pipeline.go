@@ -17,7 +17,8 @@ import (
 func (a *app) pipelineCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "pipeline", Short: "Pipeline metadata, reports and deployments"}
 	cmd.AddCommand(a.buildAllMetadataCmd(), a.buildMetadataCmd(), a.reportCmd(), a.deleteAllMetadataCmd(),
-		a.deployCmd(false), a.deployCmd(true), a.undeployCmd(), a.pipelineDriftCmd(), newCmdValidate(a, nil))
+		a.deployCmd(false), a.deployCmd(true), a.undeployCmd(), a.pipelineDriftCmd(), newCmdValidate(a, nil),
+		a.versionsCmd(), a.retireCmd())
 	return cmd
 }
 

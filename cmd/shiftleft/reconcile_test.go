@@ -194,6 +194,10 @@ func TestTheReconcilerDeploysWhatNoWebhookBrought(t *testing.T) {
 	if !strings.Contains(res, j.ID) || !strings.Contains(res, `"source":"reconciler"`) {
 		t.Errorf("GET /api/jobs?source=reconciler lacks %s: %s", j.ID, res)
 	}
+	// The ops API reads the table versions from the target the worker deploys to.
+	if res := opsGet(t, svc.URL+"/api/versions?table=a"); !strings.Contains(res, `{"tables":[{"table":"a","live":{"version":1,"physical":"a"`) {
+		t.Errorf("GET /api/versions?table=a: %s", res)
+	}
 
 	// The webhook and the reconciler racing on each of several commits:
 	// one job each, whichever came first, and the webhook's answer names it.

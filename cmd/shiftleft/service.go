@@ -331,7 +331,11 @@ func (a *app) start(ctx context.Context, cfg *config.Config, parts startParts) (
 			return nil, err
 		}
 		mux := http.NewServeMux()
-		mux.Handle("/api/", opsapi.New(s.queue, sc.OpsToken, a.log))
+		api, err := opsapi.New(s.queue, sc.OpsToken, a.log, opsapi.WithVersions(a.targetVersions(cfg)))
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/api/", api)
 		mux.Handle("/", wh)
 		handler, name = mux, "webhook"
 	case lns.http != nil:
