@@ -24,16 +24,16 @@ func TestAlterTable(t *testing.T) {
 	helper := planner.AlterName(srcDDL, 1)
 	at := func(m int) time.Time { return time.Date(2026, 1, 1, 0, m, 0, 0, time.UTC) }
 	tests := []struct {
-		name     string
-		liveSQL  string // the running DDL's SQL
-		file     string // the tree's DDL
-		table    string // the table whose DDL changed
-		opts     planner.Options
-		live     func(planner.Live)
-		req      *planner.Request
-		want     map[string]planner.ActionKind
-		steps    []string // the changed table's
-		refused  string   // part of the DropError
+		name    string
+		liveSQL string // the running DDL's SQL
+		file    string // the tree's DDL
+		table   string // the table whose DDL changed
+		opts    planner.Options
+		live    func(planner.Live)
+		req     *planner.Request
+		want    map[string]planner.ActionKind
+		steps   []string // the changed table's
+		refused string   // part of the DropError
 		// (A DDL change ALTER TABLE cannot apply gets a new version by
 		// default: only strategy recreate drops.)
 		inReason string
