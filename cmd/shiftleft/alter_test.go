@@ -143,20 +143,25 @@ func TestAlterKilledAtEveryStepResumes(t *testing.T) {
 }
 
 // TestColumnTypeChangeIsNoAlter: a column type is nothing ALTER TABLE
-// changes: the plan is today's recreate, refused without --allow-drop
-// before any request that changes anything, naming the topic.
+// changes: the plan builds a new version of the table (the default, with
+// --dry-run here: nothing sent); with --strategy recreate it is a recreate,
+// refused without --allow-drop before any request that changes anything,
+// naming the topic.
 func TestColumnTypeChangeIsNoAlter(t *testing.T) {
 	tg, dir := newTarget(t), watermarkTree(t)
 	tg.mustDeploy(t, dir, "--dir", dir, "--keep-ddl")
 	tg.feed(t, 1000)
 	writeSrcDDL(t, dir, strings.Replace(srcDDL("5"), "id STRING", "id VARCHAR(10)", 1))
 	before := tg.mutating()
-	r := tg.deploy(t, dir, "--table-name", "src")
+	if a, _ := tg.dryRunPlan(t, dir, "--table-name", "src").Action("src"); a.Kind != planner.NewVersion {
+		t.Errorf("src: %s %q, want a new version", a.Kind, a.Reason)
+	}
+	r := tg.deploy(t, dir, "--table-name", "src", "--strategy", "recreate")
 	if r.code != exitError || !strings.Contains(r.stderr, "topic src (recreate: ") || !strings.Contains(r.stderr, "--allow-drop") {
 		t.Errorf("exit %d, want 1 naming topic src\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if n := tg.mutating() - before; n != 0 {
-		t.Errorf("%d requests that change something were sent by a refused deploy", n)
+		t.Errorf("%d requests that change something were sent by a dry run and a refused deploy", n)
 	}
 	tg.lossless(t, 1000)
 }
