@@ -216,16 +216,22 @@ func (a *app) deploy(ctx context.Context, args []string, o deployOptions) error 
 	return a.execute(ctx, t, g, s, plan, o, false)
 }
 
-func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) error {
-	t, err := a.pipelinesArg(args, 0)
+// loadAndOpen loads the pipelines args[i] names and opens the target.
+func (a *app) loadAndOpen(ctx context.Context, args []string, i int, o deployOptions) (tree, *pipeline.Graph, *session, error) {
+	t, err := a.pipelinesArg(args, i)
 	if err != nil {
-		return err
+		return tree{}, nil, nil, err
 	}
 	g, err := a.load(t)
 	if err != nil {
-		return err
+		return tree{}, nil, nil, err
 	}
 	s, err := a.open(ctx, o)
+	return t, g, s, err
+}
+
+func (a *app) undeploy(ctx context.Context, args []string, o deployOptions) error {
+	t, g, s, err := a.loadAndOpen(ctx, args, 0, o)
 	if err != nil {
 		return err
 	}

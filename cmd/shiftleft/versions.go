@@ -96,15 +96,7 @@ reading it. The live version is never retired.`,
 }
 
 func (a *app) retire(ctx context.Context, args []string, o deployOptions, version int, drop bool) error {
-	t, err := a.pipelinesArg(args, 1)
-	if err != nil {
-		return err
-	}
-	g, err := a.load(t)
-	if err != nil {
-		return err
-	}
-	s, err := a.open(ctx, o)
+	t, g, s, err := a.loadAndOpen(ctx, args, 1, o)
 	if err != nil {
 		return err
 	}
