@@ -134,7 +134,8 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 	// pools of 50 CFU: an estate this size spans several, or has quotas
 	// raised. The emulator's are raised to hold all of it in one, so that
 	// reading what runs faces every statement.
-	emu, err := emulator.New(emulator.MaxStatements(3*n), emulator.MaxComputePools(n/tablesPerPool+1))
+	statements := 3 * n
+	emu, err := emulator.New(emulator.MaxStatements(statements), emulator.MaxComputePools(n/tablesPerPool+1))
 	if err != nil {
 		return m, err
 	}
@@ -185,7 +186,7 @@ func measurePlan(work string, n, runs int) (planMeasure, error) {
 		return planPush(ctx, p.w, repo, base, head)
 	}
 
-	newProcess, stop, err := processes(work, mirrorDir, client)
+	newProcess, stop, err := processes(work, mirrorDir, client, statements)
 	if err != nil {
 		return m, err
 	}
@@ -282,9 +283,10 @@ type process struct {
 }
 
 // processes returns a maker of worker processes on an embedded queue, each
-// with caches of its own. They share the mirrors' directory, one at a time,
-// and fetch nothing.
-func processes(work, mirrorDir string, client *confluent.Client) (func() (*process, error), func(), error) {
+// with caches of its own, planning for an environment of maxStatements
+// (flink.max_statements). They share the mirrors' directory, one at a
+// time, and fetch nothing.
+func processes(work, mirrorDir string, client *confluent.Client, maxStatements int) (func() (*process, error), func(), error) {
 	srv, err := jobs.StartEmbedded(filepath.Join(work, "plan-nats"))
 	if err != nil {
 		return nil, nil, err
@@ -314,7 +316,8 @@ func processes(work, mirrorDir string, client *confluent.Client) (func() (*proce
 			return nil, err
 		}
 		p := &process{mirrors: mirrors, cache: inventory.NewCache(worker.DefaultInventoryCacheBytes, nil)}
-		p.w, err = worker.New(q, mirrors, gh, worker.Target{Client: client, Environment: config.EmulatorEnvironment},
+		p.w, err = worker.New(q, mirrors, gh, worker.Target{Client: client, Environment: config.EmulatorEnvironment,
+			Plan: planner.Options{MaxStatements: maxStatements}},
 			worker.Config{Inventories: p.cache}, nil)
 		return p, err
 	}, stop, nil
