@@ -1,8 +1,10 @@
 package deployments
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -44,12 +46,7 @@ func (ar *actionRun) withOrigin(ctx context.Context, s planner.Step, req *conflu
 	if ar.a.Desired != nil {
 		// The DDL this action creates (a new version's has its own name),
 		// else the table's.
-		ddl := ar.a.Desired.DDL
-		for _, st := range ar.a.Steps {
-			if st.Kind == planner.CreateDDL {
-				ddl = st.Statement
-			}
-		}
+		ddl := cmp.Or(ar.created(planner.CreateDDL), ar.a.Desired.DDL)
 		st, err := ar.current(ctx, ddl)
 		switch {
 		case errors.Is(err, confluent.ErrStatementNotFound):
@@ -96,7 +93,7 @@ func (ar *actionRun) ddlDone(ctx context.Context, s planner.Step) (bool, error) 
 // the new one runs that DDL again. Not being able to delete it leaves
 // one statement too many, not a table undeployed: it is logged, not failed.
 func (ar *actionRun) deleteDDL(ctx context.Context) {
-	d, created := ar.a.Desired, ar.createdDML()
+	d, created := ar.a.Desired, ar.created(planner.CreateDML, planner.SubmitDML)
 	if d == nil || d.DML == "" || created == "" || ar.r.opts.keepDDL {
 		return
 	}
@@ -132,11 +129,11 @@ func (ar *actionRun) deleteDDL(ctx context.Context) {
 	}
 }
 
-// createdDML is the DML statement the action creates (its name, or a
-// version of it), "" when it creates none.
-func (ar *actionRun) createdDML() string {
+// created is the statement the action's first step of one of kinds
+// creates (a DML's name may be a version of the table's), "" when none.
+func (ar *actionRun) created(kinds ...planner.StepKind) string {
 	for _, s := range ar.a.Steps {
-		if s.Kind == planner.CreateDML || s.Kind == planner.SubmitDML {
+		if slices.Contains(kinds, s.Kind) {
 			return s.Statement
 		}
 	}

@@ -3,6 +3,7 @@ package planner
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -58,13 +59,7 @@ func Scope(g *pipeline.Graph, req Request) []string {
 			}
 		}
 	}
-	return slices.Sorted(func(yield func(string) bool) {
-		for n := range seen {
-			if !yield(n) {
-				return
-			}
-		}
-	})
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // DesiredOf is DesiredState for the named tables of inv only; a name inv

@@ -64,14 +64,7 @@ type Desired struct {
 // deployed (external topics and folders whose DDL creates no table aside),
 // by name. A zero Naming is DefaultNaming, as for Build.
 func DesiredState(inv *inventory.Inventory, n Naming) []Desired {
-	n = n.orDefault()
-	var out []Desired
-	for _, name := range inv.Names() {
-		if t := inv.Tables[name]; deployable(t) {
-			out = append(out, desiredOf(t, n))
-		}
-	}
-	return out
+	return DesiredOf(inv, n, inv.Names())
 }
 
 func deployable(t *inventory.Table) bool { return !t.External() && t.Name != inventory.NoTable }

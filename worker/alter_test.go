@@ -40,12 +40,7 @@ func TestPushAltersTheTable(t *testing.T) {
 	if j := s.run(t, deployJob(r, "", first, "push-1")); j.Status != jobs.StatusSucceeded {
 		t.Fatalf("first deploy: %s %s", j.Status, j.Error)
 	}
-	feed := func() {
-		_, err := s.emu.AppendRecords(config.EmulatorEnvironment, "ext_p", 1000)
-		must(t, err)
-		s.emu.Tick(config.EmulatorEnvironment)
-	}
-	feed()
+	s.feed(t)
 	r.write(srcDDL, watermarkDDL("10"))
 	altered := r.commit("main", "p_src: a longer watermark delay")
 	s.gh.push(5, altered)
@@ -59,7 +54,7 @@ func TestPushAltersTheTable(t *testing.T) {
 	if j.Status != jobs.StatusSucceeded || planOf(j) != "p_src:alter p_mid:carry-over" || !strings.HasPrefix(j.Plan[0].Consequence, consequence) {
 		t.Fatalf("push: %s %q %+v (%s)", j.Status, planOf(j), j.Plan, j.Error)
 	}
-	feed()
+	s.feed(t)
 	once(t, s, 2000, "p_src", "p_mid")
 	if sc := s.emu.Schema(config.EmulatorEnvironment, "p_src"); sc == nil || sc.Watermark == nil || !strings.Contains(sc.Watermark.Expr, "'10'") {
 		t.Errorf("p_src's schema %+v, want the new watermark", sc)
@@ -78,7 +73,7 @@ func TestPushAltersTheTable(t *testing.T) {
 	if j.Status != jobs.StatusSucceeded || planOf(j) != "p_src:alter p_mid:carry-over" {
 		t.Fatalf("push without the DDL statement: %s %q %+v (%s)", j.Status, planOf(j), j.Plan, j.Error)
 	}
-	feed()
+	s.feed(t)
 	once(t, s, 3000, "p_src", "p_mid")
 	if sc := s.emu.Schema(config.EmulatorEnvironment, "p_src"); sc == nil || sc.Watermark == nil || !strings.Contains(sc.Watermark.Expr, "'20'") {
 		t.Errorf("p_src's schema %+v, want the newest watermark", sc)

@@ -170,6 +170,15 @@ func mkdirWrite(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o644)
 }
 
+// feed writes 1,000 records into the topic ext_p and lets the running
+// statements move them.
+func (s *service) feed(t *testing.T) {
+	t.Helper()
+	_, err := s.emu.AppendRecords(config.EmulatorEnvironment, "ext_p", 1000)
+	must(t, err)
+	s.emu.Tick(config.EmulatorEnvironment)
+}
+
 // run publishes a job and waits until it is finished.
 func (s *service) run(t *testing.T, j *jobs.Job) *jobs.Job {
 	t.Helper()

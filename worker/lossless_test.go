@@ -23,12 +23,7 @@ func TestPushesLoseNothing(t *testing.T) {
 	if j := s.run(t, deployJob(r, "", first, "push-1")); j.Status != jobs.StatusSucceeded {
 		t.Fatalf("first deploy: %s %s", j.Status, j.Error)
 	}
-	feed := func() {
-		_, err := s.emu.AppendRecords(config.EmulatorEnvironment, "ext_p", 1000)
-		must(t, err)
-		s.emu.Tick(config.EmulatorEnvironment)
-	}
-	feed()
+	s.feed(t)
 	const srcDML = "pipelines/sources/p/src/sql-scripts/dml.p_src.sql"
 	from := "dev-usw2-p-dml-p-src"
 
@@ -50,7 +45,7 @@ func TestPushesLoseNothing(t *testing.T) {
 	if j.Status != jobs.StatusSucceeded || planOf(j) != "p_src:carry-over" || !strings.HasPrefix(j.Plan[0].Consequence, consequence) {
 		t.Fatalf("stateless push: %s %q %+v (%s)", j.Status, planOf(j), j.Plan, j.Error)
 	}
-	feed()
+	s.feed(t)
 	for _, n := range []string{"p_src", "p_agg"} {
 		if st := s.emu.Topic(config.EmulatorEnvironment, n); st.DistinctOrigins != 2000 || st.Duplicates != 0 || st.Missing != 0 || st.Deleted != 0 {
 			t.Errorf("%s: %+v, want the 2,000 records once", n, st)
@@ -71,7 +66,7 @@ func TestPushesLoseNothing(t *testing.T) {
 	if j.Status != jobs.StatusSucceeded || planOf(j) != "p_agg:new-version" || !strings.HasPrefix(j.Plan[0].Consequence, consequence) {
 		t.Fatalf("stateful push: %s %q %+v (%s)", j.Status, planOf(j), j.Plan, j.Error)
 	}
-	feed()
+	s.feed(t)
 	for _, n := range []string{"p_src", "p_agg", "p_agg_v2"} {
 		if st := s.emu.Topic(config.EmulatorEnvironment, n); st.DistinctOrigins != 3000 || st.Duplicates != 0 || st.Missing != 0 || st.Deleted != 0 {
 			t.Errorf("%s: %+v, want the 3,000 records once", n, st)
